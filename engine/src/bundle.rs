@@ -1,0 +1,571 @@
+//! Loads an evidence bundle: a directory with a manifest, or one YAML/JSON file.
+//!
+//! This stage knows file layout and the manifest format, and nothing about policy. Every
+//! document is parsed strictly into its kind's type with errors located in its file; document
+//! and artifact paths are confined to the bundle directory.
+
+use crate::document::{self, Document, Kind};
+use crate::source::{Located, SourceFile, Syntax};
+use crate::time::Instant;
+use miette::{Diagnostic, NamedSource, SourceSpan};
+use serde::de::{self, DeserializeSeed, MapAccess, Visitor};
+use serde::Deserialize;
+use std::fmt;
+use std::path::{Component, Path, PathBuf};
+
+/// The manifest format marker every bundle carries.
+pub const SCHEMA: &str = "claimgate.bundle/v1";
+/// Manifest file names tried, in order, when a directory is given.
+pub const MANIFEST_NAMES: [&str; 3] = ["bundle.yaml", "bundle.yml", "bundle.json"];
+/// Most documents one bundle may list.
+pub const MAX_DOCUMENTS: usize = 256;
+/// Most artifacts one bundle may list.
+pub const MAX_ARTIFACTS: usize = 256;
+
+/// A loaded, validated bundle.
+#[derive(Debug, Clone)]
+pub struct Bundle {
+    /// The bundle path as the user gave it
+    pub name: String,
+    /// Directory that document and artifact paths are relative to
+    pub root: PathBuf,
+    /// The manifest text
+    pub manifest: SourceFile,
+    /// The job the bundle is about
+    pub job: Job,
+    /// Evaluation instant pinned by the bundle
+    pub evaluated_at: Option<Instant>,
+    /// The nonce the attestation must carry
+    pub expected_nonce: Option<String>,
+    /// Documents, in manifest order
+    pub documents: Vec<Entry>,
+    /// Files whose digests are checked
+    pub artifacts: Vec<Artifact>,
+}
+
+/// The job identifiers and digests, as written (digests are judged later, strictly).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Job {
+    /// Job identifier
+    pub job_id: String,
+    /// Receipt identifier
+    #[serde(default)]
+    pub receipt_id: Option<String>,
+    /// Digest of the workload (container, model, code)
+    #[serde(default)]
+    pub workload_digest: Option<String>,
+    /// Commitment to the job's input
+    #[serde(default)]
+    pub input_commitment: Option<String>,
+    /// Digest of the delivered result
+    #[serde(default)]
+    pub output_digest: Option<String>,
+}
+
+/// One document of the bundle.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// Stable id: the `id` field, else the document path, else `documents[i]`
+    pub id: String,
+    /// Where the document text is: a file name, or the manifest for inline data
+    pub source: String,
+    /// The parsed document
+    pub document: Document,
+}
+
+/// What an artifact is to the job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// The delivered result; its digest must equal the job's output digest
+    Output,
+    /// The job's input
+    Input,
+    /// A model or container bundle
+    Workload,
+    /// Anything else
+    Other,
+}
+
+/// A file named by the bundle whose digest is recomputed.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Artifact {
+    /// Name, e.g. `result_bundle`
+    pub name: String,
+    /// Path relative to the bundle directory
+    pub path: String,
+    /// What the artifact is
+    pub role: Role,
+    /// The digest the bundle declares for it
+    #[serde(default)]
+    pub digest: Option<String>,
+}
+
+/// Why a bundle could not be loaded.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+#[non_exhaustive]
+pub enum BundleError {
+    /// A file could not be read
+    #[error("cannot read `{path}`: {reason}")]
+    #[diagnostic(code(claimgate::bundle::io))]
+    Io {
+        /// The path as given
+        path: String,
+        /// The operating system's reason
+        reason: String,
+    },
+    /// A directory has no manifest
+    #[error("no bundle manifest in `{dir}`")]
+    #[diagnostic(
+        code(claimgate::bundle::no_manifest),
+        help("a bundle directory holds one of bundle.yaml, bundle.yml or bundle.json")
+    )]
+    NoManifest {
+        /// The directory
+        dir: String,
+    },
+    /// A directory has more than one manifest
+    #[error("more than one bundle manifest in `{dir}`: {found}")]
+    #[diagnostic(
+        code(claimgate::bundle::ambiguous_manifest),
+        help("keep exactly one manifest")
+    )]
+    AmbiguousManifest {
+        /// The directory
+        dir: String,
+        /// The manifests found
+        found: String,
+    },
+    /// Syntax error, wrong type, unknown field or unknown kind, located in the file
+    #[error("invalid {what} `{file}`: {message}")]
+    #[diagnostic(code(claimgate::bundle::parse))]
+    Parse {
+        /// `bundle manifest` or `document`
+        what: &'static str,
+        /// File name
+        file: String,
+        /// The parser's message
+        message: String,
+        /// The file
+        #[source_code]
+        src: NamedSource<String>,
+        /// Where
+        #[label("here")]
+        span: Option<SourceSpan>,
+        /// How to fix it
+        #[help]
+        help: Option<String>,
+    },
+    /// A semantic problem in the manifest (not a syntax error)
+    #[error("invalid bundle manifest `{file}`: {message}")]
+    #[diagnostic(code(claimgate::bundle::invalid))]
+    Invalid {
+        /// File name
+        file: String,
+        /// What is wrong
+        message: String,
+        /// The manifest
+        #[source_code]
+        src: NamedSource<String>,
+        /// Where, when it can be found
+        #[label("here")]
+        span: Option<SourceSpan>,
+        /// How to fix it
+        #[help]
+        help: Option<String>,
+    },
+}
+
+impl BundleError {
+    fn parse(what: &'static str, file: &SourceFile, e: Located) -> BundleError {
+        let help = if e.message.contains("unknown variant")
+            || e.message.contains("unknown document kind")
+        {
+            Some(format!(
+                "document kinds: {}",
+                Kind::ALL.map(Kind::name).join(", ")
+            ))
+        } else if e.message.contains("schema") {
+            Some(format!(
+                "the first line of a manifest is `schema: {SCHEMA}`"
+            ))
+        } else {
+            None
+        };
+        BundleError::Parse {
+            what,
+            file: file.name.clone(),
+            message: e.message,
+            src: file.named(),
+            span: e.span,
+            help,
+        }
+    }
+
+    fn invalid(
+        file: &SourceFile,
+        message: String,
+        needle: &str,
+        help: Option<String>,
+    ) -> BundleError {
+        BundleError::Invalid {
+            file: file.name.clone(),
+            message,
+            src: file.named(),
+            span: file.span_of(needle),
+            help,
+        }
+    }
+}
+
+fn io_error(path: &str, e: &std::io::Error) -> BundleError {
+    let reason = match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
+        _ => e.to_string(),
+    };
+    BundleError::Io {
+        path: path.to_string(),
+        reason,
+    }
+}
+
+/// Loads a bundle from a directory (with a manifest) or from a single manifest file.
+pub fn load(path: &Path) -> Result<Bundle, BundleError> {
+    let name = path.display().to_string();
+    let meta = std::fs::metadata(path).map_err(|e| io_error(&name, &e))?;
+    let (manifest_path, root) = if meta.is_dir() {
+        let found: Vec<PathBuf> = MANIFEST_NAMES
+            .iter()
+            .map(|m| path.join(m))
+            .filter(|p| p.is_file())
+            .collect();
+        match found.as_slice() {
+            [] => return Err(BundleError::NoManifest { dir: name }),
+            [one] => (one.clone(), path.to_path_buf()),
+            many => {
+                return Err(BundleError::AmbiguousManifest {
+                    dir: name,
+                    found: many
+                        .iter()
+                        .filter_map(|p| p.file_name())
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                })
+            }
+        }
+    } else {
+        let parent = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        (path.to_path_buf(), parent)
+    };
+    let manifest_name = manifest_path.display().to_string();
+    let manifest = SourceFile::read(&manifest_path, manifest_name.clone())
+        .map_err(|e| io_error(&manifest_name, &e))?;
+    let raw: RawManifest = manifest
+        .parse(Syntax::of(&manifest_path))
+        .map_err(|e| BundleError::parse("bundle manifest", &manifest, e))?;
+    if raw.schema != SCHEMA {
+        return Err(BundleError::invalid(
+            &manifest,
+            format!("unknown schema `{}`", raw.schema),
+            &raw.schema,
+            Some(format!(
+                "this version of claimgate reads `schema: {SCHEMA}`"
+            )),
+        ));
+    }
+    if raw.documents.len() > MAX_DOCUMENTS {
+        return Err(BundleError::invalid(
+            &manifest,
+            format!(
+                "{} documents; the limit is {MAX_DOCUMENTS}",
+                raw.documents.len()
+            ),
+            "documents",
+            None,
+        ));
+    }
+    if raw.artifacts.len() > MAX_ARTIFACTS {
+        return Err(BundleError::invalid(
+            &manifest,
+            format!(
+                "{} artifacts; the limit is {MAX_ARTIFACTS}",
+                raw.artifacts.len()
+            ),
+            "artifacts",
+            None,
+        ));
+    }
+
+    let mut documents = Vec::with_capacity(raw.documents.len());
+    for (i, entry) in raw.documents.into_iter().enumerate() {
+        let (source, document) = match entry.body {
+            RawBody::Inline(doc) => (manifest_name.clone(), doc),
+            RawBody::File(rel) => {
+                let file_path = confine(&root, &rel).map_err(|why| {
+                    BundleError::invalid(
+                        &manifest,
+                        format!("document path `{rel}` {why}"),
+                        &rel,
+                        Some(
+                            "document paths are relative and stay inside the bundle directory"
+                                .into(),
+                        ),
+                    )
+                })?;
+                let shown = file_path.display().to_string();
+                let file = SourceFile::read(&file_path, shown.clone())
+                    .map_err(|e| io_error(&shown, &e))?;
+                let doc = file
+                    .parse_seed(Syntax::of(&file_path), KindSeed(entry.kind))
+                    .map_err(|e| BundleError::parse("document", &file, e))?;
+                (shown, doc)
+            }
+        };
+        let id = entry
+            .id
+            .or(entry.path)
+            .unwrap_or_else(|| format!("documents[{i}]"));
+        documents.push(Entry {
+            id,
+            source,
+            document,
+        });
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for d in &documents {
+        if !seen.insert(d.id.as_str()) {
+            return Err(BundleError::invalid(
+                &manifest,
+                format!("document id `{}` is used twice", d.id),
+                &d.id,
+                Some("give each document a distinct `id`".into()),
+            ));
+        }
+    }
+    let mut names = std::collections::BTreeSet::new();
+    for a in &raw.artifacts {
+        if !names.insert(a.name.as_str()) {
+            return Err(BundleError::invalid(
+                &manifest,
+                format!("artifact name `{}` is used twice", a.name),
+                &a.name,
+                None,
+            ));
+        }
+        confine(&root, &a.path).map_err(|why| {
+            BundleError::invalid(
+                &manifest,
+                format!("artifact path `{}` {why}", a.path),
+                &a.path,
+                Some("artifact paths are relative and stay inside the bundle directory".into()),
+            )
+        })?;
+    }
+    if raw
+        .artifacts
+        .iter()
+        .filter(|a| a.role == Role::Output)
+        .count()
+        > 1
+    {
+        return Err(BundleError::invalid(
+            &manifest,
+            "more than one artifact has role `output`".to_string(),
+            "output",
+            Some("the job's output digest names one delivered result".into()),
+        ));
+    }
+    Ok(Bundle {
+        name,
+        root,
+        manifest,
+        job: raw.job,
+        evaluated_at: raw.evaluated_at,
+        expected_nonce: raw.expected_nonce,
+        documents,
+        artifacts: raw.artifacts,
+    })
+}
+
+/// Resolves `rel` under `root`, refusing absolute paths, `..`, and symlinks that lead outside.
+pub fn confine(root: &Path, rel: &str) -> Result<PathBuf, &'static str> {
+    let p = Path::new(rel);
+    if rel.is_empty() {
+        return Err("is empty");
+    }
+    for c in p.components() {
+        match c {
+            Component::Normal(_) | Component::CurDir => {}
+            Component::ParentDir => return Err("leaves the bundle directory (`..`)"),
+            Component::RootDir | Component::Prefix(_) => return Err("is absolute"),
+        }
+    }
+    let joined = root.join(p);
+    // Symlinks may point anywhere: compare resolved paths when the file exists.
+    if let (Ok(real_root), Ok(real)) = (root.canonicalize(), joined.canonicalize()) {
+        if !real.starts_with(&real_root) {
+            return Err("resolves (through a symlink) outside the bundle directory");
+        }
+    }
+    Ok(joined)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawManifest {
+    schema: String,
+    job: Job,
+    #[serde(default)]
+    evaluated_at: Option<Instant>,
+    #[serde(default)]
+    expected_nonce: Option<String>,
+    #[serde(default)]
+    documents: Vec<RawEntry>,
+    #[serde(default)]
+    artifacts: Vec<Artifact>,
+}
+
+enum RawBody {
+    Inline(Document),
+    File(String),
+}
+
+struct RawEntry {
+    kind: Kind,
+    id: Option<String>,
+    path: Option<String>,
+    body: RawBody,
+}
+
+const KIND_NAMES: &[&str] = &[
+    "runtime_measurement",
+    "attestation_result",
+    "verifier_decision",
+    "key_release",
+    "benchmark_result",
+    "deployment",
+    "operator_trace",
+];
+
+/// Deserializes a document body into the type its kind names.
+pub struct KindSeed(pub Kind);
+
+impl<'de> DeserializeSeed<'de> for KindSeed {
+    type Value = Document;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Document, D::Error> {
+        use document as doc;
+        Ok(match self.0 {
+            Kind::RuntimeMeasurement => {
+                Document::RuntimeMeasurement(doc::RuntimeMeasurement::deserialize(d)?)
+            }
+            Kind::AttestationResult => {
+                Document::AttestationResult(doc::AttestationResult::deserialize(d)?)
+            }
+            Kind::VerifierDecision => {
+                Document::VerifierDecision(doc::VerifierDecision::deserialize(d)?)
+            }
+            Kind::KeyRelease => Document::KeyRelease(doc::KeyRelease::deserialize(d)?),
+            Kind::BenchmarkResult => {
+                Document::BenchmarkResult(doc::BenchmarkResult::deserialize(d)?)
+            }
+            Kind::Deployment => Document::Deployment(doc::Deployment::deserialize(d)?),
+            Kind::OperatorTrace => Document::OperatorTrace(doc::OperatorTrace::deserialize(d)?),
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for RawEntry {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(EntryVisitor)
+    }
+}
+
+struct EntryVisitor;
+
+impl<'de> Visitor<'de> for EntryVisitor {
+    type Value = RawEntry;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a document entry with `kind` and either `path` or `data`")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawEntry, A::Error> {
+        let mut kind: Option<Kind> = None;
+        let mut id = None;
+        let mut path: Option<String> = None;
+        let mut inline = None;
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "kind" => {
+                    let name: String = map.next_value()?;
+                    kind = Some(Kind::from_name(&name).ok_or_else(|| {
+                        de::Error::custom(format_args!(
+                            "unknown document kind `{name}`, expected one of {}",
+                            KIND_NAMES.join(", ")
+                        ))
+                    })?);
+                }
+                "id" => id = Some(map.next_value::<String>()?),
+                "path" => path = Some(map.next_value::<String>()?),
+                "data" => {
+                    let Some(k) = kind else {
+                        return Err(de::Error::custom(
+                            "`kind` must come before `data` in a document entry",
+                        ));
+                    };
+                    inline = Some(map.next_value_seed(KindSeed(k))?);
+                }
+                other => {
+                    return Err(de::Error::unknown_field(
+                        other,
+                        &["kind", "id", "path", "data"],
+                    ))
+                }
+            }
+        }
+        let kind = kind.ok_or_else(|| de::Error::missing_field("kind"))?;
+        let body = match (inline, path.clone()) {
+            (Some(doc), None) => RawBody::Inline(doc),
+            (None, Some(p)) => RawBody::File(p),
+            (Some(_), Some(_)) => {
+                return Err(de::Error::custom(
+                    "a document entry has either `path` or `data`, not both",
+                ))
+            }
+            (None, None) => {
+                return Err(de::Error::custom(
+                    "a document entry needs `path` (a file in the bundle) or `data` (inline)",
+                ))
+            }
+        };
+        Ok(RawEntry {
+            kind,
+            id,
+            path,
+            body,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn confine_refuses_escapes() {
+        let root = Path::new("/nonexistent-root");
+        assert!(confine(root, "a/b.json").is_ok());
+        assert!(confine(root, "../x").is_err());
+        assert!(confine(root, "a/../../x").is_err());
+        assert!(confine(root, "/etc/passwd").is_err());
+        assert!(confine(root, "").is_err());
+    }
+
+    #[test]
+    fn kind_names_match_kinds() {
+        assert_eq!(KIND_NAMES, Kind::ALL.map(Kind::name).as_slice());
+    }
+}

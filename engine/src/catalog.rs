@@ -1,0 +1,257 @@
+//! The claim catalog (`claims/catalog.yaml`): every sentence claimgate may allow, the evidence
+//! each one needs (checked in Rust, independently of Rego), and the always-blocked sentences
+//! with their safer rewrites.
+
+use crate::source::{Located, SourceFile, Syntax};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+/// The catalog format marker.
+pub const SCHEMA: &str = "claimgate.catalog/v1";
+
+/// Placeholders a sentence may use; the decision fills them from the evidence.
+pub const PLACEHOLDERS: [&str; 3] = ["outcome", "appraised_by", "policy_id"];
+
+/// The claim boxes. A claim speaks for exactly one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClaimBox {
+    /// Hardware-class context (benchmarks)
+    Capacity,
+    /// Runtime/environment (TEE attestation, reproducible traces)
+    Runtime,
+    /// This job (workload, input, output digests)
+    Job,
+    /// The verifier path and its decisions
+    Verifier,
+    /// Storage and deployment boundaries
+    Storage,
+}
+
+impl ClaimBox {
+    /// The box name as used in claim ids.
+    pub fn name(self) -> &'static str {
+        match self {
+            ClaimBox::Capacity => "capacity",
+            ClaimBox::Runtime => "runtime",
+            ClaimBox::Job => "job",
+            ClaimBox::Verifier => "verifier",
+            ClaimBox::Storage => "storage",
+        }
+    }
+}
+
+/// Evidence facts the catalog guard checks before any claim is allowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Requirement {
+    /// At least one benchmark result
+    BenchmarkResult,
+    /// An attestation that is fresh, has every measurement matched, debug off, and its nonce
+    /// matched when the bundle expects one
+    AttestationSound,
+    /// A reproducible-operator trace whose replay matched
+    TraceReplayMatched,
+    /// At least one verifier decision, and the worst of all is `pass`
+    VerifierPass,
+    /// At least one verifier decision, whatever its status
+    VerifierDecision,
+    /// A well-formed workload digest
+    WorkloadDigest,
+    /// A well-formed output digest, equal to the output artifact's digest when it is present
+    OutputDigest,
+    /// A sound attestation or matched trace bound to this job's workload digest
+    RuntimeBoundToJob,
+    /// A key release that followed a passing decision of the same policy
+    KeyReleaseAfterPass,
+    /// Provider storage facts
+    StorageFacts,
+    /// A backup location outside the provider with a well-formed digest
+    BackupWithDigest,
+}
+
+/// A claim that may be allowed.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Claim {
+    /// `box.name`
+    pub id: String,
+    /// The box it speaks for
+    #[serde(rename = "box")]
+    pub claim_box: ClaimBox,
+    /// Exactly what a reviewer may repeat (may hold `{placeholders}`)
+    pub sentence: String,
+    /// Evidence facts the guard checks
+    pub requires: Vec<Requirement>,
+    /// Louder sentences this claim must never become
+    #[serde(default)]
+    pub never_inflate_to: Vec<String>,
+    /// Weaker claims to offer, in order, when this one is blocked
+    #[serde(default)]
+    pub rewrite_to: Vec<String>,
+}
+
+/// A sentence that is never allowed, with the claim to say instead.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct BlockedClaim {
+    /// `blocked.name`
+    pub id: String,
+    /// The bad sentence
+    pub sentence: String,
+    /// The catalog claim to say instead
+    pub safer: String,
+    /// Why the sentence overreaches
+    pub why: String,
+}
+
+/// The validated catalog.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Catalog {
+    /// Always [`SCHEMA`]
+    pub schema: String,
+    /// Claims that may be allowed, in report order
+    pub claims: Vec<Claim>,
+    /// Sentences that are never allowed
+    pub blocked: Vec<BlockedClaim>,
+}
+
+/// A catalog that does not parse or does not hold together.
+#[derive(Debug)]
+pub struct CatalogProblem {
+    /// What is wrong
+    pub message: String,
+    /// Where, when known
+    pub span: Option<miette::SourceSpan>,
+}
+
+impl Catalog {
+    /// Parses and validates `catalog.yaml`.
+    pub fn parse(file: &SourceFile) -> Result<Catalog, CatalogProblem> {
+        let cat: Catalog = file
+            .parse(Syntax::Yaml)
+            .map_err(|Located { message, span }| CatalogProblem { message, span })?;
+        cat.validate(file)?;
+        Ok(cat)
+    }
+
+    /// The claim with this id.
+    pub fn claim(&self, id: &str) -> Option<&Claim> {
+        self.claims.iter().find(|c| c.id == id)
+    }
+
+    /// The blocked sentence with this id.
+    pub fn blocked_claim(&self, id: &str) -> Option<&BlockedClaim> {
+        self.blocked.iter().find(|c| c.id == id)
+    }
+
+    /// Whether `id` names a claim or a blocked sentence.
+    pub fn knows(&self, id: &str) -> bool {
+        self.claim(id).is_some() || self.blocked_claim(id).is_some()
+    }
+
+    fn validate(&self, file: &SourceFile) -> Result<(), CatalogProblem> {
+        let fail = |message: String, needle: &str| CatalogProblem {
+            message,
+            span: file.span_of(needle),
+        };
+        if self.schema != SCHEMA {
+            return Err(fail(
+                format!(
+                    "unknown catalog schema `{}` (expected `{SCHEMA}`)",
+                    self.schema
+                ),
+                &self.schema,
+            ));
+        }
+        let mut ids = BTreeSet::new();
+        for c in &self.claims {
+            if !ids.insert(c.id.as_str()) {
+                return Err(fail(format!("claim id `{}` is listed twice", c.id), &c.id));
+            }
+            let (b, name) = c.id.split_once('.').unwrap_or(("", ""));
+            if b != c.claim_box.name() || name.is_empty() {
+                return Err(fail(
+                    format!(
+                        "claim id `{}` must be `{}.<name>` (its box is `{}`)",
+                        c.id,
+                        c.claim_box.name(),
+                        c.claim_box.name()
+                    ),
+                    &c.id,
+                ));
+            }
+            if c.requires.is_empty() {
+                return Err(fail(
+                    format!(
+                        "claim `{}` requires nothing; every claim needs evidence",
+                        c.id
+                    ),
+                    &c.id,
+                ));
+            }
+            check_placeholders(&c.sentence).map_err(|p| {
+                fail(
+                    format!(
+                        "claim `{}` uses unknown placeholder `{{{p}}}` (known: {})",
+                        c.id,
+                        PLACEHOLDERS.join(", ")
+                    ),
+                    &c.sentence,
+                )
+            })?;
+        }
+        for b in &self.blocked {
+            if !ids.insert(b.id.as_str()) {
+                return Err(fail(format!("claim id `{}` is listed twice", b.id), &b.id));
+            }
+            if !b.id.starts_with("blocked.") {
+                return Err(fail(
+                    format!("blocked claim id `{}` must start with `blocked.`", b.id),
+                    &b.id,
+                ));
+            }
+            if self.claim(&b.safer).is_none() {
+                return Err(fail(
+                    format!(
+                        "blocked claim `{}` rewrites to unknown claim `{}`",
+                        b.id, b.safer
+                    ),
+                    &b.safer,
+                ));
+            }
+        }
+        for c in &self.claims {
+            for r in &c.rewrite_to {
+                if self.claim(r).is_none() || r == &c.id {
+                    return Err(fail(
+                        format!(
+                            "claim `{}` rewrites to `{r}`, which is not another claim",
+                            c.id
+                        ),
+                        r,
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Returns the first `{name}` in the sentence that is not a known placeholder.
+fn check_placeholders(sentence: &str) -> Result<(), String> {
+    let mut rest = sentence;
+    while let Some(start) = rest.find('{') {
+        let after = rest.get(start + 1..).unwrap_or_default();
+        let Some(end) = after.find('}') else {
+            return Err(after.to_string());
+        };
+        let name = after.get(..end).unwrap_or_default();
+        if !PLACEHOLDERS.contains(&name) {
+            return Err(name.to_string());
+        }
+        rest = after.get(end + 1..).unwrap_or_default();
+    }
+    Ok(())
+}

@@ -1,0 +1,62 @@
+//! The command-line interface: clap types and one file per subcommand.
+//! Not a stable API; it is public so tests can run subcommands in-process.
+
+mod args;
+mod eval;
+pub mod exit;
+mod test;
+
+pub use exit::ExitStatus;
+
+use clap::{Parser, Subcommand};
+use std::io::Write;
+
+const EXIT_CODES: &str = "Exit codes:\n  0  ok\n  1  negative verdict (a test failed)\n  2  usage error\n  3  bad input (bundle)\n  4  policy error (pack does not load, compile or evaluate)\n  5  receipt verification failed";
+
+/// claimgate: decide which claims about a compute job its evidence allows.
+#[derive(Debug, Parser)]
+#[command(name = "claimgate", version, about, after_help = EXIT_CODES)]
+pub struct Cli {
+    /// How errors are printed on stderr
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value = "human",
+        env = "CLAIMGATE_ERROR_FORMAT"
+    )]
+    pub error_format: ErrorFormat,
+    /// The subcommand
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Error rendering on stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ErrorFormat {
+    /// Graphical, with source snippets
+    Human,
+    /// Plain text, no drawing characters (screen readers, logs)
+    Plain,
+    /// One JSON object per error
+    Json,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Decide which claims an evidence bundle allows
+    #[command(after_help = EXIT_CODES)]
+    Eval(eval::EvalArgs),
+    /// Run the `test_*` rules of a policy pack's `*_test.rego` files
+    #[command(after_help = EXIT_CODES)]
+    Test(test::TestArgs),
+}
+
+/// Runs a parsed command, writing results to `out`.
+pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<ExitStatus, crate::Error> {
+    match &cli.command {
+        Command::Eval(a) => eval::run(a, out),
+        Command::Test(a) => test::run(a, out),
+    }
+}

@@ -1,0 +1,497 @@
+//! The catalog guard and the final decision.
+//!
+//! A claim is allowed only when a claim rule allowed it, no rule blocked it, and every
+//! requirement the catalog lists holds in the evidence (checked here, in Rust, independently of
+//! Rego). Blocked sentences are never allowed. Anything undefined is not allowed.
+
+use crate::catalog::{Catalog, Claim, ClaimBox, Requirement};
+use crate::document::{Replay, Status};
+use crate::evidence::{
+    Attestation, DecisionFact, DigestFact, Evidence, Freshness, NonceState, Problem,
+};
+use crate::policy::PolicyOutcome;
+use crate::time::Instant;
+use serde::Serialize;
+
+/// The decision format marker.
+pub const SCHEMA: &str = "claimgate.decision/v1";
+
+/// The honest label for what the bundle is, first match wins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Label {
+    /// `job.ran_under_policy` allowed, with workload digest, passing verifier policy and output digest
+    ComputeReceipt,
+    /// A verifier decision is recorded, but no job claim
+    VerifierPathRecord,
+    /// Deployment/storage facts only
+    DeploymentNote,
+    /// Benchmark only
+    Benchmark,
+    /// Nothing can be said
+    None,
+}
+
+impl Label {
+    /// The label as written in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Label::ComputeReceipt => "compute_receipt",
+            Label::VerifierPathRecord => "verifier_path_record",
+            Label::DeploymentNote => "deployment_note",
+            Label::Benchmark => "benchmark",
+            Label::None => "none",
+        }
+    }
+}
+
+/// A claim that may be repeated.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Allowed {
+    /// Claim id
+    pub id: String,
+    /// Its box
+    #[serde(rename = "box")]
+    pub claim_box: ClaimBox,
+    /// The sentence, placeholders filled
+    pub sentence: String,
+}
+
+/// A claim that must not be repeated, and what to say instead.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Blocked {
+    /// Claim id
+    pub id: String,
+    /// `evidence` (the evidence falls short) or `blocklist` (never allowed)
+    pub because: BlockKind,
+    /// The sentence that must not be repeated
+    pub sentence: String,
+    /// Why, most specific first
+    pub reasons: Vec<String>,
+    /// An allowed claim to say instead, when there is one
+    pub safer: Option<Rewrite>,
+}
+
+/// Why a claim is blocked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BlockKind {
+    /// The evidence does not support it (yet)
+    Evidence,
+    /// The sentence overreaches whatever the evidence
+    Blocklist,
+}
+
+/// The safer sentence for a blocked claim.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Rewrite {
+    /// Claim id
+    pub id: String,
+    /// Sentence
+    pub sentence: String,
+    /// Whether this bundle's evidence allows the safer claim
+    pub allowed: bool,
+}
+
+/// The job as the bundle names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct JobView {
+    /// Job id
+    pub job_id: String,
+    /// Receipt id
+    pub receipt_id: Option<String>,
+    /// Workload digest, when well formed
+    pub workload_digest: Option<String>,
+    /// Input commitment, when well formed
+    pub input_commitment: Option<String>,
+    /// Output digest, when well formed
+    pub output_digest: Option<String>,
+}
+
+/// The decision about one bundle.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Decision {
+    /// Always [`SCHEMA`]
+    pub schema: &'static str,
+    /// The bundle path as given
+    pub bundle: String,
+    /// The job
+    pub job: JobView,
+    /// The instant freshness was judged at
+    pub evaluated_at: Instant,
+    /// The honest label
+    pub label: Label,
+    /// Claims that may be repeated, catalog order
+    pub allowed: Vec<Allowed>,
+    /// Claims that may not, catalog order, then the blocklist
+    pub blocked: Vec<Blocked>,
+    /// Every verifier decision (recorded and evaluated)
+    pub verifier_decisions: Vec<DecisionFact>,
+    /// The worst verifier status, when there is any decision
+    pub verifier_status: Option<Status>,
+    /// Malformed evidence that derived nothing
+    pub problems: Vec<Problem>,
+}
+
+impl Decision {
+    /// Whether the claim is allowed.
+    pub fn allows(&self, id: &str) -> bool {
+        self.allowed.iter().any(|a| a.id == id)
+    }
+}
+
+/// Applies the catalog guard to the rules' outcome and picks the label.
+pub fn decide(bundle: &str, ev: &Evidence, outcome: &PolicyOutcome, catalog: &Catalog) -> Decision {
+    let mut decisions = ev.verifier.decisions.clone();
+    decisions.extend(outcome.decisions.iter().cloned());
+    decisions.sort_by(|a, b| {
+        (a.origin, &a.source, &a.policy_id).cmp(&(b.origin, &b.source, &b.policy_id))
+    });
+    let facts = Facts {
+        ev,
+        decisions: &decisions,
+    };
+
+    let mut allowed = Vec::new();
+    let mut short: Vec<(&Claim, Vec<String>)> = Vec::new();
+    for claim in &catalog.claims {
+        let mut reasons: Vec<String> = outcome.block.get(&claim.id).cloned().unwrap_or_default();
+        let mut guard: Vec<String> = Vec::new();
+        for req in &claim.requires {
+            if let Err(why) = facts.check(*req) {
+                guard.push(format!("requires {}: {why}", req_name(*req)));
+            }
+        }
+        let rule_allowed = outcome.allow.contains(&claim.id);
+        if rule_allowed && reasons.is_empty() && guard.is_empty() {
+            allowed.push(Allowed {
+                id: claim.id.clone(),
+                claim_box: claim.claim_box,
+                sentence: facts.fill(&claim.sentence),
+            });
+            continue;
+        }
+        if rule_allowed && reasons.is_empty() {
+            reasons.push("a claim rule allowed it, but the catalog guard failed closed".into());
+        }
+        if !rule_allowed && reasons.is_empty() && guard.is_empty() {
+            reasons.push("no claim rule allowed it".into());
+        }
+        reasons.extend(guard);
+        short.push((claim, reasons));
+    }
+
+    let rewrite = |id: &str| -> Option<Rewrite> {
+        let c = catalog.claim(id)?;
+        let hit = allowed.iter().find(|a| a.id == id);
+        Some(Rewrite {
+            id: c.id.clone(),
+            sentence: hit.map_or_else(|| facts.fill(&c.sentence), |a| a.sentence.clone()),
+            allowed: hit.is_some(),
+        })
+    };
+    let mut blocked: Vec<Blocked> = short
+        .into_iter()
+        .map(|(claim, reasons)| Blocked {
+            id: claim.id.clone(),
+            because: BlockKind::Evidence,
+            sentence: facts.fill(&claim.sentence),
+            reasons,
+            safer: claim
+                .rewrite_to
+                .iter()
+                .filter_map(|id| rewrite(id))
+                .find(|r| r.allowed),
+        })
+        .collect();
+    for b in &catalog.blocked {
+        let mut reasons = vec![b.why.clone()];
+        if outcome.allow.contains(&b.id) {
+            reasons.push("a claim rule allowed it; the blocklist overrides every rule".into());
+        }
+        blocked.push(Blocked {
+            id: b.id.clone(),
+            because: BlockKind::Blocklist,
+            sentence: b.sentence.clone(),
+            reasons,
+            safer: rewrite(&b.safer),
+        });
+    }
+
+    let has = |id: &str| allowed.iter().any(|a| a.id == id);
+    // Label gate: a compute receipt needs the job claim AND its evidence, whatever the catalog says.
+    let gate = facts.check(Requirement::WorkloadDigest).is_ok()
+        && facts.check(Requirement::VerifierPass).is_ok()
+        && facts.check(Requirement::OutputDigest).is_ok();
+    let label = if has("job.ran_under_policy") && gate {
+        Label::ComputeReceipt
+    } else if has("verifier.path_exercised") {
+        Label::VerifierPathRecord
+    } else if has("storage.provider_local") {
+        Label::DeploymentNote
+    } else if has("capacity.benchmark_context") {
+        Label::Benchmark
+    } else {
+        Label::None
+    };
+
+    let show = |d: &DigestFact| d.valid().map(ToString::to_string);
+    Decision {
+        schema: SCHEMA,
+        bundle: bundle.to_string(),
+        job: JobView {
+            job_id: ev.job.job_id.clone(),
+            receipt_id: ev.job.receipt_id.clone(),
+            workload_digest: show(&ev.job.workload_digest),
+            input_commitment: show(&ev.job.input_commitment),
+            output_digest: show(&ev.job.output_digest),
+        },
+        evaluated_at: ev.evaluated_at.rfc3339,
+        label,
+        allowed,
+        blocked,
+        verifier_status: Evidence::combined_status(&decisions),
+        verifier_decisions: decisions,
+        problems: ev.problems.clone(),
+    }
+}
+
+fn req_name(r: Requirement) -> String {
+    serde_json::to_value(r)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+struct Facts<'a> {
+    ev: &'a Evidence,
+    decisions: &'a [DecisionFact],
+}
+
+impl Facts<'_> {
+    fn sound_attestations(&self) -> impl Iterator<Item = &Attestation> {
+        self.ev
+            .runtime
+            .attestations
+            .iter()
+            .filter(|a| attestation_flaws(a).is_empty())
+    }
+
+    /// Checks one requirement; the error says what is missing or wrong.
+    fn check(&self, req: Requirement) -> Result<(), String> {
+        let ev = self.ev;
+        match req {
+            Requirement::BenchmarkResult => {
+                if ev.capacity.benchmarks.is_empty() {
+                    return Err("no benchmark result in the bundle".into());
+                }
+            }
+            Requirement::AttestationSound => {
+                if ev.runtime.attestations.is_empty() {
+                    return Err("no attestation result in the bundle".into());
+                }
+                if self.sound_attestations().next().is_none() {
+                    let why: Vec<String> = ev
+                        .runtime
+                        .attestations
+                        .iter()
+                        .map(|a| format!("`{}`: {}", a.source, attestation_flaws(a).join(", ")))
+                        .collect();
+                    return Err(format!("no sound attestation ({})", why.join("; ")));
+                }
+            }
+            Requirement::TraceReplayMatched => {
+                if !ev
+                    .runtime
+                    .traces
+                    .iter()
+                    .any(|t| t.replay == Replay::Matched)
+                {
+                    return Err(if ev.runtime.traces.is_empty() {
+                        "no operator trace in the bundle".into()
+                    } else {
+                        "no trace replay matched".into()
+                    });
+                }
+            }
+            Requirement::VerifierPass => match Evidence::combined_status(self.decisions) {
+                None => return Err("no verifier decision".into()),
+                Some(Status::Pass) => {}
+                Some(s) => {
+                    let worst: Vec<String> = self
+                        .decisions
+                        .iter()
+                        .filter(|d| d.status == s)
+                        .map(|d| format!("`{}` {}: {}", d.policy_id, s.verb(), d.reason))
+                        .collect();
+                    return Err(format!(
+                        "the worst verifier status is {} ({})",
+                        s.name(),
+                        worst.join("; ")
+                    ));
+                }
+            },
+            Requirement::VerifierDecision => {
+                if self.decisions.is_empty() {
+                    return Err("no verifier decision recorded".into());
+                }
+            }
+            Requirement::WorkloadDigest => digest_ok("workload digest", &ev.job.workload_digest)?,
+            Requirement::OutputDigest => {
+                digest_ok("output digest", &ev.job.output_digest)?;
+                if ev.job.output_verified == Some(false) {
+                    return Err(
+                        "the output artifact in the bundle does not hash to the output digest"
+                            .into(),
+                    );
+                }
+            }
+            Requirement::RuntimeBoundToJob => {
+                digest_ok("workload digest", &ev.job.workload_digest)?;
+                let attested = self.sound_attestations().any(|a| a.bound_to_job);
+                let traced = ev
+                    .runtime
+                    .traces
+                    .iter()
+                    .any(|t| t.replay == Replay::Matched && t.bound_to_job);
+                if !attested && !traced {
+                    return Err("no sound attestation or matched trace is bound to this job's workload digest".into());
+                }
+            }
+            Requirement::KeyReleaseAfterPass => {
+                let ok = ev.verifier.releases.iter().any(|r| {
+                    r.released
+                        && self
+                            .decisions
+                            .iter()
+                            .any(|d| d.policy_id == r.policy_id && d.status == Status::Pass)
+                });
+                if !ok {
+                    return Err(if ev.verifier.releases.iter().any(|r| r.released) {
+                        "no release followed a passing decision of the same policy".into()
+                    } else {
+                        "no key release recorded".into()
+                    });
+                }
+            }
+            Requirement::StorageFacts => {
+                if ev.storage.facts.is_empty() {
+                    return Err("no deployment/storage facts in the bundle".into());
+                }
+            }
+            Requirement::BackupWithDigest => {
+                let ok = ev.storage.facts.iter().any(|s| {
+                    s.backup
+                        .as_ref()
+                        .is_some_and(|b| b.digest.valid().is_some())
+                });
+                if !ok {
+                    return Err(if ev.storage.facts.iter().any(|s| s.backup.is_some()) {
+                        "the backup path has no well-formed digest".into()
+                    } else {
+                        "no backup path outside the provider is shown".into()
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Fills `{outcome}`, `{appraised_by}` and `{policy_id}` from the evidence; where the
+    /// evidence has no value (a blocked claim), a generic phrase stands in.
+    fn fill(&self, sentence: &str) -> String {
+        let mut s = sentence.to_string();
+        if s.contains("{outcome}") {
+            let verb = Evidence::combined_status(self.decisions)
+                .map_or("accepted, held or rejected", Status::verb);
+            s = s.replace("{outcome}", verb);
+        }
+        if s.contains("{appraised_by}") {
+            let mut who: Vec<String> = self
+                .sound_attestations()
+                .map(|a| {
+                    let place = match a.appraisal {
+                        crate::document::Appraisal::Local => "a local verifier",
+                        crate::document::Appraisal::Remote => "a remote verifier",
+                    };
+                    format!("{} ({place})", a.verifier)
+                })
+                .collect();
+            who.sort();
+            who.dedup();
+            let who = if who.is_empty() {
+                "the named verifier".to_string()
+            } else {
+                who.join(" and ")
+            };
+            s = s.replace("{appraised_by}", &who);
+        }
+        if s.contains("{policy_id}") {
+            let mut ids: Vec<&str> = self
+                .decisions
+                .iter()
+                .filter(|d| d.status == Status::Pass)
+                .map(|d| d.policy_id.as_str())
+                .collect();
+            ids.sort_unstable();
+            ids.dedup();
+            let ids = if ids.is_empty() {
+                "the named policy".to_string()
+            } else {
+                ids.join(", ")
+            };
+            s = s.replace("{policy_id}", &ids);
+        }
+        s
+    }
+}
+
+fn digest_ok(what: &str, d: &DigestFact) -> Result<(), String> {
+    match d {
+        DigestFact::Valid { .. } => Ok(()),
+        DigestFact::Absent => Err(format!("no {what}")),
+        DigestFact::Malformed { raw, problem } => {
+            Err(format!("{what} `{raw}` is malformed ({problem})"))
+        }
+    }
+}
+
+/// Everything that keeps an attestation from backing a runtime claim.
+fn attestation_flaws(a: &Attestation) -> Vec<String> {
+    let mut flaws = Vec::new();
+    match a.freshness {
+        Freshness::Fresh => {}
+        Freshness::Expired => flaws.push(format!(
+            "stale (expired {})",
+            a.expires_at
+                .map(|e| e.rfc3339.to_string())
+                .unwrap_or_default()
+        )),
+        Freshness::NotYetValid => {
+            flaws.push(format!("issued in the future ({})", a.issued_at.rfc3339))
+        }
+        Freshness::Unknown => flaws.push("freshness unknown (no expiry)".into()),
+    }
+    if a.measurements.is_empty() {
+        flaws.push("no measurements".into());
+    } else if !a.measurements_matched {
+        let bad: Vec<&str> = a
+            .measurements
+            .iter()
+            .filter(|m| !m.matched)
+            .map(|m| m.name.as_str())
+            .collect();
+        flaws.push(format!("measurements not matched: {}", bad.join(", ")));
+    }
+    match a.debug_enabled {
+        Some(false) => {}
+        Some(true) => flaws.push("debug enabled".into()),
+        None => flaws.push("debug state unknown".into()),
+    }
+    match a.nonce {
+        NonceState::NotExpected | NonceState::Matched => {}
+        NonceState::Mismatched => flaws.push("nonce differs from the expected nonce".into()),
+        NonceState::Missing => flaws.push("nonce missing".into()),
+    }
+    flaws
+}

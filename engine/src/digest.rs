@@ -1,0 +1,170 @@
+//! Digest values: strict parsing of `algorithm:hex` strings and streaming sha256 of files.
+//!
+//! A digest is evidence only when it is well formed. A placeholder such as
+//! `sha256:result_bundle` is malformed evidence: it derives nothing and is reported.
+
+use serde::Serialize;
+use sha2::{Digest as _, Sha256};
+use std::fmt;
+use std::io::Read;
+use std::path::Path;
+
+/// Digest algorithms claimgate recognises, each with its hex length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Algorithm {
+    /// SHA-256, 64 hex digits
+    Sha256,
+    /// SHA-384, 96 hex digits
+    Sha384,
+    /// SHA-512, 128 hex digits
+    Sha512,
+}
+
+impl Algorithm {
+    fn hex_len(self) -> usize {
+        match self {
+            Algorithm::Sha256 => 64,
+            Algorithm::Sha384 => 96,
+            Algorithm::Sha512 => 128,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Algorithm::Sha256 => "sha256",
+            Algorithm::Sha384 => "sha384",
+            Algorithm::Sha512 => "sha512",
+        }
+    }
+}
+
+/// A well-formed digest: algorithm and lowercase hex.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Digest {
+    /// The algorithm named before the colon
+    pub algorithm: Algorithm,
+    /// Lowercase hex of the right length
+    pub hex: String,
+}
+
+impl fmt::Display for Digest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.algorithm.name(), self.hex)
+    }
+}
+
+impl Serialize for Digest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl Digest {
+    /// Parses `algorithm:hex`; the error says exactly what is wrong, for the evidence report.
+    pub fn parse(raw: &str) -> Result<Digest, String> {
+        let Some((alg, hex)) = raw.split_once(':') else {
+            return Err("not `algorithm:hex` (no colon)".to_string());
+        };
+        let algorithm = match alg {
+            "sha256" => Algorithm::Sha256,
+            "sha384" => Algorithm::Sha384,
+            "sha512" => Algorithm::Sha512,
+            other => {
+                return Err(format!(
+                    "unsupported digest algorithm `{other}` (expected sha256, sha384 or sha512)"
+                ))
+            }
+        };
+        if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(format!(
+                "`{hex}` is not hex: a placeholder or name is not a digest"
+            ));
+        }
+        if hex.bytes().any(|b| b.is_ascii_uppercase()) {
+            return Err("hex must be lowercase".to_string());
+        }
+        if hex.len() != algorithm.hex_len() {
+            return Err(format!(
+                "{} needs {} hex digits, found {}",
+                algorithm.name(),
+                algorithm.hex_len(),
+                hex.len()
+            ));
+        }
+        Ok(Digest {
+            algorithm,
+            hex: hex.to_string(),
+        })
+    }
+
+    /// sha256 of bytes in memory.
+    pub fn sha256_of(bytes: &[u8]) -> Digest {
+        Digest {
+            algorithm: Algorithm::Sha256,
+            hex: to_hex(&Sha256::digest(bytes)),
+        }
+    }
+
+    /// sha256 of a file, streamed in fixed-size chunks (bounded memory whatever the size).
+    pub fn sha256_file(path: &Path) -> std::io::Result<Digest> {
+        let mut file = std::fs::File::open(path)?;
+        let mut hasher = Sha256::new();
+        let mut buf = vec![0u8; 1 << 20];
+        loop {
+            let n = file.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(buf.get(..n).unwrap_or_default());
+        }
+        Ok(Digest {
+            algorithm: Algorithm::Sha256,
+            hex: to_hex(&hasher.finalize()),
+        })
+    }
+}
+
+/// Lowercase hex of bytes.
+pub fn to_hex(bytes: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(char::from(HEX[usize::from(b >> 4)]));
+        s.push(char::from(HEX[usize::from(b & 0x0f)]));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_only_well_formed_digests() {
+        let ok = format!("sha256:{}", "ab".repeat(32));
+        assert_eq!(Digest::parse(&ok).map(|d| d.to_string()), Ok(ok.clone()));
+        assert!(Digest::parse("sha256:result_bundle")
+            .unwrap_err()
+            .contains("not hex"));
+        assert!(
+            Digest::parse(&ok.to_uppercase().replace("SHA256", "sha256"))
+                .unwrap_err()
+                .contains("lowercase")
+        );
+        assert!(Digest::parse("sha256:abcd").unwrap_err().contains("64 hex"));
+        assert!(Digest::parse(&format!("md5:{}", "ab".repeat(16)))
+            .unwrap_err()
+            .contains("unsupported"));
+        assert!(Digest::parse("deadbeef").unwrap_err().contains("no colon"));
+        assert!(Digest::parse(&format!("sha384:{}", "0".repeat(96))).is_ok());
+    }
+
+    #[test]
+    fn sha256_matches_known_vector() {
+        assert_eq!(
+            Digest::sha256_of(b"abc").hex,
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}

@@ -1,0 +1,342 @@
+//! The native evidence document kinds, as written in a bundle.
+//!
+//! These types are the wire format of bundle documents (see `docs/bundle-format.md`). They are
+//! deserialized strictly (`deny_unknown_fields`, typed values) so a typo is an error with a
+//! location, never a silently ignored fact. Digest fields stay strings here: a malformed digest
+//! is evidence to report, not a parse error.
+
+use crate::time::Instant;
+use serde::{Deserialize, Serialize};
+
+/// Every document kind a manifest may name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// [`RuntimeMeasurement`]
+    RuntimeMeasurement,
+    /// [`AttestationResult`]
+    AttestationResult,
+    /// [`VerifierDecision`]
+    VerifierDecision,
+    /// [`KeyRelease`]
+    KeyRelease,
+    /// [`BenchmarkResult`]
+    BenchmarkResult,
+    /// [`Deployment`]
+    Deployment,
+    /// [`OperatorTrace`]
+    OperatorTrace,
+}
+
+impl Kind {
+    /// All kinds, in the order they are documented.
+    pub const ALL: [Kind; 7] = [
+        Kind::RuntimeMeasurement,
+        Kind::AttestationResult,
+        Kind::VerifierDecision,
+        Kind::KeyRelease,
+        Kind::BenchmarkResult,
+        Kind::Deployment,
+        Kind::OperatorTrace,
+    ];
+
+    /// The name used in manifests.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::RuntimeMeasurement => "runtime_measurement",
+            Kind::AttestationResult => "attestation_result",
+            Kind::VerifierDecision => "verifier_decision",
+            Kind::KeyRelease => "key_release",
+            Kind::BenchmarkResult => "benchmark_result",
+            Kind::Deployment => "deployment",
+            Kind::OperatorTrace => "operator_trace",
+        }
+    }
+
+    /// Looks a kind up by its manifest name.
+    pub fn from_name(name: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.name() == name)
+    }
+}
+
+/// A parsed document of one of the native kinds.
+#[derive(Debug, Clone)]
+pub enum Document {
+    /// A measurement of the runtime (image, VM, firmware)
+    RuntimeMeasurement(RuntimeMeasurement),
+    /// A verifier's appraisal of TEE evidence
+    AttestationResult(AttestationResult),
+    /// A decision recorded by a verifier policy outside claimgate (e.g. a key broker denial)
+    VerifierDecision(VerifierDecision),
+    /// A key broker's release record
+    KeyRelease(KeyRelease),
+    /// A benchmark of a hardware class
+    BenchmarkResult(BenchmarkResult),
+    /// Provider deployment and storage facts
+    Deployment(Deployment),
+    /// A reproducible-operator trace and its replay outcome
+    OperatorTrace(OperatorTrace),
+}
+
+impl Document {
+    /// The kind of this document.
+    pub fn kind(&self) -> Kind {
+        match self {
+            Document::RuntimeMeasurement(_) => Kind::RuntimeMeasurement,
+            Document::AttestationResult(_) => Kind::AttestationResult,
+            Document::VerifierDecision(_) => Kind::VerifierDecision,
+            Document::KeyRelease(_) => Kind::KeyRelease,
+            Document::BenchmarkResult(_) => Kind::BenchmarkResult,
+            Document::Deployment(_) => Kind::Deployment,
+            Document::OperatorTrace(_) => Kind::OperatorTrace,
+        }
+    }
+}
+
+/// `runtime_measurement`: what the runtime was measured to be.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuntimeMeasurement {
+    /// What was measured, e.g. `container-image`, `cvm-rtmr3`
+    pub target: String,
+    /// The measurement, `sha256:<hex>`
+    pub digest: String,
+    /// Who took the measurement
+    #[serde(default)]
+    pub measured_by: Option<String>,
+}
+
+/// Where a verifier ran, relative to the workload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Appraisal {
+    /// On the same host as the workload (e.g. a local GPU verifier)
+    Local,
+    /// A remote attestation service (e.g. NVIDIA NRAS, a Trustee AS)
+    Remote,
+}
+
+/// One measured value and the reference value the verifier compared it with.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MeasurementCheck {
+    /// Name of the measured component, e.g. `vbios`, `rtmr3`
+    pub name: String,
+    /// The measured digest
+    pub value: String,
+    /// The expected digest; absent means no reference value, which fails closed
+    #[serde(default)]
+    pub reference: Option<String>,
+}
+
+/// `attestation_result`: a verifier's appraisal of TEE evidence.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AttestationResult {
+    /// Verifier name, e.g. `nvidia-nras`, `trustee-as`
+    pub verifier: String,
+    /// Whether the verifier was local or remote
+    pub appraisal: Appraisal,
+    /// TEE type, e.g. `nvidia-h100-cc`, `intel-tdx`
+    #[serde(default)]
+    pub tee: Option<String>,
+    /// Digest of the evidence the verifier appraised
+    pub evidence_digest: String,
+    /// When the result was issued
+    pub issued_at: Instant,
+    /// When the result stops being valid
+    #[serde(default)]
+    pub expires_at: Option<Instant>,
+    /// The nonce bound into the evidence
+    #[serde(default)]
+    pub nonce: Option<String>,
+    /// Measured values with their reference values
+    #[serde(default)]
+    pub measurements: Vec<MeasurementCheck>,
+    /// Whether debug mode was on; absent is unknown, which fails closed
+    #[serde(default)]
+    pub debug_enabled: Option<bool>,
+    /// Whether secure boot was on
+    #[serde(default)]
+    pub secure_boot: Option<bool>,
+    /// The workload digest bound into the evidence (report data), tying the runtime to the job
+    #[serde(default)]
+    pub workload_digest: Option<String>,
+}
+
+/// A verifier policy status. They combine as the worst: reject < hold < pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// The evidence was rejected
+    Reject,
+    /// The verifier neither accepted nor rejected (e.g. stale evidence, re-attest)
+    Hold,
+    /// The evidence was accepted
+    Pass,
+}
+
+impl Status {
+    /// The past-tense verb for sentences: accepted, held, rejected.
+    pub fn verb(self) -> &'static str {
+        match self {
+            Status::Pass => "accepted",
+            Status::Hold => "held",
+            Status::Reject => "rejected",
+        }
+    }
+
+    /// The status name as written in documents.
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Hold => "hold",
+            Status::Reject => "reject",
+        }
+    }
+}
+
+/// A step on the verifier path that a request reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PathStep {
+    /// The key broker (KBS) received the request
+    KeyBroker,
+    /// The attestation service evaluated the evidence
+    AttestationService,
+    /// A policy was evaluated on the result
+    Policy,
+}
+
+impl PathStep {
+    /// Human words for sentences.
+    pub fn words(self) -> &'static str {
+        match self {
+            PathStep::KeyBroker => "key broker",
+            PathStep::AttestationService => "attestation service",
+            PathStep::Policy => "policy",
+        }
+    }
+}
+
+/// `verifier_decision`: a decision a verifier policy made outside claimgate.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerifierDecision {
+    /// The policy that decided, e.g. `kbs_resource_policy_v2`
+    pub policy_id: String,
+    /// pass, reject or hold
+    pub status: Status,
+    /// The verifier's own reason
+    pub reason: String,
+    /// The verifier that ran the policy
+    #[serde(default)]
+    pub verifier: Option<String>,
+    /// Which path steps the request reached (for a denial: how far it got)
+    #[serde(default)]
+    pub reached: Vec<PathStep>,
+    /// When the decision was made
+    #[serde(default)]
+    pub decided_at: Option<Instant>,
+}
+
+/// `key_release`: a key broker released (or refused) a resource.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyRelease {
+    /// The resource path, e.g. `default/model-key/1`
+    pub resource: String,
+    /// Whether the resource was released
+    pub released: bool,
+    /// The verifier policy whose decision the release followed
+    pub policy_id: String,
+    /// When
+    #[serde(default)]
+    pub at: Option<Instant>,
+}
+
+/// `benchmark_result`: a measurement of a hardware class, not of a job.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BenchmarkResult {
+    /// Benchmark name, e.g. `llm-decode-throughput`
+    pub name: String,
+    /// The hardware class it describes, e.g. `1x H100 80GB`
+    pub hardware_class: String,
+    /// Metric name
+    pub metric: String,
+    /// Metric value
+    pub value: f64,
+    /// Unit of the value
+    pub unit: String,
+    /// When the benchmark ran
+    #[serde(default)]
+    pub run_at: Option<Instant>,
+    /// Digest of the full benchmark output
+    #[serde(default)]
+    pub result_digest: Option<String>,
+}
+
+/// Persistence of a storage volume.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Persistence {
+    /// Survives container restarts on the same provider
+    Persistent,
+    /// Lost when the container stops
+    Ephemeral,
+}
+
+/// A backup location outside the provider.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Backup {
+    /// Where the copy is, e.g. `s3://bucket/job-42/result.tar`
+    pub location: String,
+    /// Digest of the copy
+    pub digest: String,
+}
+
+/// `deployment`: provider and storage facts that bound replayability.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Deployment {
+    /// Provider or network, e.g. `akash`
+    pub provider: String,
+    /// Persistent or ephemeral storage
+    pub storage: Persistence,
+    /// Storage class, e.g. `beta3`
+    #[serde(default)]
+    pub storage_class: Option<String>,
+    /// Whether the storage lives only on the provider's hosts (absent is unknown)
+    #[serde(default)]
+    pub provider_local: Option<bool>,
+    /// A backup outside the provider
+    #[serde(default)]
+    pub backup: Option<Backup>,
+}
+
+/// Outcome of replaying a trace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Replay {
+    /// The replay reproduced the trace
+    Matched,
+    /// The replay diverged
+    Mismatched,
+}
+
+/// `operator_trace`: a reproducible-operator trace and its replay.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OperatorTrace {
+    /// Digest of the recorded trace
+    pub trace_digest: String,
+    /// Replay outcome
+    pub replay: Replay,
+    /// Who replayed it
+    pub replayed_by: String,
+    /// The workload the trace ran
+    #[serde(default)]
+    pub workload_digest: Option<String>,
+}

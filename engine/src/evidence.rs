@@ -1,0 +1,366 @@
+//! The normalized evidence document, `claimgate.evidence/v1`: what Rego policies see as `input`.
+//!
+//! Every fact is derived from a bundle document by an adapter and records that document's id
+//! (`source`). Derived booleans are computed here once, strictly: a value that is absent or
+//! malformed is never `true`. Field-by-field reference: `docs/evidence.md`.
+
+use crate::digest::Digest;
+use crate::document::{Appraisal, PathStep, Persistence, Replay, Status};
+use crate::time::Instant;
+use serde::Serialize;
+
+/// The schema marker of this document.
+pub const SCHEMA: &str = "claimgate.evidence/v1";
+
+/// The normalized evidence about one job.
+#[derive(Debug, Clone, Serialize)]
+pub struct Evidence {
+    /// Always [`SCHEMA`]
+    pub schema: &'static str,
+    /// The instant freshness is judged at
+    pub evaluated_at: When,
+    /// Job identity and binding digests
+    pub job: Job,
+    /// Runtime box: measurements, attestations, traces
+    pub runtime: Runtime,
+    /// Verifier box: decisions recorded in documents, key releases
+    pub verifier: Verifier,
+    /// Capacity box: benchmarks
+    pub capacity: Capacity,
+    /// Storage box: deployment facts
+    pub storage: Storage,
+    /// Artifacts named by the bundle, with declared and computed digests
+    pub artifacts: Vec<ArtifactFact>,
+    /// Malformed evidence found while normalizing; it derived nothing
+    pub problems: Vec<Problem>,
+}
+
+/// An instant as text and as unix seconds (Rego compares the number).
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct When {
+    /// RFC 3339, UTC
+    pub rfc3339: Instant,
+    /// Seconds since the epoch
+    pub unix: i64,
+}
+
+impl From<Instant> for When {
+    fn from(i: Instant) -> When {
+        When {
+            rfc3339: i,
+            unix: i.unix,
+        }
+    }
+}
+
+/// A digest field after strict parsing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum DigestFact {
+    /// Not given
+    Absent,
+    /// Well formed
+    Valid {
+        /// `algorithm:hex`
+        value: Digest,
+    },
+    /// Given but not a digest (e.g. a placeholder); derives nothing
+    Malformed {
+        /// The text as written
+        raw: String,
+        /// What is wrong with it
+        problem: String,
+    },
+}
+
+impl DigestFact {
+    /// The digest, when valid.
+    pub fn valid(&self) -> Option<&Digest> {
+        match self {
+            DigestFact::Valid { value } => Some(value),
+            _ => None,
+        }
+    }
+}
+
+/// Job identity and the digests that bind it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Job {
+    /// Job identifier
+    pub job_id: String,
+    /// Receipt identifier
+    pub receipt_id: Option<String>,
+    /// Workload digest
+    pub workload_digest: DigestFact,
+    /// Input commitment
+    pub input_commitment: DigestFact,
+    /// Output digest as declared
+    pub output_digest: DigestFact,
+    /// Whether the output artifact was in the bundle and its recomputed digest equals the
+    /// declared output digest: `null` when no output artifact was given
+    pub output_verified: Option<bool>,
+}
+
+/// The runtime box.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Runtime {
+    /// Runtime measurements
+    pub measurements: Vec<Measurement>,
+    /// Attestation results
+    pub attestations: Vec<Attestation>,
+    /// Reproducible-operator traces
+    pub traces: Vec<Trace>,
+}
+
+/// A runtime measurement.
+#[derive(Debug, Clone, Serialize)]
+pub struct Measurement {
+    /// Document id
+    pub source: String,
+    /// What was measured
+    pub target: String,
+    /// The measurement
+    pub digest: DigestFact,
+    /// Who measured
+    pub measured_by: Option<String>,
+}
+
+/// Freshness of an attestation at the evaluation instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Freshness {
+    /// issued_at ≤ now < expires_at
+    Fresh,
+    /// now ≥ expires_at
+    Expired,
+    /// issued in the future
+    NotYetValid,
+    /// no expiry given: freshness cannot be judged (fails closed)
+    Unknown,
+}
+
+/// Whether the evidence nonce matched the one the bundle expects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NonceState {
+    /// The bundle expects no nonce
+    NotExpected,
+    /// Equal
+    Matched,
+    /// Different
+    Mismatched,
+    /// Expected but the evidence carries none
+    Missing,
+}
+
+/// One measurement compared with its reference.
+#[derive(Debug, Clone, Serialize)]
+pub struct MeasurementMatch {
+    /// Component name
+    pub name: String,
+    /// Measured value
+    pub value: DigestFact,
+    /// Reference value
+    pub reference: DigestFact,
+    /// Both valid and equal
+    pub matched: bool,
+}
+
+/// A verifier's appraisal of TEE evidence.
+#[derive(Debug, Clone, Serialize)]
+pub struct Attestation {
+    /// Document id
+    pub source: String,
+    /// Verifier name
+    pub verifier: String,
+    /// local or remote
+    pub appraisal: Appraisal,
+    /// TEE type
+    pub tee: Option<String>,
+    /// Digest of the appraised evidence
+    pub evidence_digest: DigestFact,
+    /// Issue time
+    pub issued_at: When,
+    /// Expiry
+    pub expires_at: Option<When>,
+    /// Seconds between issue and evaluation
+    pub age_seconds: i64,
+    /// Judged at the evaluation instant
+    pub freshness: Freshness,
+    /// Nonce check
+    pub nonce: NonceState,
+    /// Each measurement with its reference
+    pub measurements: Vec<MeasurementMatch>,
+    /// At least one measurement, and every one matched
+    pub measurements_matched: bool,
+    /// Debug mode; `null` is unknown
+    pub debug_enabled: Option<bool>,
+    /// Secure boot; `null` is unknown
+    pub secure_boot: Option<bool>,
+    /// Workload digest bound into the evidence
+    pub workload_digest: DigestFact,
+    /// The bound workload digest equals the job's (both valid)
+    pub bound_to_job: bool,
+}
+
+/// A reproducible-operator trace.
+#[derive(Debug, Clone, Serialize)]
+pub struct Trace {
+    /// Document id
+    pub source: String,
+    /// Trace digest
+    pub trace_digest: DigestFact,
+    /// Replay outcome
+    pub replay: Replay,
+    /// Who replayed it
+    pub replayed_by: String,
+    /// Workload the trace ran
+    pub workload_digest: DigestFact,
+    /// The trace's workload digest equals the job's (both valid)
+    pub bound_to_job: bool,
+}
+
+/// The verifier box.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Verifier {
+    /// Decisions recorded in bundle documents (policy decisions are added after evaluation)
+    pub decisions: Vec<DecisionFact>,
+    /// Key broker release records
+    pub releases: Vec<Release>,
+}
+
+/// Where a verifier decision came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Origin {
+    /// Recorded in a bundle document
+    Document,
+    /// Made by a verifier policy of the policy pack
+    Policy,
+}
+
+/// A verifier policy decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DecisionFact {
+    /// Document id, or the package of the pack policy
+    pub source: String,
+    /// Where it came from
+    pub origin: Origin,
+    /// The policy that decided
+    pub policy_id: String,
+    /// pass, hold or reject
+    pub status: Status,
+    /// The policy's reason
+    pub reason: String,
+    /// The verifier that ran it
+    pub verifier: Option<String>,
+    /// Path steps the request reached
+    pub reached: Vec<PathStep>,
+}
+
+/// A key broker release record.
+#[derive(Debug, Clone, Serialize)]
+pub struct Release {
+    /// Document id
+    pub source: String,
+    /// Resource path
+    pub resource: String,
+    /// Whether it was released
+    pub released: bool,
+    /// The policy the release followed
+    pub policy_id: String,
+}
+
+/// The capacity box.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Capacity {
+    /// Benchmarks
+    pub benchmarks: Vec<Benchmark>,
+}
+
+/// A benchmark of a hardware class.
+#[derive(Debug, Clone, Serialize)]
+pub struct Benchmark {
+    /// Document id
+    pub source: String,
+    /// Benchmark name
+    pub name: String,
+    /// Hardware class
+    pub hardware_class: String,
+    /// Metric
+    pub metric: String,
+    /// Value
+    pub value: f64,
+    /// Unit
+    pub unit: String,
+    /// Digest of the full output
+    pub result_digest: DigestFact,
+}
+
+/// The storage box.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Storage {
+    /// Deployment and storage facts
+    pub facts: Vec<StorageFact>,
+}
+
+/// Provider storage facts.
+#[derive(Debug, Clone, Serialize)]
+pub struct StorageFact {
+    /// Document id
+    pub source: String,
+    /// Provider
+    pub provider: String,
+    /// persistent or ephemeral
+    pub storage: Persistence,
+    /// Storage class
+    pub storage_class: Option<String>,
+    /// Storage lives on the provider's hosts; unknown is treated as provider-local
+    pub provider_local: bool,
+    /// A backup outside the provider, when shown
+    pub backup: Option<BackupFact>,
+}
+
+/// A backup location.
+#[derive(Debug, Clone, Serialize)]
+pub struct BackupFact {
+    /// Location
+    pub location: String,
+    /// Digest of the copy
+    pub digest: DigestFact,
+}
+
+/// An artifact with declared and recomputed digests.
+#[derive(Debug, Clone, Serialize)]
+pub struct ArtifactFact {
+    /// Name
+    pub name: String,
+    /// Path relative to the bundle
+    pub path: String,
+    /// Role
+    pub role: crate::bundle::Role,
+    /// Declared digest
+    pub declared: DigestFact,
+    /// Recomputed sha256, when the file could be read
+    pub computed: Option<Digest>,
+    /// Declared and computed are equal
+    pub matched: bool,
+}
+
+/// Malformed evidence: which document, which field, what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Problem {
+    /// Document id (or `manifest`)
+    pub source: String,
+    /// Field path
+    pub field: String,
+    /// What is wrong
+    pub msg: String,
+}
+
+impl Evidence {
+    /// Every decision (recorded and evaluated), worst status first.
+    pub fn combined_status(decisions: &[DecisionFact]) -> Option<Status> {
+        decisions.iter().map(|d| d.status).min()
+    }
+}

@@ -1,0 +1,77 @@
+//! claimgate decides which sentences about a compute job its evidence allows.
+//!
+//! The pipeline runs one way: [`bundle::load`] → [`adapter::normalize`] →
+//! [`policy::CompiledPack::evaluate`] → [`decision::decide`] → [`report`]. Compile a pack once
+//! and evaluate many bundles with it:
+//!
+//! ```
+//! # fn main() -> Result<(), claimgate::Error> {
+//! let pack = claimgate::policy::CompiledPack::compile(&claimgate::policy::PolicyPack::embedded())?;
+//! let at = claimgate::time::Instant::parse("2026-11-25T12:00:00Z").ok();
+//! let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../testdata/bundles/benchmark_only");
+//! let decision = claimgate::evaluate(std::path::Path::new(path), &pack, at)?;
+//! assert_eq!(decision.label, claimgate::decision::Label::Benchmark);
+//! assert!(decision.allows("capacity.benchmark_context"));
+//! assert!(!decision.allows("job.ran_under_policy"));
+//! # Ok(())
+//! # }
+//! ```
+#![warn(missing_docs)]
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
+pub mod adapter;
+pub mod bundle;
+pub mod catalog;
+#[doc(hidden)]
+pub mod cli;
+pub mod decision;
+pub mod digest;
+pub mod document;
+pub mod evidence;
+pub mod policy;
+pub mod report;
+pub mod source;
+pub mod time;
+
+use miette::Diagnostic;
+use std::path::Path;
+
+/// Any error claimgate reports. Findings (blocked claims) are never errors.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+#[non_exhaustive]
+pub enum Error {
+    /// The bundle could not be loaded
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Bundle(#[from] bundle::BundleError),
+    /// The policy pack could not be loaded, compiled or evaluated
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Policy(#[from] policy::PolicyError),
+    /// Writing output failed
+    #[error("cannot write output: {0}")]
+    #[diagnostic(code(claimgate::io))]
+    Io(#[from] std::io::Error),
+}
+
+/// Loads, normalizes and decides one bundle with a compiled pack.
+///
+/// `at` pins the evaluation instant; otherwise the bundle's `evaluated_at`, else now.
+pub fn evaluate(
+    path: &Path,
+    pack: &policy::CompiledPack,
+    at: Option<time::Instant>,
+) -> Result<decision::Decision, Error> {
+    let bundle = bundle::load(path)?;
+    let at = at
+        .or(bundle.evaluated_at)
+        .unwrap_or_else(time::Instant::now);
+    let evidence = adapter::normalize(&bundle, at);
+    let outcome = pack.evaluate(&evidence)?;
+    Ok(decision::decide(
+        &bundle.name,
+        &evidence,
+        &outcome,
+        &pack.catalog,
+    ))
+}

@@ -1,0 +1,307 @@
+//! Compile a pack once; evaluate it on evidence with a clone of the compiled engine.
+
+use super::{first_line, locate, PolicyError, PolicyPack};
+use crate::catalog::Catalog;
+use crate::digest::Digest;
+use crate::document::Status;
+use crate::evidence::{DecisionFact, Evidence, Origin};
+use regorus::{Engine, Value};
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+/// Package prefix of verifier policies.
+pub const VERIFIER_PREFIX: &str = "data.claimgate.verifier.";
+/// The claim rules package.
+pub const CLAIMS_PACKAGE: &str = "data.claimgate.claims";
+/// Wall-clock budget for one rule evaluation.
+pub const EVAL_TIME_LIMIT: Duration = Duration::from_secs(5);
+
+/// A compiled policy pack, ready to evaluate many bundles.
+#[derive(Debug, Clone)]
+pub struct CompiledPack {
+    /// `embedded` or the pack directory
+    pub origin: String,
+    /// sha256 of the pack's files
+    pub digest: Digest,
+    /// The validated catalog
+    pub catalog: Catalog,
+    engine: Engine,
+    verifiers: Vec<String>,
+}
+
+/// What the pack's Rego said about one evidence document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyOutcome {
+    /// Decisions of the pack's verifier policies (those whose `decision` was defined)
+    pub decisions: Vec<DecisionFact>,
+    /// Claim ids the claim rules allowed
+    pub allow: BTreeSet<String>,
+    /// Reasons the claim rules gave for blocking, by claim id
+    pub block: BTreeMap<String, Vec<String>>,
+}
+
+/// Engine settings shared by evaluation and `claimgate test`.
+pub(super) fn new_engine() -> Engine {
+    let mut engine = Engine::new();
+    engine.set_rego_v0(false);
+    engine.set_strict_builtin_errors(true);
+    engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
+        limit: EVAL_TIME_LIMIT,
+        check_interval: std::num::NonZeroU32::MIN,
+    });
+    engine
+}
+
+/// Adds one Rego file, turning regorus' error into a located diagnostic.
+pub(super) fn add_rego(
+    engine: &mut Engine,
+    file: &crate::source::SourceFile,
+) -> Result<String, PolicyError> {
+    engine
+        .add_policy(file.name.clone(), file.text.clone())
+        .map_err(|e| {
+            let message = e.to_string();
+            PolicyError::Compile {
+                file: file.name.clone(),
+                span: locate(&message, file),
+                message: first_line(&message),
+                src: file.named(),
+            }
+        })
+}
+
+impl CompiledPack {
+    /// Parses the catalog and compiles every non-test Rego file of the pack.
+    pub fn compile(pack: &PolicyPack) -> Result<CompiledPack, PolicyError> {
+        let Some(cat_file) = pack.catalog_file() else {
+            return Err(PolicyError::Layout {
+                dir: pack.origin.clone(),
+                missing: super::CATALOG_PATH.to_string(),
+            });
+        };
+        let catalog = Catalog::parse(cat_file).map_err(|p| PolicyError::Catalog {
+            file: cat_file.name.clone(),
+            message: p.message,
+            src: cat_file.named(),
+            span: p.span,
+        })?;
+        let mut engine = new_engine();
+        let mut verifiers = BTreeSet::new();
+        let mut has_claims = false;
+        for file in pack.files.iter().filter(|f| is_policy(&f.name)) {
+            let package = add_rego(&mut engine, file)?;
+            if let Some(name) = package.strip_prefix(VERIFIER_PREFIX) {
+                verifiers.insert(format!("{VERIFIER_PREFIX}{name}"));
+            }
+            has_claims |= package == CLAIMS_PACKAGE;
+        }
+        if !has_claims {
+            return Err(PolicyError::Layout {
+                dir: pack.origin.clone(),
+                missing: "a claims rule file (package claimgate.claims)".to_string(),
+            });
+        }
+        // Surface whole-pack errors (conflicting rules, unknown functions) now, not per bundle.
+        let mut probe = engine.clone();
+        probe
+            .eval_rule(format!("{CLAIMS_PACKAGE}.allow"))
+            .map_err(|e| PolicyError::Eval {
+                rule: format!("{CLAIMS_PACKAGE}.allow"),
+                message: first_line(&e.to_string()),
+            })?;
+        Ok(CompiledPack {
+            origin: pack.origin.clone(),
+            digest: pack.digest(),
+            catalog,
+            engine,
+            verifiers: verifiers.into_iter().collect(),
+        })
+    }
+
+    /// Runs the verifier policies, then the claim rules, on one evidence document.
+    pub fn evaluate(&self, evidence: &Evidence) -> Result<PolicyOutcome, PolicyError> {
+        let mut input = serde_json::to_value(evidence).map_err(|e| PolicyError::Eval {
+            rule: "input".into(),
+            message: e.to_string(),
+        })?;
+        let mut engine = self.engine.clone();
+        engine.set_input(to_value(&input)?);
+
+        let mut decisions = Vec::new();
+        for pkg in &self.verifiers {
+            let rule = format!("{pkg}.decision");
+            let v = eval(&mut engine, &rule)?;
+            if let Some(v) = v {
+                decisions.push(read_decision(&rule, pkg, &v)?);
+            }
+        }
+
+        // Claim rules see every decision: the recorded ones and the pack's.
+        let mut all = evidence.verifier.decisions.clone();
+        all.extend(decisions.iter().cloned());
+        if let Some(obj) = input.as_object_mut() {
+            obj.insert(
+                "decisions".into(),
+                serde_json::to_value(&all).map_err(|e| PolicyError::Eval {
+                    rule: "input.decisions".into(),
+                    message: e.to_string(),
+                })?,
+            );
+        }
+        engine.set_input(to_value(&input)?);
+
+        let allow_rule = format!("{CLAIMS_PACKAGE}.allow");
+        let allow = match eval(&mut engine, &allow_rule)? {
+            None => BTreeSet::new(),
+            Some(v) => read_ids(&allow_rule, &v)?,
+        };
+        let block_rule = format!("{CLAIMS_PACKAGE}.block");
+        let block = match eval(&mut engine, &block_rule)? {
+            None => BTreeMap::new(),
+            Some(v) => read_blocks(&block_rule, &v)?,
+        };
+        for id in allow.iter().chain(block.keys()) {
+            if !self.catalog.knows(id) {
+                return Err(PolicyError::Output {
+                    rule: if allow.contains(id) {
+                        allow_rule.clone()
+                    } else {
+                        block_rule.clone()
+                    },
+                    found: format!("claim id `{id}`"),
+                    expected: "an id from the claim catalog".into(),
+                    help: Some("add the claim to claims/catalog.yaml or fix the id".into()),
+                });
+            }
+        }
+        Ok(PolicyOutcome {
+            decisions,
+            allow,
+            block,
+        })
+    }
+}
+
+fn is_policy(name: &str) -> bool {
+    name.ends_with(".rego") && !name.ends_with("_test.rego")
+}
+
+fn to_value(json: &serde_json::Value) -> Result<Value, PolicyError> {
+    Value::from_json_str(&json.to_string()).map_err(|e| PolicyError::Eval {
+        rule: "input".into(),
+        message: e.to_string(),
+    })
+}
+
+/// Evaluates a rule; `None` is Rego's undefined. Errors are errors, never "not allowed".
+fn eval(engine: &mut Engine, rule: &str) -> Result<Option<serde_json::Value>, PolicyError> {
+    let v = engine
+        .eval_rule(rule.to_string())
+        .map_err(|e| PolicyError::Eval {
+            rule: rule.to_string(),
+            message: first_line(&e.to_string()),
+        })?;
+    if v == Value::Undefined {
+        return Ok(None);
+    }
+    serde_json::to_value(&v)
+        .map(Some)
+        .map_err(|e| PolicyError::Eval {
+            rule: rule.to_string(),
+            message: e.to_string(),
+        })
+}
+
+fn shape(v: &serde_json::Value) -> String {
+    let s = v.to_string();
+    if s.len() > 80 {
+        format!("`{}…`", s.chars().take(80).collect::<String>())
+    } else {
+        format!("`{s}`")
+    }
+}
+
+fn read_decision(
+    rule: &str,
+    pkg: &str,
+    v: &serde_json::Value,
+) -> Result<DecisionFact, PolicyError> {
+    let bad = |help: &str| PolicyError::Output {
+        rule: rule.to_string(),
+        found: shape(v),
+        expected: "an object {\"status\": \"pass\"|\"hold\"|\"reject\", \"reason\": string}".into(),
+        help: Some(help.to_string()),
+    };
+    let obj = v
+        .as_object()
+        .ok_or_else(|| bad("`decision` must be an object"))?;
+    let status = match obj.get("status").and_then(|s| s.as_str()) {
+        Some("pass") => Status::Pass,
+        Some("hold") => Status::Hold,
+        Some("reject") => Status::Reject,
+        _ => return Err(bad("`status` must be one of pass, hold, reject")),
+    };
+    let reason = obj
+        .get("reason")
+        .and_then(|r| r.as_str())
+        .ok_or_else(|| bad("`reason` must be a string"))?
+        .to_string();
+    let package = pkg.trim_start_matches("data.");
+    let policy_id = match obj.get("policy_id") {
+        None => package.rsplit('.').next().unwrap_or(package).to_string(),
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(_) => return Err(bad("`policy_id` must be a string")),
+    };
+    Ok(DecisionFact {
+        source: package.to_string(),
+        origin: Origin::Policy,
+        policy_id,
+        status,
+        reason,
+        verifier: Some("claimgate".into()),
+        reached: vec![crate::document::PathStep::Policy],
+    })
+}
+
+fn read_ids(rule: &str, v: &serde_json::Value) -> Result<BTreeSet<String>, PolicyError> {
+    let bad = || PolicyError::Output {
+        rule: rule.to_string(),
+        found: shape(v),
+        expected: "a set of claim id strings".into(),
+        help: Some("write `allow contains \"box.name\" if { ... }`".into()),
+    };
+    v.as_array()
+        .ok_or_else(bad)?
+        .iter()
+        .map(|x| x.as_str().map(str::to_string).ok_or_else(bad))
+        .collect()
+}
+
+fn read_blocks(
+    rule: &str,
+    v: &serde_json::Value,
+) -> Result<BTreeMap<String, Vec<String>>, PolicyError> {
+    let bad = || PolicyError::Output {
+        rule: rule.to_string(),
+        found: shape(v),
+        expected: "a set of {\"id\": claim id, \"msg\": reason} objects".into(),
+        help: Some(
+            "write `block contains {\"id\": \"box.name\", \"msg\": \"why\"} if { ... }`".into(),
+        ),
+    };
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for item in v.as_array().ok_or_else(bad)? {
+        let obj = item.as_object().ok_or_else(bad)?;
+        let id = obj.get("id").and_then(|x| x.as_str()).ok_or_else(bad)?;
+        let msg = obj.get("msg").and_then(|x| x.as_str()).ok_or_else(bad)?;
+        if obj.len() != 2 {
+            return Err(bad());
+        }
+        out.entry(id.to_string()).or_default().push(msg.to_string());
+    }
+    for msgs in out.values_mut() {
+        msgs.sort();
+        msgs.dedup();
+    }
+    Ok(out)
+}

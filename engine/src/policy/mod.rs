@@ -1,0 +1,251 @@
+//! Policy packs: the verifier policies, claim rules and catalog that decide claims.
+//!
+//! A pack is a directory with `policies/` (verifier policies, each a package under
+//! `claimgate.verifier` with a `decision` rule) and `claims/` (package `claimgate.claims` with
+//! `allow` and `block`, plus `catalog.yaml`). The default pack is embedded in the binary.
+//! This is the only module that knows regorus.
+
+mod eval;
+mod test;
+
+pub use eval::{CompiledPack, PolicyOutcome};
+pub use test::{run_tests, TestOutcome, TestResult};
+
+use crate::digest::Digest;
+use crate::source::SourceFile;
+use miette::{Diagnostic, NamedSource, SourceSpan};
+use std::path::Path;
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/embedded_pack.rs"));
+}
+
+/// Where the catalog lives inside a pack.
+pub const CATALOG_PATH: &str = "claims/catalog.yaml";
+/// Most files one pack may hold.
+pub const MAX_PACK_FILES: usize = 512;
+
+/// The source files of a policy pack.
+#[derive(Debug, Clone)]
+pub struct PolicyPack {
+    /// `embedded` or the directory as given
+    pub origin: String,
+    /// Files sorted by path relative to the pack root (`policies/x.rego`)
+    pub files: Vec<SourceFile>,
+}
+
+/// A policy pack that does not load, compile or evaluate.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+#[non_exhaustive]
+pub enum PolicyError {
+    /// A pack file could not be read
+    #[error("cannot read policy pack `{path}`: {reason}")]
+    #[diagnostic(code(claimgate::policy::io))]
+    Io {
+        /// The path
+        path: String,
+        /// Why
+        reason: String,
+    },
+    /// The pack directory is missing a part
+    #[error("policy pack `{dir}` has no `{missing}`")]
+    #[diagnostic(
+        code(claimgate::policy::layout),
+        help("a policy pack directory holds `policies/*.rego`, `claims/*.rego` and `claims/catalog.yaml`")
+    )]
+    Layout {
+        /// The directory
+        dir: String,
+        /// What is missing
+        missing: String,
+    },
+    /// A Rego file does not compile
+    #[error("policy `{file}` does not compile: {message}")]
+    #[diagnostic(code(claimgate::policy::compile))]
+    Compile {
+        /// The file
+        file: String,
+        /// regorus' message
+        message: String,
+        /// The file text
+        #[source_code]
+        src: NamedSource<String>,
+        /// Where
+        #[label("here")]
+        span: Option<SourceSpan>,
+    },
+    /// The catalog does not parse or validate
+    #[error("invalid claim catalog `{file}`: {message}")]
+    #[diagnostic(code(claimgate::policy::catalog))]
+    Catalog {
+        /// The file
+        file: String,
+        /// What is wrong
+        message: String,
+        /// The file text
+        #[source_code]
+        src: NamedSource<String>,
+        /// Where
+        #[label("here")]
+        span: Option<SourceSpan>,
+    },
+    /// Evaluation failed (a runtime error, a time limit)
+    #[error("evaluating `{rule}` failed: {message}")]
+    #[diagnostic(code(claimgate::policy::eval))]
+    Eval {
+        /// The rule path
+        rule: String,
+        /// regorus' message
+        message: String,
+    },
+    /// A rule produced a value of the wrong shape
+    #[error("`{rule}` produced {found}; expected {expected}")]
+    #[diagnostic(code(claimgate::policy::output))]
+    Output {
+        /// The rule path
+        rule: String,
+        /// What it produced
+        found: String,
+        /// What claimgate reads
+        expected: String,
+        /// How to fix it
+        #[help]
+        help: Option<String>,
+    },
+}
+
+impl PolicyPack {
+    /// The default pack compiled into the binary.
+    pub fn embedded() -> PolicyPack {
+        PolicyPack {
+            origin: "embedded".to_string(),
+            files: embedded::FILES
+                .iter()
+                .map(|(name, text)| SourceFile {
+                    name: (*name).to_string(),
+                    text: (*text).to_string(),
+                })
+                .collect(),
+        }
+    }
+
+    /// Reads a pack directory (`policies/`, `claims/`, `claims/catalog.yaml`).
+    pub fn from_dir(dir: &Path) -> Result<PolicyPack, PolicyError> {
+        let shown = dir.display().to_string();
+        let io = |path: &Path, e: std::io::Error| PolicyError::Io {
+            path: path.display().to_string(),
+            reason: match e.kind() {
+                std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
+                _ => e.to_string(),
+            },
+        };
+        std::fs::metadata(dir).map_err(|e| io(dir, e))?;
+        let mut files = Vec::new();
+        for sub in ["policies", "claims"] {
+            let d = dir.join(sub);
+            if !d.is_dir() {
+                return Err(PolicyError::Layout {
+                    dir: shown,
+                    missing: format!("{sub}/"),
+                });
+            }
+            walk(dir, &d, &mut files, &io)?;
+        }
+        if !files.iter().any(|f: &SourceFile| f.name == CATALOG_PATH) {
+            return Err(PolicyError::Layout {
+                dir: shown,
+                missing: CATALOG_PATH.to_string(),
+            });
+        }
+        files.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(PolicyPack {
+            origin: shown,
+            files,
+        })
+    }
+
+    /// sha256 over the sorted files: each path and text, length-prefixed.
+    pub fn digest(&self) -> Digest {
+        let mut buf = Vec::new();
+        for f in &self.files {
+            for part in [f.name.as_bytes(), f.text.as_bytes()] {
+                buf.extend_from_slice(&(part.len() as u64).to_be_bytes());
+                buf.extend_from_slice(part);
+            }
+        }
+        Digest::sha256_of(&buf)
+    }
+
+    /// The catalog file.
+    pub fn catalog_file(&self) -> Option<&SourceFile> {
+        self.files.iter().find(|f| f.name == CATALOG_PATH)
+    }
+}
+
+fn walk(
+    root: &Path,
+    dir: &Path,
+    out: &mut Vec<SourceFile>,
+    io: &dyn Fn(&Path, std::io::Error) -> PolicyError,
+) -> Result<(), PolicyError> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .map_err(|e| io(dir, e))?
+        .collect::<Result<_, _>>()
+        .map_err(|e| io(dir, e))?;
+    entries.sort_by_key(|e| e.path());
+    for e in entries {
+        let p = e.path();
+        let ft = e.file_type().map_err(|err| io(&p, err))?;
+        if ft.is_dir() {
+            walk(root, &p, out, io)?;
+            continue;
+        }
+        let ext = p.extension().and_then(|x| x.to_str());
+        if !matches!(ext, Some("rego" | "yaml" | "yml" | "json")) {
+            continue;
+        }
+        if out.len() >= MAX_PACK_FILES {
+            return Err(PolicyError::Io {
+                path: root.display().to_string(),
+                reason: format!("more than {MAX_PACK_FILES} files"),
+            });
+        }
+        let rel = p
+            .strip_prefix(root)
+            .unwrap_or(&p)
+            .to_string_lossy()
+            .replace('\\', "/");
+        let file = SourceFile::read(&p, rel).map_err(|e| io(&p, e))?;
+        out.push(file);
+    }
+    Ok(())
+}
+
+/// Turns regorus' `--> file:line:col` into a span in that file.
+fn locate(message: &str, file: &SourceFile) -> Option<SourceSpan> {
+    let marker = format!("--> {}:", file.name);
+    let at = message.find(&marker)?;
+    let rest = message.get(at + marker.len()..)?;
+    let mut nums = rest
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|s| !s.is_empty());
+    let line: usize = nums.next()?.parse().ok()?;
+    let col: usize = nums.next()?.parse().ok()?;
+    let off = miette::SourceOffset::from_location(&file.text, line, col);
+    Some(SourceSpan::new(off, 1))
+}
+
+/// The message of a regorus error, without its location block (`error: <message>`).
+fn first_line(message: &str) -> String {
+    let lines: Vec<&str> = message
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let line = lines
+        .iter()
+        .find_map(|l| l.strip_prefix("error:"))
+        .or_else(|| lines.last().copied())
+        .unwrap_or(message);
+    line.trim().to_string()
+}
