@@ -180,9 +180,7 @@ pub enum BundleError {
 
 impl BundleError {
     fn parse(what: &'static str, file: &SourceFile, e: Located) -> BundleError {
-        let help = if e.message.contains("unknown variant")
-            || e.message.contains("unknown document kind")
-        {
+        let help = if e.message.contains("unknown document kind") {
             Some(format!(
                 "document kinds: {}",
                 Kind::ALL.map(Kind::name).join(", ")
@@ -220,14 +218,17 @@ impl BundleError {
     }
 }
 
-fn io_error(path: &str, e: &std::io::Error) -> BundleError {
-    let reason = match e.kind() {
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
         std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
         _ => e.to_string(),
-    };
+    }
+}
+
+fn io_error(path: &str, e: &std::io::Error) -> BundleError {
     BundleError::Io {
         path: path.to_string(),
-        reason,
+        reason: io_reason(e),
     }
 }
 
@@ -316,8 +317,14 @@ pub fn load(path: &Path) -> Result<Bundle, BundleError> {
                     )
                 })?;
                 let shown = file_path.display().to_string();
-                let file = SourceFile::read(&file_path, shown.clone())
-                    .map_err(|e| io_error(&shown, &e))?;
+                let file = SourceFile::read(&file_path, shown.clone()).map_err(|e| {
+                    BundleError::invalid(
+                        &manifest,
+                        format!("cannot read document `{rel}`: {}", io_reason(&e)),
+                        &rel,
+                        None,
+                    )
+                })?;
                 let doc = file
                     .parse_seed(Syntax::of(&file_path), KindSeed(entry.kind))
                     .map_err(|e| BundleError::parse("document", &file, e))?;

@@ -1,0 +1,240 @@
+use crate::{relative, testdata};
+use claimgate::decision::{BlockKind, Decision, Label};
+use claimgate::policy::{CompiledPack, PolicyPack};
+use std::sync::OnceLock;
+
+fn pack() -> &'static CompiledPack {
+    static PACK: OnceLock<CompiledPack> = OnceLock::new();
+    PACK.get_or_init(|| CompiledPack::compile(&PolicyPack::embedded()).unwrap())
+}
+
+fn eval(name: &str) -> Decision {
+    claimgate::evaluate(&testdata(&format!("bundles/{name}")), pack(), None).unwrap()
+}
+
+fn blocked<'a>(d: &'a Decision, id: &str) -> &'a claimgate::decision::Blocked {
+    d.blocked.iter().find(|b| b.id == id).unwrap()
+}
+
+fn ids(d: &Decision) -> Vec<&str> {
+    d.allowed.iter().map(|a| a.id.as_str()).collect()
+}
+
+/// Every bundle directory gets a snapshot of its whole decision. Add a case by adding a directory.
+#[test]
+fn snapshot_every_bundle() {
+    insta::glob!(
+        "../../testdata",
+        "bundles/*/bundle.{yaml,json}",
+        |manifest| {
+            let dir = relative(manifest.parent().unwrap());
+            let readme = std::fs::read_to_string(dir.join("README.md")).unwrap_or_else(|_| {
+                panic!("{} needs a README.md saying what it proves", dir.display())
+            });
+            let decision = claimgate::evaluate(&dir, pack(), None).unwrap();
+            insta::with_settings!({ description => readme.trim(), sort_maps => true, omit_expression => true }, {
+                insta::assert_yaml_snapshot!(decision);
+            });
+        }
+    );
+}
+
+#[test]
+fn there_are_at_least_twelve_bundles() {
+    let n = std::fs::read_dir(testdata("bundles")).unwrap().count();
+    assert!(n >= 12, "{n} bundles");
+}
+
+#[test]
+fn full_pass_is_a_compute_receipt_with_the_seed_claim() {
+    let d = eval("full_pass");
+    assert_eq!(d.label, Label::ComputeReceipt);
+    let job = d
+        .allowed
+        .iter()
+        .find(|a| a.id == "job.ran_under_policy")
+        .unwrap();
+    assert_eq!(
+        job.sentence,
+        "This job ran under the named verifier policy and produced the output digest above."
+    );
+    assert!(d.problems.is_empty());
+}
+
+#[test]
+fn denial_records_the_path_and_blocks_the_job_claim() {
+    let d = eval("verifier_denial");
+    assert_eq!(d.label, Label::VerifierPathRecord);
+    let path = d
+        .allowed
+        .iter()
+        .find(|a| a.id == "verifier.path_exercised")
+        .unwrap();
+    assert_eq!(
+        path.sentence,
+        "The verifier path was reached and policy rejected the evidence."
+    );
+    let job = blocked(&d, "job.ran_under_policy");
+    assert!(
+        job.reasons
+            .iter()
+            .any(|r| r.contains("kbs_resource_policy_v2")),
+        "{job:?}"
+    );
+    assert!(!d.allows("runtime.environment_attested"));
+}
+
+#[test]
+fn benchmark_only_is_a_benchmark() {
+    let d = eval("benchmark_only");
+    assert_eq!(d.label, Label::Benchmark);
+    assert_eq!(ids(&d), ["capacity.benchmark_context"]);
+}
+
+#[test]
+fn a_benchmark_changes_no_runtime_or_job_claim() {
+    let with = eval("benchmark_plus_tee");
+    let without = eval("full_pass");
+    let non_capacity = |d: &Decision| -> Vec<String> {
+        d.allowed
+            .iter()
+            .filter(|a| !a.id.starts_with("capacity."))
+            .map(|a| a.sentence.clone())
+            .collect()
+    };
+    assert_eq!(non_capacity(&with), non_capacity(&without));
+    assert_eq!(with.label, without.label);
+    assert!(with.allows("capacity.benchmark_context"));
+}
+
+#[test]
+fn placeholder_digests_are_malformed_evidence() {
+    let d = eval("seed_placeholders");
+    assert_ne!(d.label, Label::ComputeReceipt);
+    assert!(!d.allows("job.output_bound"));
+    let out = d
+        .problems
+        .iter()
+        .find(|p| p.field == "job.output_digest")
+        .unwrap();
+    assert!(out.msg.contains("sha256:result_bundle"), "{out:?}");
+    assert_eq!(d.job.output_digest, None);
+    let why = &blocked(&d, "job.output_bound").reasons;
+    assert!(why.iter().any(|r| r.contains("malformed")), "{why:?}");
+}
+
+#[test]
+fn no_output_digest_keeps_the_runtime_claim_only() {
+    let d = eval("tee_pass_no_output_digest");
+    assert_eq!(d.label, Label::VerifierPathRecord);
+    assert!(d.allows("runtime.environment_attested"));
+    assert!(!d.allows("job.ran_under_policy"));
+    let safer = blocked(&d, "job.ran_under_policy").safer.clone().unwrap();
+    assert_eq!(safer.id, "runtime.environment_attested");
+    assert!(safer.allowed);
+}
+
+#[test]
+fn failing_attestations_are_held_or_rejected() {
+    for (name, status) in [
+        ("stale_attestation", "hold"),
+        ("debug_enabled", "reject"),
+        ("measurement_mismatch", "reject"),
+        ("nonce_mismatch", "reject"),
+    ] {
+        let d = eval(name);
+        assert_eq!(d.verifier_status.map(|s| s.name()), Some(status), "{name}");
+        assert!(!d.allows("runtime.environment_attested"), "{name}");
+        assert!(!d.allows("job.ran_under_policy"), "{name}");
+        assert_eq!(d.label, Label::VerifierPathRecord, "{name}");
+    }
+}
+
+#[test]
+fn stale_is_stale_only_at_the_evaluation_instant() {
+    let early = claimgate::time::Instant::parse("2026-11-24T09:00:00Z").ok();
+    let d = claimgate::evaluate(&testdata("bundles/stale_attestation"), pack(), early).unwrap();
+    assert_eq!(
+        d.label,
+        Label::ComputeReceipt,
+        "fresh at 09:00 the day before"
+    );
+}
+
+#[test]
+fn storage_claims_follow_the_backup_path() {
+    let no = eval("akash_persistent_no_backup");
+    let yes = eval("akash_persistent_with_backup");
+    assert_eq!(no.label, Label::DeploymentNote);
+    assert_eq!(ids(&no), ["storage.provider_local"]);
+    assert_eq!(
+        ids(&yes),
+        ["storage.provider_local", "storage.backup_shown"]
+    );
+}
+
+#[test]
+fn local_appraisal_is_never_reported_as_remote() {
+    let d = eval("local_verifier");
+    let rt = d
+        .allowed
+        .iter()
+        .find(|a| a.id == "runtime.environment_attested")
+        .unwrap();
+    assert!(
+        rt.sentence.contains("(a local verifier)"),
+        "{}",
+        rt.sentence
+    );
+    assert!(!rt.sentence.contains("remote"));
+}
+
+#[test]
+fn a_tampered_output_artifact_blocks_output_claims() {
+    let d = eval("output_artifact_mismatch");
+    assert!(!d.allows("job.output_bound"));
+    assert!(!d.allows("job.ran_under_policy"));
+    assert!(d.problems.iter().any(|p| p.msg.contains("hashes to")));
+}
+
+#[test]
+fn a_matched_trace_backs_a_compute_receipt_and_a_diverged_one_does_not() {
+    let ok = eval("reproducible_trace");
+    assert_eq!(ok.label, Label::ComputeReceipt);
+    assert!(ok.allows("runtime.trace_reproducible"));
+    assert!(!ok.allows("runtime.environment_attested"));
+    let bad = eval("trace_mismatch");
+    assert!(!bad.allows("runtime.trace_reproducible"));
+    assert!(!bad.allows("job.ran_under_policy"));
+}
+
+#[test]
+fn blocklist_is_never_allowed_and_always_listed() {
+    for entry in std::fs::read_dir(testdata("bundles")).unwrap() {
+        let d = claimgate::evaluate(&entry.unwrap().path(), pack(), None).unwrap();
+        let never: Vec<_> = d
+            .blocked
+            .iter()
+            .filter(|b| b.because == BlockKind::Blocklist)
+            .collect();
+        assert_eq!(never.len(), pack().catalog.blocked.len());
+        for b in never {
+            assert!(!d.allows(&b.id));
+        }
+    }
+}
+
+#[test]
+fn a_single_file_bundle_loads_from_its_path() {
+    let d =
+        claimgate::evaluate(&testdata("bundles/inline_json/bundle.json"), pack(), None).unwrap();
+    assert_eq!(d.label, Label::DeploymentNote);
+    assert!(d.allows("capacity.benchmark_context"));
+}
+
+#[test]
+fn the_same_bundle_gives_the_same_decision_bytes() {
+    let a = serde_json::to_string(&eval("full_pass")).unwrap();
+    let b = serde_json::to_string(&eval("full_pass")).unwrap();
+    assert_eq!(a, b);
+}

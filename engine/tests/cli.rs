@@ -1,0 +1,113 @@
+use crate::run;
+use std::process::Command;
+
+fn help(sub: &str) -> String {
+    use clap::CommandFactory;
+    let mut cmd = claimgate::cli::Cli::command()
+        .version("0.0.0")
+        .color(clap::ColorChoice::Never)
+        .term_width(100);
+    let sub = cmd.find_subcommand_mut(sub).unwrap();
+    sub.render_long_help().to_string()
+}
+
+#[test]
+fn help_texts() {
+    for sub in ["eval", "test"] {
+        insta::assert_snapshot!(format!("help_{sub}"), help(sub));
+    }
+}
+
+#[test]
+fn exit_codes_follow_the_table() {
+    assert_eq!(run(&["eval", "../testdata/bundles/full_pass"]).0, 0);
+    assert_eq!(run(&["eval", "../testdata/bad/unknown_kind"]).0, 3);
+    assert_eq!(
+        run(&[
+            "eval",
+            "../testdata/bundles/full_pass",
+            "--policy-dir",
+            "../testdata/bundles"
+        ])
+        .0,
+        4
+    );
+    assert_eq!(run(&["test"]).0, 0);
+    use clap::Parser;
+    let usage = claimgate::cli::Cli::try_parse_from(["claimgate", "eval", "x", "--format", "pdf"])
+        .unwrap_err();
+    assert_eq!(usage.exit_code(), 2);
+}
+
+#[test]
+fn at_pins_the_evaluation_instant() {
+    let (code, out, _) = run(&[
+        "eval",
+        "../testdata/bundles/stale_attestation",
+        "--at",
+        "2026-11-24T09:00:00Z",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0);
+    assert!(out.contains("\"label\": \"compute_receipt\""), "{out}");
+    assert!(out.contains("\"evaluated_at\": \"2026-11-24T09:00:00Z\""));
+}
+
+fn binary(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_claimgate"))
+        .args(args)
+        .current_dir("..")
+        .env("NO_COLOR", "1")
+        .env_remove("CLAIMGATE_ERROR_FORMAT")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn the_readme_command_prints_a_compute_receipt() {
+    let out = binary(&["eval", "testdata/bundles/full_pass"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("label:   compute_receipt"), "{text}");
+    assert!(text.contains(
+        "This job ran under the named verifier policy and produced the output digest above."
+    ));
+}
+
+#[test]
+fn the_denial_as_json_from_the_binary() {
+    let out = binary(&[
+        "eval",
+        "testdata/bundles/verifier_denial",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let d: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(d["label"], "verifier_path_record");
+    assert!(d["allowed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a["id"] == "verifier.path_exercised"));
+    let job = d["blocked"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["id"] == "job.ran_under_policy")
+        .unwrap();
+    assert!(!job["reasons"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn errors_go_to_stderr_with_a_code_and_json_on_request() {
+    let out = binary(&["eval", "testdata/bad/wrong_type"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("claimgate::bundle::parse"), "{err}");
+    let out = binary(&["--error-format", "json", "eval", "testdata/bad/wrong_type"]);
+    let err: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert_eq!(err["code"], "claimgate::bundle::parse");
+}

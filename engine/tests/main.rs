@@ -1,0 +1,82 @@
+//! One integration test binary (faster to link than one per file).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests state expectations with unwrap/expect; a panic is a failed test"
+)]
+
+/// Decisions over testdata/bundles: one snapshot per bundle, plus the properties they prove.
+mod bundles;
+/// The command line: help text, exit codes, the real binary end to end.
+mod cli;
+/// Bad bundles: each is a clear located error with exit code 3.
+mod errors;
+/// Policy packs: Rego unit tests, broken packs, the catalog guard failing closed.
+mod policy;
+
+use std::path::{Path, PathBuf};
+
+/// The repository root (tests run in `engine/`).
+pub fn repo() -> &'static Path {
+    Path::new("..")
+}
+
+/// `../testdata/...` as a path relative to the test's working directory.
+pub fn testdata(rel: &str) -> PathBuf {
+    repo().join("testdata").join(rel)
+}
+
+/// Makes an absolute path under the repo relative (`../testdata/...`), for stable snapshots.
+pub fn relative(abs: &Path) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let root = root.canonicalize().unwrap();
+    repo().join(abs.canonicalize().unwrap().strip_prefix(&root).unwrap())
+}
+
+/// Runs the CLI in-process: (exit code, stdout, rendered error).
+pub fn run(args: &[&str]) -> (u8, String, String) {
+    use clap::Parser;
+    let mut argv = vec!["claimgate"];
+    argv.extend_from_slice(args);
+    let cli = claimgate::cli::Cli::try_parse_from(argv).unwrap();
+    let mut out = Vec::new();
+    let res = claimgate::cli::run(&cli, &mut out);
+    let stdout = String::from_utf8(out).unwrap();
+    match res {
+        Ok(status) => (status.code(), stdout, String::new()),
+        Err(e) => (
+            claimgate::cli::ExitStatus::from(&e).code(),
+            stdout,
+            render_error(&e),
+        ),
+    }
+}
+
+/// Renders a diagnostic without colour at a fixed width, as a person sees it.
+pub fn render_error(e: &dyn miette::Diagnostic) -> String {
+    let mut s = String::new();
+    miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
+        .with_width(100)
+        .render_report(&mut s, e)
+        .unwrap();
+    s
+}
+
+/// A scratch directory for one test, removed when dropped.
+pub struct Scratch(pub PathBuf);
+
+impl Scratch {
+    pub fn new(name: &str) -> Scratch {
+        let p = std::env::temp_dir().join(format!("claimgate-test-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).unwrap();
+        Scratch(p)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
