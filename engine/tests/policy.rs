@@ -251,3 +251,23 @@ fn compile_error_rendering() {
     assert!(text.contains("policies/gpu_tee_policy_v3.rego:"), "{text}");
     assert!(text.contains("does not compile"), "{text}");
 }
+
+#[test]
+fn a_recursive_function_is_rejected_before_it_can_overflow_the_stack() {
+    let dir = pack_with(
+        "recursion",
+        &[(
+            "claims/claims.rego",
+            "allow contains \"job.output_bound\" if output_ok",
+            "f(x) := f(x + 1)\n\nallow contains \"job.output_bound\" if f(1) > 0",
+        )],
+    );
+    let (code, out, err) = eval_with(&dir, "full_pass");
+    assert_eq!(code, 4, "{out}");
+    assert!(
+        err.contains("claimgate.claims.f → claimgate.claims.f"),
+        "{err}"
+    );
+    let (code, _, err) = run(&["test", "--policy-dir", dir.0.to_str().unwrap()]);
+    assert_eq!(code, 4, "{err}");
+}

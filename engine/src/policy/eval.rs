@@ -101,6 +101,7 @@ impl CompiledPack {
                 missing: "a claims rule file (package claimgate.claims)".to_string(),
             });
         }
+        super::reject_recursion(&engine)?;
         // Surface whole-pack errors (conflicting rules, unknown functions) now, not per bundle.
         let mut probe = engine.clone();
         probe

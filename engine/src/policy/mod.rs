@@ -6,6 +6,7 @@
 //! This is the only module that knows regorus.
 
 mod eval;
+mod recursion;
 mod test;
 
 pub use eval::{CompiledPack, PolicyOutcome};
@@ -88,6 +89,18 @@ pub enum PolicyError {
         /// Where
         #[label("here")]
         span: Option<SourceSpan>,
+    },
+    /// Rules or functions call each other in a cycle
+    #[error("recursion in policy `{file}`: {cycle}")]
+    #[diagnostic(
+        code(claimgate::policy::recursion),
+        help("Rego rules and functions must not call themselves, directly or through others")
+    )]
+    Recursion {
+        /// The file defining the first member of the cycle
+        file: String,
+        /// The cycle, e.g. `a.f → a.g → a.f`
+        cycle: String,
     },
     /// Evaluation failed (a runtime error, a time limit)
     #[error("evaluating `{rule}` failed: {message}")]
@@ -219,6 +232,21 @@ fn walk(
         out.push(file);
     }
     Ok(())
+}
+
+/// Refuses a compiled engine whose rules or functions recurse (regorus would overflow the stack).
+pub(crate) fn reject_recursion(engine: &regorus::Engine) -> Result<(), PolicyError> {
+    match recursion::find_cycle(engine) {
+        Ok(None) => Ok(()),
+        Ok(Some(c)) => Err(PolicyError::Recursion {
+            file: c.file,
+            cycle: c.path.join(" → "),
+        }),
+        Err(message) => Err(PolicyError::Eval {
+            rule: "(call graph)".into(),
+            message,
+        }),
+    }
 }
 
 /// Turns regorus' `--> file:line:col` into a span in that file.

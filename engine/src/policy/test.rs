@@ -39,6 +39,7 @@ pub fn run_tests(pack: &PolicyPack) -> Result<Vec<TestResult>, PolicyError> {
             }
         }
     }
+    super::reject_recursion(&engine)?;
     let mut results = Vec::with_capacity(tests.len());
     for (file, rule) in tests {
         let mut e = engine.clone();
