@@ -13,7 +13,7 @@ fn help(sub: &str) -> String {
 
 #[test]
 fn help_texts() {
-    for sub in ["eval", "test"] {
+    for sub in ["eval", "evidence", "test"] {
         insta::assert_snapshot!(format!("help_{sub}"), help(sub));
     }
 }
@@ -110,4 +110,15 @@ fn errors_go_to_stderr_with_a_code_and_json_on_request() {
     let out = binary(&["--error-format", "json", "eval", "testdata/bad/wrong_type"]);
     let err: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
     assert_eq!(err["code"], "claimgate::bundle::parse");
+}
+
+#[test]
+fn evidence_prints_the_policy_input() {
+    let (code, out, _) = run(&["evidence", "../testdata/bundles/seed_placeholders"]);
+    assert_eq!(code, 0);
+    let ev: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(ev["schema"], "claimgate.evidence/v1");
+    assert_eq!(ev["job"]["output_digest"]["state"], "malformed");
+    assert_eq!(ev["job"]["output_digest"]["raw"], "sha256:result_bundle");
+    assert_eq!(ev["runtime"]["attestations"][0]["freshness"], "fresh");
 }

@@ -27,7 +27,12 @@ impl PolicyArgs {
     }
 }
 
-/// Parses `--at`.
-pub fn parse_instant(s: &str) -> Result<Instant, String> {
-    Instant::parse(s)
+/// One bundle and the instant it is judged at.
+#[derive(Debug, Clone, clap::Args)]
+pub struct BundleArgs {
+    /// Bundle directory (with bundle.yaml or bundle.json) or a single bundle file
+    pub bundle: PathBuf,
+    /// Evaluation instant for freshness (RFC 3339); default: the bundle's evaluated_at, else now
+    #[arg(long, value_parser = Instant::parse)]
+    pub at: Option<Instant>,
 }

@@ -3,6 +3,7 @@
 
 mod args;
 mod eval;
+mod evidence;
 pub mod exit;
 mod test;
 
@@ -48,6 +49,9 @@ pub enum Command {
     /// Decide which claims an evidence bundle allows
     #[command(after_help = EXIT_CODES)]
     Eval(eval::EvalArgs),
+    /// Print the normalized evidence document (`claimgate.evidence/v1`) that policies see as `input`
+    #[command(after_help = EXIT_CODES)]
+    Evidence(evidence::EvidenceArgs),
     /// Run the `test_*` rules of a policy pack's `*_test.rego` files
     #[command(after_help = EXIT_CODES)]
     Test(test::TestArgs),
@@ -57,6 +61,7 @@ pub enum Command {
 pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<ExitStatus, crate::Error> {
     match &cli.command {
         Command::Eval(a) => eval::run(a, out),
+        Command::Evidence(a) => evidence::run(a, out),
         Command::Test(a) => test::run(a, out),
     }
 }
