@@ -19,6 +19,7 @@ verifier_pass if {
 sound(a) if {
 	a.freshness == "fresh"
 	a.measurements_matched == true
+	a.checks_passed == true
 	a.debug_enabled == false
 	a.nonce in {"not_expected", "matched"}
 }

@@ -8,6 +8,7 @@ sound_att := {
 	"source": "att",
 	"freshness": "fresh",
 	"measurements_matched": true,
+	"checks_passed": true,
 	"debug_enabled": false,
 	"nonce": "not_expected",
 	"bound_to_job": true,
@@ -75,4 +76,10 @@ test_backup_needs_a_valid_digest if {
 	inp := json.patch(full, [{"op": "replace", "path": "/storage/facts", "value": [fact]}])
 	not "storage.backup_shown" in claims.allow with input as inp
 	"storage.provider_local" in claims.allow with input as inp
+}
+
+test_a_failed_verifier_check_unsounds_the_attestation if {
+	inp := json.patch(full, [{"op": "replace", "path": "/runtime/attestations/0/checks_passed", "value": false}])
+	not "runtime.environment_attested" in claims.allow with input as inp
+	not "job.ran_under_policy" in claims.allow with input as inp
 }

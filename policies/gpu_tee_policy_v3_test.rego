@@ -13,8 +13,12 @@ good := {
 	"nonce": "not_expected",
 	"debug_enabled": false,
 	"measurements": [{"name": "vbios", "value": digest_a, "reference": digest_a, "matched": true}],
+	"measurement_result": "matched",
 	"measurements_matched": true,
+	"checks": [],
 }
+
+upstream := object.union(good, {"measurements": [], "checks": [{"name": "x-nvidia-gpu-arch-check", "state": "passed"}]})
 
 with_att(a) := {"runtime": {"attestations": [a]}}
 
@@ -57,7 +61,32 @@ test_missing_reference_holds if {
 }
 
 test_no_measurements_holds if {
-	p.decision.status == "hold" with input as with_att(object.union(good, {"measurements": []}))
+	no_meas := object.union(good, {"measurements": [], "measurement_result": "unknown", "measurements_matched": false})
+	p.decision.status == "hold" with input as with_att(no_meas)
+}
+
+test_upstream_measres_success_passes if {
+	p.decision.status == "pass" with input as with_att(upstream)
+}
+
+test_upstream_measres_failure_rejects if {
+	p.decision.status == "reject" with input as with_att(object.union(upstream, {"measurement_result": "mismatched"}))
+}
+
+test_failed_check_rejects if {
+	failed := object.union(upstream, {"checks": [{"name": "x-nvidia-gpu-arch-check", "state": "failed"}]})
+	d := p.decision with input as with_att(failed)
+	d.status == "reject"
+	contains(d.reason, "x-nvidia-gpu-arch-check failed")
+}
+
+test_absent_check_holds if {
+	absent := object.union(upstream, {"checks": [{"name": "ocsp-nonce-matches", "state": "unknown"}]})
+	p.decision.status == "hold" with input as with_att(absent)
+}
+
+test_malformed_nonce_rejects if {
+	p.decision.status == "reject" with input as with_att(object.union(good, {"nonce": "malformed"}))
 }
 
 test_nonce_mismatch_rejects if {

@@ -158,6 +158,18 @@ pub enum BundleError {
         #[help]
         help: Option<String>,
     },
+    /// A document without a `kind` whose format could not be told from its shape
+    #[error("cannot tell the kind of document `{file}`: {message}")]
+    #[diagnostic(code(claimgate::bundle::undetected))]
+    Undetected {
+        /// File name
+        file: String,
+        /// Why (no match, or the candidates)
+        message: String,
+        /// What to do
+        #[help]
+        help: String,
+    },
     /// A semantic problem in the manifest (not a syntax error)
     #[error("invalid bundle manifest `{file}`: {message}")]
     #[diagnostic(code(claimgate::bundle::invalid))]
@@ -325,9 +337,7 @@ pub fn load(path: &Path) -> Result<Bundle, BundleError> {
                         None,
                     )
                 })?;
-                let doc = file
-                    .parse_seed(Syntax::of(&file_path), KindSeed(entry.kind))
-                    .map_err(|e| BundleError::parse("document", &file, e))?;
+                let doc = read_document(&file, &file_path, entry.kind)?;
                 (shown, doc)
             }
         };
@@ -397,6 +407,68 @@ pub fn load(path: &Path) -> Result<Bundle, BundleError> {
     })
 }
 
+/// Parses a document file as its named kind, or detects an upstream kind from its shape.
+fn read_document(
+    file: &SourceFile,
+    path: &Path,
+    kind: Option<Kind>,
+) -> Result<Document, BundleError> {
+    // A compact JWT is text, not JSON: keep it as a string for its adapter.
+    if crate::jwt::looks_like(&file.text) {
+        let token = serde_json::Value::String(file.text.trim().to_string());
+        let kind = match kind {
+            Some(k) if k.is_upstream() => k,
+            Some(k) => {
+                return Err(BundleError::Undetected {
+                    file: file.name.clone(),
+                    message: format!("a JWT cannot be a `{}` document", k.name()),
+                    help: "name the upstream kind of this token".into(),
+                })
+            }
+            None => detect_one(file, &token)?,
+        };
+        return Ok(Document::Upstream(kind, token));
+    }
+    match kind {
+        Some(k) => file
+            .parse_seed(Syntax::of(path), KindSeed(k))
+            .map_err(|e| BundleError::parse("document", file, e)),
+        None => {
+            let value: serde_json::Value = file
+                .parse(Syntax::of(path))
+                .map_err(|e| BundleError::parse("document", file, e))?;
+            let kind = detect_one(file, &value)?;
+            Ok(Document::Upstream(kind, value))
+        }
+    }
+}
+
+fn detect_one(file: &SourceFile, value: &serde_json::Value) -> Result<Kind, BundleError> {
+    let found = crate::document::detect(value);
+    match found.as_slice() {
+        [one] => Ok(*one),
+        [] => Err(BundleError::Undetected {
+            file: file.name.clone(),
+            message: "its shape matches no upstream format".into(),
+            help: format!(
+                "name its `kind` in the manifest; kinds: {}",
+                Kind::ALL.map(Kind::name).join(", ")
+            ),
+        }),
+        many => Err(BundleError::Undetected {
+            file: file.name.clone(),
+            message: format!(
+                "it could be any of {}",
+                many.iter()
+                    .map(|k| format!("`{}`", k.name()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            help: "name its `kind` in the manifest".into(),
+        }),
+    }
+}
+
 /// Resolves `rel` under `root`, refusing absolute paths, `..`, and symlinks that lead outside.
 pub fn confine(root: &Path, rel: &str) -> Result<PathBuf, &'static str> {
     let p = Path::new(rel);
@@ -441,21 +513,11 @@ enum RawBody {
 }
 
 struct RawEntry {
-    kind: Kind,
+    kind: Option<Kind>,
     id: Option<String>,
     path: Option<String>,
     body: RawBody,
 }
-
-const KIND_NAMES: &[&str] = &[
-    "runtime_measurement",
-    "attestation_result",
-    "verifier_decision",
-    "key_release",
-    "benchmark_result",
-    "deployment",
-    "operator_trace",
-];
 
 /// Deserializes a document body into the type its kind names.
 pub struct KindSeed(pub Kind);
@@ -480,6 +542,7 @@ impl<'de> DeserializeSeed<'de> for KindSeed {
             }
             Kind::Deployment => Document::Deployment(doc::Deployment::deserialize(d)?),
             Kind::OperatorTrace => Document::OperatorTrace(doc::OperatorTrace::deserialize(d)?),
+            upstream => Document::Upstream(upstream, serde_json::Value::deserialize(d)?),
         })
     }
 }
@@ -511,7 +574,7 @@ impl<'de> Visitor<'de> for EntryVisitor {
                     kind = Some(Kind::from_name(&name).ok_or_else(|| {
                         de::Error::custom(format_args!(
                             "unknown document kind `{name}`, expected one of {}",
-                            KIND_NAMES.join(", ")
+                            Kind::ALL.map(Kind::name).join(", ")
                         ))
                     })?);
                 }
@@ -533,7 +596,9 @@ impl<'de> Visitor<'de> for EntryVisitor {
                 }
             }
         }
-        let kind = kind.ok_or_else(|| de::Error::missing_field("kind"))?;
+        if inline.is_none() && path.is_none() && kind.is_none() {
+            return Err(de::Error::missing_field("kind"));
+        }
         let body = match (inline, path.clone()) {
             (Some(doc), None) => RawBody::Inline(doc),
             (None, Some(p)) => RawBody::File(p),
@@ -569,10 +634,5 @@ mod tests {
         assert!(confine(root, "a/../../x").is_err());
         assert!(confine(root, "/etc/passwd").is_err());
         assert!(confine(root, "").is_err());
-    }
-
-    #[test]
-    fn kind_names_match_kinds() {
-        assert_eq!(KIND_NAMES, Kind::ALL.map(Kind::name).as_slice());
     }
 }

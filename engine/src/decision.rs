@@ -7,7 +7,8 @@
 use crate::catalog::{Catalog, Claim, ClaimBox, Requirement};
 use crate::document::{Replay, Status};
 use crate::evidence::{
-    Attestation, DecisionFact, DigestFact, Evidence, Freshness, NonceState, Problem,
+    Attestation, CheckState, DecisionFact, DigestFact, Evidence, Freshness, MeasurementResult,
+    NonceState, Problem,
 };
 use crate::policy::PolicyOutcome;
 use crate::time::Instant;
@@ -274,7 +275,7 @@ impl Facts<'_> {
             .runtime
             .attestations
             .iter()
-            .filter(|a| attestation_flaws(a).is_empty())
+            .filter(|a| attestation_flaws(a, self.ev.expected_nonce.as_deref()).is_empty())
     }
 
     /// Checks one requirement; the error says what is missing or wrong.
@@ -295,7 +296,10 @@ impl Facts<'_> {
                         .runtime
                         .attestations
                         .iter()
-                        .map(|a| format!("`{}`: {}", a.source, attestation_flaws(a).join(", ")))
+                        .map(|a| {
+                            let flaws = attestation_flaws(a, ev.expected_nonce.as_deref());
+                            format!("`{}`: {}", a.source, flaws.join(", "))
+                        })
                         .collect();
                     return Err(format!("no sound attestation ({})", why.join("; ")));
                 }
@@ -457,7 +461,7 @@ fn digest_ok(what: &str, d: &DigestFact) -> Result<(), String> {
 }
 
 /// Everything that keeps an attestation from backing a runtime claim.
-fn attestation_flaws(a: &Attestation) -> Vec<String> {
+fn attestation_flaws(a: &Attestation, expected_nonce: Option<&str>) -> Vec<String> {
     let mut flaws = Vec::new();
     match a.freshness {
         Freshness::Fresh => {}
@@ -467,21 +471,50 @@ fn attestation_flaws(a: &Attestation) -> Vec<String> {
                 .map(|e| e.rfc3339.to_string())
                 .unwrap_or_default()
         )),
-        Freshness::NotYetValid => {
-            flaws.push(format!("issued in the future ({})", a.issued_at.rfc3339))
-        }
+        Freshness::NotYetValid => flaws.push(format!(
+            "issued in the future ({})",
+            a.issued_at
+                .map(|i| i.rfc3339.to_string())
+                .unwrap_or_default()
+        )),
         Freshness::Unknown => flaws.push("freshness unknown (no expiry)".into()),
     }
-    if a.measurements.is_empty() {
-        flaws.push("no measurements".into());
-    } else if !a.measurements_matched {
-        let bad: Vec<&str> = a
-            .measurements
-            .iter()
-            .filter(|m| !m.matched)
-            .map(|m| m.name.as_str())
-            .collect();
-        flaws.push(format!("measurements not matched: {}", bad.join(", ")));
+    match a.measurement_result {
+        MeasurementResult::Matched => {}
+        MeasurementResult::Mismatched => {
+            let bad: Vec<&str> = a
+                .measurements
+                .iter()
+                .filter(|m| !m.matched)
+                .map(|m| m.name.as_str())
+                .collect();
+            if bad.is_empty() {
+                flaws.push("the verifier reports measurements not matched".into());
+            } else {
+                flaws.push(format!("measurements not matched: {}", bad.join(", ")));
+            }
+        }
+        MeasurementResult::Unknown => {
+            flaws.push("measurements not compared with reference values".into())
+        }
+    }
+    let failed: Vec<&str> = a
+        .checks
+        .iter()
+        .filter(|c| c.state == CheckState::Failed)
+        .map(|c| c.name.as_str())
+        .collect();
+    if !failed.is_empty() {
+        flaws.push(format!("failed checks: {}", failed.join(", ")));
+    }
+    let unknown: Vec<&str> = a
+        .checks
+        .iter()
+        .filter(|c| c.state == CheckState::Unknown)
+        .map(|c| c.name.as_str())
+        .collect();
+    if !unknown.is_empty() {
+        flaws.push(format!("unknown (absent) checks: {}", unknown.join(", ")));
     }
     match a.debug_enabled {
         Some(false) => {}
@@ -490,8 +523,13 @@ fn attestation_flaws(a: &Attestation) -> Vec<String> {
     }
     match a.nonce {
         NonceState::NotExpected | NonceState::Matched => {}
-        NonceState::Mismatched => flaws.push("nonce differs from the expected nonce".into()),
-        NonceState::Missing => flaws.push("nonce missing".into()),
+        NonceState::Mismatched => flaws.push(format!(
+            "nonce differs: expected `{}`, the evidence carries `{}`",
+            expected_nonce.unwrap_or_default(),
+            a.nonce_value.as_deref().unwrap_or_default()
+        )),
+        NonceState::Missing => flaws.push("the expected nonce is missing from the evidence".into()),
+        NonceState::Malformed => flaws.push("a nonce is malformed (not hex)".into()),
     }
     flaws
 }

@@ -8,7 +8,7 @@
 use crate::time::Instant;
 use serde::{Deserialize, Serialize};
 
-/// Every document kind a manifest may name.
+/// Every document kind a manifest may name: the native kinds, then upstream formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
@@ -26,11 +26,29 @@ pub enum Kind {
     Deployment,
     /// [`OperatorTrace`]
     OperatorTrace,
+    /// Trustee attestation service EAR token (claims JSON or compact JWT)
+    TrusteeEar,
+    /// Veraison EAR attestation result (full EAR or its `submods` map)
+    VeraisonEar,
+    /// NVIDIA GPU claims: NRAS per-device claims (keyed `GPU-n` or flat) or the SDK claims array
+    NvidiaClaims,
+    /// NVIDIA NRAS overall claims (`x-nvidia-overall-att-result`, `submods` digests)
+    NvidiaOverall,
+    /// NVIDIA detached EAT: `[["JWT", overall], {"GPU-0": device token}]`
+    NvidiaDetachedEat,
+    /// `nvattest attest --format json` output (`result_code`, `claims`, `detached_eat`)
+    Nvattest,
+    /// dstack-verifier `/verify` response
+    DstackVerify,
+    /// Trustee KBS error response (`type`, `detail`), e.g. a policy denial
+    KbsError,
+    /// Akash SDL (`deploy.yaml`)
+    AkashSdl,
 }
 
 impl Kind {
     /// All kinds, in the order they are documented.
-    pub const ALL: [Kind; 7] = [
+    pub const ALL: [Kind; 16] = [
         Kind::RuntimeMeasurement,
         Kind::AttestationResult,
         Kind::VerifierDecision,
@@ -38,6 +56,15 @@ impl Kind {
         Kind::BenchmarkResult,
         Kind::Deployment,
         Kind::OperatorTrace,
+        Kind::TrusteeEar,
+        Kind::VeraisonEar,
+        Kind::NvidiaClaims,
+        Kind::NvidiaOverall,
+        Kind::NvidiaDetachedEat,
+        Kind::Nvattest,
+        Kind::DstackVerify,
+        Kind::KbsError,
+        Kind::AkashSdl,
     ];
 
     /// The name used in manifests.
@@ -50,12 +77,26 @@ impl Kind {
             Kind::BenchmarkResult => "benchmark_result",
             Kind::Deployment => "deployment",
             Kind::OperatorTrace => "operator_trace",
+            Kind::TrusteeEar => "trustee_ear",
+            Kind::VeraisonEar => "veraison_ear",
+            Kind::NvidiaClaims => "nvidia_claims",
+            Kind::NvidiaOverall => "nvidia_overall",
+            Kind::NvidiaDetachedEat => "nvidia_detached_eat",
+            Kind::Nvattest => "nvattest",
+            Kind::DstackVerify => "dstack_verify",
+            Kind::KbsError => "kbs_error",
+            Kind::AkashSdl => "akash_sdl",
         }
     }
 
     /// Looks a kind up by its manifest name.
     pub fn from_name(name: &str) -> Option<Kind> {
         Kind::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    /// Whether documents of this kind are upstream formats, read as they are.
+    pub fn is_upstream(self) -> bool {
+        self >= Kind::TrusteeEar
     }
 }
 
@@ -76,6 +117,8 @@ pub enum Document {
     Deployment(Deployment),
     /// A reproducible-operator trace and its replay outcome
     OperatorTrace(OperatorTrace),
+    /// A document in an upstream format, kept as it is
+    Upstream(Kind, serde_json::Value),
 }
 
 impl Document {
@@ -89,6 +132,7 @@ impl Document {
             Document::BenchmarkResult(_) => Kind::BenchmarkResult,
             Document::Deployment(_) => Kind::Deployment,
             Document::OperatorTrace(_) => Kind::OperatorTrace,
+            Document::Upstream(kind, _) => *kind,
         }
     }
 }
@@ -339,4 +383,80 @@ pub struct OperatorTrace {
     /// The workload the trace ran
     #[serde(default)]
     pub workload_digest: Option<String>,
+}
+
+/// The upstream kinds whose shape `value` has. Exactly one match is an unambiguous detection.
+///
+/// Each rule looks at top-level keys that only that format has; a compact JWT is judged by its
+/// payload.
+pub fn detect(value: &serde_json::Value) -> Vec<Kind> {
+    use serde_json::Value;
+    if let Value::String(s) = value {
+        return match crate::jwt::decode(s) {
+            Ok(jwt) => detect(&jwt.payload),
+            Err(_) => Vec::new(),
+        };
+    }
+    let has = |k: &str| value.get(k).is_some();
+    let profile = value
+        .get("eat_profile")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let all_values = |pred: &dyn Fn(&Value) -> bool| {
+        value
+            .as_object()
+            .is_some_and(|o| !o.is_empty() && o.values().all(pred))
+    };
+    let nvidia_device =
+        |v: &Value| v.get("measres").is_some() || v.get("x-nvidia-gpu-arch-check").is_some();
+    let mut kinds = Vec::new();
+    if profile.contains("confidential-containers/Trustee") {
+        kinds.push(Kind::TrusteeEar);
+    }
+    if profile.contains("veraison/ear")
+        || (!has("eat_profile") && all_values(&|v| v.get("ear.status").is_some()))
+    {
+        kinds.push(Kind::VeraisonEar);
+    }
+    if nvidia_device(value)
+        || (!has("x-nvidia-overall-att-result") && all_values(&|v| nvidia_device(v)))
+        || value.as_array().is_some_and(|a| {
+            !a.is_empty() && a.iter().all(|d| d.get("x-nvidia-device-type").is_some())
+        })
+    {
+        kinds.push(Kind::NvidiaClaims);
+    }
+    if has("x-nvidia-overall-att-result") {
+        kinds.push(Kind::NvidiaOverall);
+    }
+    if value
+        .as_array()
+        .and_then(|a| a.first())
+        .and_then(|f| f.get(0))
+        .and_then(Value::as_str)
+        == Some("JWT")
+    {
+        kinds.push(Kind::NvidiaDetachedEat);
+    }
+    if has("result_code") && has("claims") {
+        kinds.push(Kind::Nvattest);
+    }
+    if has("is_valid")
+        && value
+            .get("details")
+            .is_some_and(|d| d.get("quote_verified").is_some())
+    {
+        kinds.push(Kind::DstackVerify);
+    }
+    if value
+        .get("type")
+        .and_then(Value::as_str)
+        .is_some_and(|t| t.starts_with("https://github.com/confidential-containers/kbs/errors/"))
+    {
+        kinds.push(Kind::KbsError);
+    }
+    if has("services") && has("profiles") && has("version") {
+        kinds.push(Kind::AkashSdl);
+    }
+    kinds
 }

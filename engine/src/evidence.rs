@@ -21,6 +21,8 @@ pub struct Evidence {
     pub evaluated_at: When,
     /// Job identity and binding digests
     pub job: Job,
+    /// The nonce the bundle expects the evidence to carry (lowercase hex), when well formed
+    pub expected_nonce: Option<String>,
     /// Runtime box: measurements, attestations, traces
     pub runtime: Runtime,
     /// Verifier box: decisions recorded in documents, key releases
@@ -31,8 +33,83 @@ pub struct Evidence {
     pub storage: Storage,
     /// Artifacts named by the bundle, with declared and computed digests
     pub artifacts: Vec<ArtifactFact>,
+    /// Upstream documents as they were read (JWT payloads decoded), for policies that need
+    /// claims the normalized fields do not carry
+    pub upstream: Vec<UpstreamDoc>,
     /// Malformed evidence found while normalizing; it derived nothing
     pub problems: Vec<Problem>,
+}
+
+/// An upstream document, kept whole.
+#[derive(Debug, Clone, Serialize)]
+pub struct UpstreamDoc {
+    /// Document id
+    pub source: String,
+    /// Its kind (e.g. `trustee_ear`)
+    pub kind: crate::document::Kind,
+    /// Whether a signature covers it and was checked
+    pub signature: Signature,
+    /// The claims: the document itself, or the decoded JWT payload
+    pub claims: serde_json::Value,
+}
+
+/// Whether a document's signature was checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Signature {
+    /// The document carries no signature (decoded claims, native documents)
+    Absent,
+    /// Signed (e.g. a JWT) but the signature was not checked
+    Unverified,
+    /// Signed and checked
+    Verified,
+}
+
+/// The outcome of one check a verifier reports (e.g. a certificate chain status).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Check {
+    /// The upstream claim name, e.g. `x-nvidia-gpu-attestation-report-signature-verified`
+    pub name: String,
+    /// passed, failed or unknown (absent or unreadable: never treated as passed)
+    pub state: CheckState,
+}
+
+/// State of a verifier check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckState {
+    /// The verifier reports success
+    Passed,
+    /// The verifier reports failure
+    Failed,
+    /// Absent or not understood
+    Unknown,
+}
+
+/// Whether measurements matched their reference values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MeasurementResult {
+    /// Every measurement matched
+    Matched,
+    /// At least one differed (or was malformed)
+    Mismatched,
+    /// No measurement could be compared (none given, no reference value)
+    Unknown,
+}
+
+/// An EAR (AR4SI) trust tier, as Trustee and Veraison report them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Tier {
+    /// Evidence contradicts the expected state
+    Contraindicated,
+    /// Something is off but not contradicted
+    Warning,
+    /// No claim could be made
+    None,
+    /// Evidence supports the expected state
+    Affirming,
 }
 
 /// An instant as text and as unix seconds (Rego compares the number).
@@ -135,7 +212,7 @@ pub enum Freshness {
     Expired,
     /// issued in the future
     NotYetValid,
-    /// no expiry given: freshness cannot be judged (fails closed)
+    /// no issue time or no expiry: freshness cannot be judged (fails closed)
     Unknown,
 }
 
@@ -151,6 +228,8 @@ pub enum NonceState {
     Mismatched,
     /// Expected but the evidence carries none
     Missing,
+    /// The expected or the evidence nonce is not hex
+    Malformed,
 }
 
 /// One measurement compared with its reference.
@@ -179,20 +258,34 @@ pub struct Attestation {
     pub tee: Option<String>,
     /// Digest of the appraised evidence
     pub evidence_digest: DigestFact,
-    /// Issue time
-    pub issued_at: When,
+    /// Issue time, when the document gives one
+    pub issued_at: Option<When>,
     /// Expiry
     pub expires_at: Option<When>,
     /// Seconds between issue and evaluation
-    pub age_seconds: i64,
+    pub age_seconds: Option<i64>,
     /// Judged at the evaluation instant
     pub freshness: Freshness,
     /// Nonce check
     pub nonce: NonceState,
-    /// Each measurement with its reference
+    /// The nonce the evidence carries (hex), when it carries one
+    pub nonce_value: Option<String>,
+    /// Report data bound into the evidence (hex), when present
+    pub report_data: Option<String>,
+    /// Each measurement with its reference (native documents)
     pub measurements: Vec<MeasurementMatch>,
-    /// At least one measurement, and every one matched
+    /// Whether measurements matched their references
+    pub measurement_result: MeasurementResult,
+    /// `measurement_result` is `matched`
     pub measurements_matched: bool,
+    /// Checks the verifier reports (certificate chains, signatures, …)
+    pub checks: Vec<Check>,
+    /// Every check passed (true when there are none)
+    pub checks_passed: bool,
+    /// The verifier's own trust tier for this appraisal, when it reports one
+    pub tier: Option<Tier>,
+    /// Whether the document's signature was checked
+    pub signature: Signature,
     /// Debug mode; `null` is unknown
     pub debug_enabled: Option<bool>,
     /// Secure boot; `null` is unknown

@@ -28,6 +28,7 @@ pub mod decision;
 pub mod digest;
 pub mod document;
 pub mod evidence;
+pub mod jwt;
 pub mod policy;
 pub mod report;
 pub mod source;

@@ -14,6 +14,8 @@ mod cli;
 mod errors;
 /// Policy packs: Rego unit tests, broken packs, the catalog guard failing closed.
 mod policy;
+/// Real upstream documents: provenance, detection, decisions.
+mod realworld;
 
 use std::path::{Path, PathBuf};
 

@@ -4,12 +4,23 @@
 //! strictly, and judge time at the evaluation instant. Malformed values become
 //! [`Problem`](crate::evidence::Problem)s and derive nothing.
 
+mod akash;
+mod dstack;
+mod ear;
+mod kbs;
 mod native;
+mod nvidia;
 
-use crate::bundle::{Bundle, Role};
+use crate::bundle::{Bundle, Entry, Role};
 use crate::digest::Digest;
-use crate::evidence::{self, ArtifactFact, DigestFact, Evidence, Problem};
+use crate::document::{Appraisal, Document, Kind, PathStep, Status};
+use crate::evidence::{
+    self, ArtifactFact, Attestation, Check, CheckState, DecisionFact, DigestFact, Evidence,
+    Freshness, MeasurementMatch, MeasurementResult, NonceState, Origin, Problem, Signature, Tier,
+    UpstreamDoc,
+};
 use crate::time::Instant;
+use serde_json::Value;
 
 /// Builds the normalized evidence for a bundle at the evaluation instant `at`.
 ///
@@ -18,7 +29,18 @@ use crate::time::Instant;
 pub fn normalize(bundle: &Bundle, at: Instant) -> Evidence {
     let mut cx = Context {
         problems: Vec::new(),
+        expected_nonce: None,
     };
+    if let Some(n) = &bundle.expected_nonce {
+        match hex_lower(n) {
+            Some(h) => cx.expected_nonce = Some(h),
+            None => cx.problem(
+                "manifest",
+                "expected_nonce",
+                format!("`{n}` is not hex: the nonce check cannot pass"),
+            ),
+        }
+    }
     let job = &bundle.job;
     let workload_digest = cx.digest(
         "manifest",
@@ -93,24 +115,166 @@ pub fn normalize(bundle: &Bundle, at: Instant) -> Evidence {
             output_digest,
             output_verified,
         },
+        expected_nonce: cx.expected_nonce.clone(),
         runtime: Default::default(),
         verifier: Default::default(),
         capacity: Default::default(),
         storage: Default::default(),
         artifacts,
+        upstream: Vec::new(),
         problems: Vec::new(),
     };
     for entry in &bundle.documents {
-        native::add(&mut ev, &mut cx, entry, bundle.expected_nonce.as_deref());
+        add(&mut ev, &mut cx, entry);
     }
     cx.problems.sort();
     ev.problems = cx.problems;
     ev
 }
 
-/// Collects problems while adapters run.
+fn add(ev: &mut Evidence, cx: &mut Context, entry: &Entry) {
+    let Document::Upstream(kind, value) = &entry.document else {
+        native::add(ev, cx, entry);
+        return;
+    };
+    let src = entry.id.as_str();
+    // Compact JWTs are decoded (not verified) and policies see the payload.
+    let (claims, signature) = match value {
+        Value::String(token) => match crate::jwt::decode(token) {
+            Ok(jwt) => {
+                let sig = if jwt.header["alg"] == "none" {
+                    Signature::Absent
+                } else {
+                    Signature::Unverified
+                };
+                (jwt.payload, sig)
+            }
+            Err(e) => {
+                cx.problem(src, "(document)", format!("cannot decode the token: {e}"));
+                return;
+            }
+        },
+        other => (other.clone(), Signature::Absent),
+    };
+    match kind {
+        Kind::TrusteeEar | Kind::VeraisonEar => ear::add(ev, cx, src, *kind, &claims, signature),
+        Kind::NvidiaClaims => nvidia::add_claims(ev, cx, src, &claims, signature),
+        Kind::NvidiaOverall => nvidia::add_overall(ev, cx, src, &claims),
+        Kind::NvidiaDetachedEat => nvidia::add_detached(ev, cx, src, &claims),
+        Kind::Nvattest => nvidia::add_nvattest(ev, cx, src, &claims),
+        Kind::DstackVerify => dstack::add(ev, cx, src, &claims),
+        Kind::KbsError => kbs::add(ev, src, &claims),
+        Kind::AkashSdl => akash::add(ev, cx, src, &claims),
+        native => cx.problem(
+            src,
+            "(document)",
+            format!(
+                "`{}` is a native kind but was read as an upstream one",
+                native.name()
+            ),
+        ),
+    }
+    ev.upstream.push(UpstreamDoc {
+        source: src.to_string(),
+        kind: *kind,
+        signature,
+        claims,
+    });
+}
+
+/// Collects problems while adapters run, and carries the bundle's expectations.
 pub(crate) struct Context {
     problems: Vec<Problem>,
+    /// The expected nonce, lowercase hex, when the bundle names a well-formed one
+    expected_nonce: Option<String>,
+}
+
+/// What an adapter knows about one appraisal; [`Context::attestation`] derives the rest.
+pub(crate) struct Appraised {
+    pub verifier: String,
+    pub appraisal: Appraisal,
+    pub tee: Option<String>,
+    pub evidence_digest: DigestFact,
+    pub issued_at: Option<i64>,
+    pub expires_at: Option<i64>,
+    pub nonce: Option<String>,
+    pub report_data: Option<String>,
+    pub measurements: Vec<MeasurementMatch>,
+    pub measurement_result: MeasurementResult,
+    pub debug_enabled: Option<bool>,
+    pub secure_boot: Option<bool>,
+    pub workload_digest: DigestFact,
+    pub checks: Vec<Check>,
+    pub tier: Option<Tier>,
+    pub signature: Signature,
+}
+
+impl Appraised {
+    /// An appraisal by `verifier` about which nothing else is known yet.
+    pub(crate) fn new(verifier: String, appraisal: Appraisal, signature: Signature) -> Appraised {
+        Appraised {
+            verifier,
+            appraisal,
+            tee: None,
+            evidence_digest: DigestFact::Absent,
+            issued_at: None,
+            expires_at: None,
+            nonce: None,
+            report_data: None,
+            measurements: Vec::new(),
+            measurement_result: MeasurementResult::Unknown,
+            debug_enabled: None,
+            secure_boot: None,
+            workload_digest: DigestFact::Absent,
+            checks: Vec::new(),
+            tier: None,
+            signature,
+        }
+    }
+}
+
+/// Lowercase hex of an even number of digits, or `None`.
+pub(crate) fn hex_lower(s: &str) -> Option<String> {
+    let s = s.trim();
+    (!s.is_empty() && s.len() % 2 == 0 && s.bytes().all(|b| b.is_ascii_hexdigit()))
+        .then(|| s.to_ascii_lowercase())
+}
+
+/// A verdict from an upstream verifier, recorded as a decision of the document.
+pub(crate) fn recorded(
+    source: &str,
+    policy_id: &str,
+    status: Status,
+    reason: String,
+    verifier: &str,
+    reached: &[PathStep],
+) -> DecisionFact {
+    DecisionFact {
+        source: source.to_string(),
+        origin: Origin::Document,
+        policy_id: policy_id.to_string(),
+        status,
+        reason,
+        verifier: Some(verifier.to_string()),
+        reached: reached.to_vec(),
+    }
+}
+
+/// A boolean claim as a check: absent or not a boolean is unknown, never passed.
+pub(crate) fn bool_check(claims: &Value, name: &str) -> Check {
+    Check {
+        name: name.to_string(),
+        state: match claims.get(name).and_then(Value::as_bool) {
+            Some(true) => CheckState::Passed,
+            Some(false) => CheckState::Failed,
+            None => CheckState::Unknown,
+        },
+    }
+}
+
+/// An integer claim (epoch seconds) as an instant.
+pub(crate) fn epoch(claims: &Value, name: &str) -> Option<i64> {
+    claims.get(name).and_then(Value::as_i64)
 }
 
 impl Context {
@@ -120,6 +284,85 @@ impl Context {
             field: field.to_string(),
             msg,
         });
+    }
+
+    /// Builds an attestation fact: freshness at the evaluation instant, the nonce check, and the
+    /// binding to the job's workload digest.
+    pub(crate) fn attestation(&mut self, ev: &Evidence, source: &str, a: Appraised) -> Attestation {
+        let now = ev.evaluated_at.unix;
+        let freshness = match (a.issued_at, a.expires_at) {
+            (Some(iat), _) if iat > now => Freshness::NotYetValid,
+            (Some(_), Some(exp)) if now >= exp => Freshness::Expired,
+            (Some(_), Some(_)) => Freshness::Fresh,
+            _ => Freshness::Unknown,
+        };
+        let nonce_value = a
+            .nonce
+            .as_deref()
+            .map(|n| hex_lower(n).unwrap_or_else(|| n.to_string()));
+        let nonce = match (&self.expected_nonce, &nonce_value) {
+            (None, _) if !self.nonce_expected_but_malformed() => NonceState::NotExpected,
+            (None, _) => NonceState::Malformed,
+            (Some(e), Some(n)) if hex_lower(n).is_none() => {
+                self.problem(source, "nonce", format!("`{n}` is not hex; expected `{e}`"));
+                NonceState::Malformed
+            }
+            (Some(e), Some(n)) if n == e => NonceState::Matched,
+            (Some(e), _)
+                if a.report_data
+                    .as_deref()
+                    .and_then(hex_lower)
+                    .is_some_and(|r| r.starts_with(e.as_str())) =>
+            {
+                NonceState::Matched
+            }
+            (Some(_), Some(_)) => NonceState::Mismatched,
+            (Some(_), None) => NonceState::Missing,
+        };
+        // The job is bound when the evidence names its workload digest: natively, or as the
+        // leading bytes of the report data or nonce.
+        let job = ev.job.workload_digest.valid().map(|d| d.hex.clone());
+        let bound_to_job = match (&a.workload_digest, &job) {
+            (DigestFact::Valid { value }, Some(j)) => &value.hex == j,
+            (_, Some(j)) => [&a.report_data, &nonce_value]
+                .into_iter()
+                .flatten()
+                .filter_map(|x| hex_lower(x))
+                .any(|x| x.starts_with(j.as_str())),
+            _ => false,
+        };
+        let checks_passed = a.checks.iter().all(|c| c.state == CheckState::Passed);
+        Attestation {
+            source: source.to_string(),
+            verifier: a.verifier,
+            appraisal: a.appraisal,
+            tee: a.tee,
+            evidence_digest: a.evidence_digest,
+            issued_at: a.issued_at.map(|u| Instant { unix: u }.into()),
+            expires_at: a.expires_at.map(|u| Instant { unix: u }.into()),
+            age_seconds: a.issued_at.map(|u| now - u),
+            freshness,
+            nonce,
+            nonce_value,
+            report_data: a.report_data,
+            measurements: a.measurements,
+            measurements_matched: a.measurement_result == MeasurementResult::Matched,
+            measurement_result: a.measurement_result,
+            debug_enabled: a.debug_enabled,
+            secure_boot: a.secure_boot,
+            workload_digest: a.workload_digest,
+            bound_to_job,
+            checks: a.checks,
+            checks_passed,
+            tier: a.tier,
+            signature: a.signature,
+        }
+    }
+
+    fn nonce_expected_but_malformed(&self) -> bool {
+        self.problems
+            .iter()
+            .any(|p| p.source == "manifest" && p.field == "expected_nonce")
     }
 
     /// Parses an optional digest strictly; a malformed one is recorded as a problem.

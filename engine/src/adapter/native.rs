@@ -1,25 +1,19 @@
 //! The native document kinds (see `docs/bundle-format.md`).
 
-use super::Context;
+use super::{Appraised, Context};
 use crate::bundle::Entry;
 use crate::document::Document;
 use crate::evidence::{
-    Attestation, BackupFact, Benchmark, DecisionFact, DigestFact, Evidence, Freshness, Measurement,
-    MeasurementMatch, NonceState, Origin, Release, StorageFact, Trace,
+    BackupFact, Benchmark, DecisionFact, DigestFact, Evidence, Measurement, MeasurementMatch,
+    MeasurementResult, Origin, Release, Signature, StorageFact, Trace,
 };
 
 fn bound(fact: &DigestFact, job: &DigestFact) -> bool {
     matches!((fact.valid(), job.valid()), (Some(a), Some(b)) if a == b)
 }
 
-pub(super) fn add(
-    ev: &mut Evidence,
-    cx: &mut Context,
-    entry: &Entry,
-    expected_nonce: Option<&str>,
-) {
+pub(super) fn add(ev: &mut Evidence, cx: &mut Context, entry: &Entry) {
     let src = entry.id.as_str();
-    let now = ev.evaluated_at.unix;
     match &entry.document {
         Document::RuntimeMeasurement(m) => ev.runtime.measurements.push(Measurement {
             source: src.to_string(),
@@ -52,39 +46,30 @@ pub(super) fn add(
                     }
                 })
                 .collect();
-            let freshness = match a.expires_at {
-                _ if a.issued_at.unix > now => Freshness::NotYetValid,
-                Some(exp) if now >= exp.unix => Freshness::Expired,
-                Some(_) => Freshness::Fresh,
-                None => Freshness::Unknown,
-            };
-            let nonce = match (expected_nonce, a.nonce.as_deref()) {
-                (None, _) => NonceState::NotExpected,
-                (Some(_), None) => NonceState::Missing,
-                (Some(e), Some(n)) if e == n => NonceState::Matched,
-                (Some(_), Some(_)) => NonceState::Mismatched,
-            };
-            let workload_digest = cx.digest(src, "workload_digest", a.workload_digest.as_deref());
-            let bound_to_job = bound(&workload_digest, &ev.job.workload_digest);
-            ev.runtime.attestations.push(Attestation {
-                source: src.to_string(),
-                verifier: a.verifier.clone(),
-                appraisal: a.appraisal,
-                tee: a.tee.clone(),
-                evidence_digest: cx.digest(src, "evidence_digest", Some(&a.evidence_digest)),
-                issued_at: a.issued_at.into(),
-                expires_at: a.expires_at.map(Into::into),
-                age_seconds: now - a.issued_at.unix,
-                freshness,
-                nonce,
-                measurements_matched: !measurements.is_empty()
-                    && measurements.iter().all(|m| m.matched),
-                measurements,
-                debug_enabled: a.debug_enabled,
-                secure_boot: a.secure_boot,
-                workload_digest,
-                bound_to_job,
+            let mismatched = measurements.iter().any(|m| {
+                matches!(m.value, DigestFact::Malformed { .. })
+                    || matches!((m.value.valid(), m.reference.valid()), (Some(v), Some(r)) if v != r)
             });
+            let measurement_result = if mismatched {
+                MeasurementResult::Mismatched
+            } else if !measurements.is_empty() && measurements.iter().all(|m| m.matched) {
+                MeasurementResult::Matched
+            } else {
+                MeasurementResult::Unknown
+            };
+            let mut facts = Appraised::new(a.verifier.clone(), a.appraisal, Signature::Absent);
+            facts.tee = a.tee.clone();
+            facts.evidence_digest = cx.digest(src, "evidence_digest", Some(&a.evidence_digest));
+            facts.issued_at = Some(a.issued_at.unix);
+            facts.expires_at = a.expires_at.map(|e| e.unix);
+            facts.nonce = a.nonce.clone();
+            facts.measurements = measurements;
+            facts.measurement_result = measurement_result;
+            facts.debug_enabled = a.debug_enabled;
+            facts.secure_boot = a.secure_boot;
+            facts.workload_digest = cx.digest(src, "workload_digest", a.workload_digest.as_deref());
+            let att = cx.attestation(ev, src, facts);
+            ev.runtime.attestations.push(att);
         }
         Document::VerifierDecision(d) => ev.verifier.decisions.push(DecisionFact {
             source: src.to_string(),
@@ -133,6 +118,7 @@ pub(super) fn add(
                 backup,
             });
         }
+        Document::Upstream(..) => {}
         Document::OperatorTrace(t) => {
             let workload_digest = cx.digest(src, "workload_digest", t.workload_digest.as_deref());
             ev.runtime.traces.push(Trace {

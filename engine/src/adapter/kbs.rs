@@ -1,0 +1,37 @@
+//! Trustee KBS error responses (`{"type": ".../kbs/errors/<Kind>", "detail": …}`).
+//!
+//! A denial is evidence: it says how far the request got. `PolicyDeny` (HTTP 403) means the
+//! key broker received the request, the attestation service accepted the token, and the
+//! resource policy rejected it. Attestation errors reached the attestation service; token
+//! errors only the key broker.
+
+use super::recorded;
+use crate::document::{PathStep, Status};
+use crate::evidence::Evidence;
+use serde_json::Value;
+
+pub(super) fn add(ev: &mut Evidence, src: &str, resp: &Value) {
+    let kind = resp
+        .get("type")
+        .and_then(Value::as_str)
+        .and_then(|t| t.rsplit('/').next())
+        .unwrap_or("");
+    let detail = resp.get("detail").and_then(Value::as_str).unwrap_or("");
+    let reached: &[PathStep] = match kind {
+        "PolicyDeny" => &[
+            PathStep::KeyBroker,
+            PathStep::AttestationService,
+            PathStep::Policy,
+        ],
+        "AttestationError" => &[PathStep::KeyBroker, PathStep::AttestationService],
+        _ => &[PathStep::KeyBroker],
+    };
+    ev.verifier.decisions.push(recorded(
+        src,
+        "kbs-resource-policy",
+        Status::Reject,
+        format!("{kind}: {detail}"),
+        "trustee-kbs",
+        reached,
+    ));
+}

@@ -1,0 +1,153 @@
+//! Real upstream documents (testdata/realworld): byte-identical copies, each with a bundle.
+use crate::{relative, testdata};
+use claimgate::decision::{Decision, Label};
+use claimgate::digest::Digest;
+use claimgate::policy::{CompiledPack, PolicyPack};
+use std::sync::OnceLock;
+
+fn pack() -> &'static CompiledPack {
+    static PACK: OnceLock<CompiledPack> = OnceLock::new();
+    PACK.get_or_init(|| CompiledPack::compile(&PolicyPack::embedded()).unwrap())
+}
+
+fn eval(rel: &str) -> Decision {
+    claimgate::evaluate(&testdata(&format!("realworld/{rel}")), pack(), None).unwrap()
+}
+
+/// `sha256  path` lines of a PROVENANCE file.
+pub fn provenance_hashes(text: &str) -> Vec<(String, String)> {
+    text.lines()
+        .filter_map(|l| {
+            let (h, p) = l.split_once("  ")?;
+            (h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+                .then(|| (h.to_string(), p.trim().to_string()))
+        })
+        .collect()
+}
+
+#[test]
+fn copies_are_byte_identical_to_their_provenance() {
+    let text = std::fs::read_to_string(testdata("realworld/PROVENANCE.md")).unwrap();
+    let hashes = provenance_hashes(&text);
+    assert_eq!(hashes.len(), 10);
+    for (want, path) in hashes {
+        let got = Digest::sha256_file(&testdata(&format!("realworld/{path}"))).unwrap();
+        assert_eq!(got.hex, want, "{path}");
+    }
+}
+
+#[test]
+fn every_document_has_a_bundle() {
+    let text = std::fs::read_to_string(testdata("realworld/PROVENANCE.md")).unwrap();
+    for (_, path) in provenance_hashes(&text) {
+        let dir = testdata(&format!("realworld/{}", path.rsplit_once('/').unwrap().0));
+        let file = path.rsplit('/').next().unwrap();
+        let covered = std::fs::read_dir(&dir).unwrap().any(|e| {
+            let p = e.unwrap().path();
+            p.to_string_lossy().ends_with(".bundle.yaml")
+                && std::fs::read_to_string(&p)
+                    .unwrap()
+                    .contains(&format!("path: {file}"))
+        });
+        assert!(covered, "no bundle reads {path}");
+    }
+}
+
+/// One snapshot per real-world bundle; the manifest's comment gives the reasoning.
+#[test]
+fn snapshot_every_realworld_bundle() {
+    insta::glob!("../../testdata", "realworld/*/*.bundle.yaml", |manifest| {
+        let path = relative(manifest);
+        let decision = claimgate::evaluate(&path, pack(), None).unwrap();
+        insta::with_settings!({ sort_maps => true, omit_expression => true }, {
+            insta::assert_yaml_snapshot!(decision);
+        });
+    });
+}
+
+#[test]
+fn trustee_contraindicated_token_is_rejected() {
+    let d = eval("trustee/example.token.bundle.yaml");
+    let ear = d
+        .verifier_decisions
+        .iter()
+        .find(|v| v.policy_id == "default")
+        .unwrap();
+    assert_eq!(ear.status.name(), "reject");
+    assert!(ear.reason.contains("contraindicated"), "{}", ear.reason);
+    assert!(!d.allows("runtime.environment_attested"));
+    assert!(d.allows("verifier.path_exercised"));
+}
+
+#[test]
+fn veraison_tiers_map_to_decisions() {
+    let good = eval("veraison/results.psa.good.bundle.yaml");
+    assert!(good
+        .verifier_decisions
+        .iter()
+        .any(|v| v.policy_id == "policy:PSA_IOT" && v.status.name() == "pass"));
+    let bad = eval("veraison/results.psa.freshness-fail.bundle.yaml");
+    assert_eq!(bad.verifier_status.map(|s| s.name()), Some("reject"));
+}
+
+#[test]
+fn absent_ocsp_fields_are_unknown_not_passed() {
+    let d = eval("nvidia-attestation-sdk/hopperClaimsv3_decoded.bundle.yaml");
+    let v = &d.verifier_decisions[0];
+    assert_eq!(v.status.name(), "hold");
+    assert!(
+        v.reason
+            .contains("x-nvidia-cert-ocsp-nonce-matches is absent"),
+        "{}",
+        v.reason
+    );
+    assert!(!d.allows("runtime.environment_attested"));
+}
+
+#[test]
+fn a_nonce_mismatch_names_both_values() {
+    let d = eval("nvidia-attestation-sdk/hopperClaimsv3_decoded.wrong-nonce.bundle.yaml");
+    let rt = d
+        .blocked
+        .iter()
+        .find(|b| b.id == "runtime.environment_attested")
+        .unwrap();
+    let why = rt.reasons.join(" ");
+    assert!(
+        why.contains("expected `0000000000000000000000000000000000000000000000000000000000000000`"),
+        "{why}"
+    );
+    assert!(
+        why.contains("931d8dd0add203ac3d8b4fbde75e115278eefcdceac5b87671a748f32364dfcb"),
+        "{why}"
+    );
+}
+
+#[test]
+fn a_local_nvattest_appraisal_stays_local() {
+    let d = eval("dstack/gpu_attestation_h100.bundle.yaml");
+    let rt = d
+        .allowed
+        .iter()
+        .find(|a| a.id == "runtime.environment_attested")
+        .unwrap();
+    assert!(
+        rt.sentence
+            .contains("NVAT-LOCAL-VERIFIER (a local verifier)"),
+        "{}",
+        rt.sentence
+    );
+    assert_eq!(
+        d.label,
+        Label::VerifierPathRecord,
+        "no job digests: never a compute receipt"
+    );
+}
+
+#[test]
+fn akash_persistent_storage_is_provider_local() {
+    let d = eval("akash/Llama-3.1-8B.bundle.yaml");
+    assert_eq!(d.label, Label::DeploymentNote);
+    assert!(d.allows("storage.provider_local"));
+    assert!(!d.allows("storage.backup_shown"));
+}
