@@ -16,6 +16,8 @@ mod errors;
 mod policy;
 /// Real upstream documents: provenance, detection, decisions.
 mod realworld;
+/// Upstream policies run unchanged (needs CLAIMGATE_UPSTREAM_DIR).
+mod upstream;
 
 use std::path::{Path, PathBuf};
 

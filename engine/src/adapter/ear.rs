@@ -14,7 +14,7 @@ use serde_json::Value;
 
 /// AR4SI tier of one trust-vector value (draft-ietf-rats-ar4si): 0 none, 2–31 affirming,
 /// 32–95 warning, 96–127 contraindicated, others (1, negative) the verifier's own failure.
-pub(crate) fn tier_of(v: i64) -> Tier {
+pub fn tier_of(v: i64) -> Tier {
     match v {
         2..=31 => Tier::Affirming,
         32..=95 => Tier::Warning,
@@ -34,7 +34,7 @@ fn tier_name(s: &str) -> Option<Tier> {
 }
 
 /// The decision status an EAR tier stands for.
-pub(crate) fn status_of(t: Tier) -> Status {
+pub fn status_of(t: Tier) -> Status {
     match t {
         Tier::Affirming => Status::Pass,
         Tier::Warning | Tier::None => Status::Hold,

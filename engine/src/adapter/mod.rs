@@ -11,6 +11,9 @@ mod kbs;
 mod native;
 mod nvidia;
 
+pub use ear::{status_of, tier_of};
+pub use nvidia::nvidia_devices;
+
 use crate::bundle::{Bundle, Entry, Role};
 use crate::digest::Digest;
 use crate::document::{Appraisal, Document, Kind, PathStep, Status};

@@ -75,6 +75,27 @@ pub(super) fn add_claims(
     }
 }
 
+/// Each device's claims in any NVIDIA document kind (device tokens decoded), for policies that
+/// take device claims as their input.
+pub fn nvidia_devices(doc: &Value) -> Vec<(String, Value)> {
+    if doc.get("result_code").is_some() {
+        return devices(doc.get("claims").unwrap_or(&Value::Null))
+            .into_iter()
+            .map(|(n, d)| (n, d.clone()))
+            .collect();
+    }
+    if let Some(tokens) = doc.get(1).and_then(Value::as_object) {
+        return tokens
+            .iter()
+            .filter_map(|(n, t)| Some((n.clone(), crate::jwt::decode(t.as_str()?).ok()?.payload)))
+            .collect();
+    }
+    devices(doc)
+        .into_iter()
+        .map(|(n, d)| (n, d.clone()))
+        .collect()
+}
+
 fn devices(claims: &Value) -> Vec<(String, &Value)> {
     if let Some(list) = claims.as_array() {
         return list

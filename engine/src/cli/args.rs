@@ -6,13 +6,13 @@ use std::path::PathBuf;
 
 /// Which policy pack to use.
 #[derive(Debug, Clone, clap::Args)]
-pub struct PolicyArgs {
+pub struct PackArgs {
     /// Policy pack directory (with policies/ and claims/); default: the embedded pack
     #[arg(long, value_name = "DIR")]
     pub policy_dir: Option<PathBuf>,
 }
 
-impl PolicyArgs {
+impl PackArgs {
     /// Reads the pack's files.
     pub fn pack(&self) -> Result<PolicyPack, crate::Error> {
         Ok(match &self.policy_dir {
@@ -20,10 +20,26 @@ impl PolicyArgs {
             None => PolicyPack::embedded(),
         })
     }
+}
 
-    /// Reads and compiles the pack.
+/// The pack and the upstream policies that run next to it.
+#[derive(Debug, Clone, clap::Args)]
+pub struct PolicyArgs {
+    #[command(flatten)]
+    pack: PackArgs,
+    /// Upstream policies to run unchanged next to the pack (a claimgate.upstream/v1 file)
+    #[arg(long, value_name = "FILE")]
+    pub upstream: Option<PathBuf>,
+}
+
+impl PolicyArgs {
+    /// Reads and compiles the pack, with the upstream policies when asked.
     pub fn compile(&self) -> Result<CompiledPack, crate::Error> {
-        Ok(CompiledPack::compile(&self.pack()?)?)
+        let mut pack = CompiledPack::compile(&self.pack.pack()?)?;
+        if let Some(config) = &self.upstream {
+            pack.upstream = crate::policy::load_upstream(config)?;
+        }
+        Ok(pack)
     }
 }
 

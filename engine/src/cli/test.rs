@@ -1,6 +1,6 @@
 //! `claimgate test`
 
-use super::args::PolicyArgs;
+use super::args::PackArgs;
 use super::ExitStatus;
 use crate::policy::{run_tests, TestOutcome};
 use std::io::Write;
@@ -9,7 +9,7 @@ use std::io::Write;
 #[derive(Debug, clap::Args)]
 pub struct TestArgs {
     #[command(flatten)]
-    policy: PolicyArgs,
+    policy: PackArgs,
 }
 
 pub(super) fn run(args: &TestArgs, out: &mut dyn Write) -> Result<ExitStatus, crate::Error> {

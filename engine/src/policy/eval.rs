@@ -27,6 +27,8 @@ pub struct CompiledPack {
     pub catalog: Catalog,
     engine: Engine,
     verifiers: Vec<String>,
+    /// Upstream policies run unchanged next to the pack's own
+    pub upstream: Vec<super::UpstreamPolicy>,
 }
 
 /// What the pack's Rego said about one evidence document.
@@ -116,6 +118,7 @@ impl CompiledPack {
             catalog,
             engine,
             verifiers: verifiers.into_iter().collect(),
+            upstream: Vec::new(),
         })
     }
 
@@ -135,6 +138,10 @@ impl CompiledPack {
             if let Some(v) = v {
                 decisions.push(read_decision(&rule, pkg, &v)?);
             }
+        }
+
+        for policy in &self.upstream {
+            decisions.extend(policy.evaluate(evidence)?);
         }
 
         // Claim rules see every decision: the recorded ones and the pack's.

@@ -8,9 +8,11 @@
 mod eval;
 mod recursion;
 mod test;
+mod upstream;
 
 pub use eval::{CompiledPack, PolicyOutcome};
 pub use test::{run_tests, TestOutcome, TestResult};
+pub use upstream::{load as load_upstream, UpstreamPolicy};
 
 use crate::digest::Digest;
 use crate::source::SourceFile;

@@ -1,0 +1,374 @@
+//! Upstream policies, run unchanged next to the pack's own.
+//!
+//! A config file (`claimgate eval --upstream FILE`) names each upstream policy file as it is,
+//! its Rego version, its entrypoint, the documents it applies to, how its input is built from
+//! those documents, the host functions it needs, and how its result becomes a decision. Each
+//! policy gets its own engine (upstream policies often share `package policy`). Files can be
+//! pinned by sha256, so "unchanged" is checked, not assumed.
+
+use super::eval::new_engine;
+use super::{first_line, reject_recursion, PolicyError};
+use crate::digest::Digest;
+use crate::document::{Kind, PathStep, Status};
+use crate::evidence::{DecisionFact, Evidence, Origin, Tier};
+use crate::source::{SourceFile, Syntax};
+use regorus::{Engine, Value};
+use serde::Deserialize;
+use serde_json::Value as Json;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The config format marker.
+pub const SCHEMA: &str = "claimgate.upstream/v1";
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    schema: String,
+    policies: Vec<RawPolicy>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPolicy {
+    id: String,
+    file: String,
+    #[serde(default)]
+    sha256: Option<String>,
+    rego: RegoVersion,
+    entrypoint: String,
+    applies_to: Vec<String>,
+    input: InputShape,
+    result: ResultMapping,
+    #[serde(default)]
+    reference_values: Option<String>,
+}
+
+/// Which Rego dialect a file is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RegoVersion {
+    /// `if`/`contains` keywords optional, `future.keywords` imports
+    V0,
+    /// Current Rego
+    V1,
+}
+
+/// How a policy's input is built from a document's claims.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InputShape {
+    /// The document (or decoded JWT payload) as it is
+    Document,
+    /// Each EAR submod's `ear.veraison.annotated-evidence` (the TEE claims keyed by TEE name)
+    EarTeeClaims,
+    /// Each NVIDIA device's claims as `{"nvidia": claims}` (Trustee's GPU policy input)
+    NvidiaDeviceAsTee,
+    /// The NVIDIA SDK claims array: one object per device with `x-nvidia-device-type`
+    NvidiaClaimsArray,
+}
+
+/// How a policy's result becomes a decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResultMapping {
+    /// `true` is pass; `false` or undefined is reject
+    Boolean,
+    /// An AR4SI trust vector: its worst stated tier (affirming → pass, warning/none → hold,
+    /// contraindicated → reject), as Trustee derives `ear.status`
+    Ar4siTrustVector,
+}
+
+/// A compiled upstream policy.
+#[derive(Debug, Clone)]
+pub struct UpstreamPolicy {
+    /// Config id, used as the decision's policy id
+    pub id: String,
+    /// The file as named (after `${VAR}` expansion)
+    pub file: String,
+    /// sha256 of the file as read
+    pub digest: Digest,
+    entrypoint: String,
+    applies_to: Vec<Kind>,
+    input: InputShape,
+    result: ResultMapping,
+    engine: Engine,
+}
+
+/// Reads a config file and compiles every policy it names.
+pub fn load(config: &Path) -> Result<Vec<UpstreamPolicy>, PolicyError> {
+    let shown = config.display().to_string();
+    let text = SourceFile::read(config, shown.clone()).map_err(|e| PolicyError::Io {
+        path: shown.clone(),
+        reason: e.to_string(),
+    })?;
+    let raw: RawConfig = text
+        .parse(Syntax::of(config))
+        .map_err(|e| PolicyError::Catalog {
+            file: shown.clone(),
+            message: e.message,
+            src: text.named(),
+            span: e.span,
+        })?;
+    let bad = |message: String, needle: &str| PolicyError::Catalog {
+        file: shown.clone(),
+        message,
+        src: text.named(),
+        span: text.span_of(needle),
+    };
+    if raw.schema != SCHEMA {
+        return Err(bad(
+            format!("unknown schema `{}` (expected `{SCHEMA}`)", raw.schema),
+            &raw.schema,
+        ));
+    }
+    let base = config.parent().unwrap_or(Path::new("."));
+    let mut out = Vec::new();
+    for p in raw.policies {
+        let path = expand(&p.file, base).map_err(|m| bad(m, &p.file))?;
+        let file_name = path.display().to_string();
+        let file = SourceFile::read(&path, file_name.clone()).map_err(|e| PolicyError::Io {
+            path: file_name.clone(),
+            reason: e.to_string(),
+        })?;
+        let digest = Digest::sha256_of(file.text.as_bytes());
+        if let Some(want) = &p.sha256 {
+            if want.to_ascii_lowercase() != digest.hex {
+                return Err(bad(
+                    format!("`{file_name}` has sha256 {}, the config pins {want}: the file is not the one named", digest.hex),
+                    want,
+                ));
+            }
+        }
+        let mut applies_to = Vec::new();
+        for k in &p.applies_to {
+            match Kind::from_name(k).filter(|k| k.is_upstream()) {
+                Some(kind) => applies_to.push(kind),
+                None => return Err(bad(format!("`{k}` is not an upstream document kind"), k)),
+            }
+        }
+        let mut engine = new_engine();
+        engine.set_rego_v0(p.rego == RegoVersion::V0);
+        super::eval::add_rego(&mut engine, &file)?;
+        let refs = match &p.reference_values {
+            Some(r) => read_reference_values(&expand(r, base).map_err(|m| bad(m, r))?)?,
+            None => BTreeMap::new(),
+        };
+        // Trustee's host function: a stored reference value, or null when there is none.
+        engine
+            .add_extension(
+                "query_reference_value".into(),
+                1,
+                Box::new(move |args: Vec<Value>| {
+                    let id = args
+                        .first()
+                        .and_then(|a| a.as_string().ok())
+                        .map(|s| s.to_string());
+                    Ok(id
+                        .and_then(|id| refs.get(&id).cloned())
+                        .unwrap_or(Value::Null))
+                }),
+            )
+            .map_err(|e| PolicyError::Eval {
+                rule: p.id.clone(),
+                message: first_line(&e.to_string()),
+            })?;
+        reject_recursion(&engine)?;
+        out.push(UpstreamPolicy {
+            id: p.id,
+            file: file_name,
+            digest,
+            entrypoint: p.entrypoint,
+            applies_to,
+            input: p.input,
+            result: p.result,
+            engine,
+        });
+    }
+    Ok(out)
+}
+
+/// Expands `${VAR}` and resolves a relative path against the config's directory.
+fn expand(raw: &str, base: &Path) -> Result<PathBuf, String> {
+    let mut out = String::new();
+    let mut rest = raw;
+    while let Some(start) = rest.find("${") {
+        out.push_str(rest.get(..start).unwrap_or_default());
+        let after = rest.get(start + 2..).unwrap_or_default();
+        let end = after
+            .find('}')
+            .ok_or_else(|| format!("unclosed `${{` in `{raw}`"))?;
+        let var = after.get(..end).unwrap_or_default();
+        let value = std::env::var(var).map_err(|_| {
+            format!("`{raw}` needs the environment variable {var}, which is not set")
+        })?;
+        out.push_str(&value);
+        rest = after.get(end + 1..).unwrap_or_default();
+    }
+    out.push_str(rest);
+    let p = PathBuf::from(out);
+    Ok(if p.is_absolute() { p } else { base.join(p) })
+}
+
+fn read_reference_values(path: &Path) -> Result<BTreeMap<String, Value>, PolicyError> {
+    let shown = path.display().to_string();
+    let file = SourceFile::read(path, shown.clone()).map_err(|e| PolicyError::Io {
+        path: shown.clone(),
+        reason: e.to_string(),
+    })?;
+    let map: BTreeMap<String, Json> =
+        file.parse(Syntax::of(path))
+            .map_err(|e| PolicyError::Catalog {
+                file: shown.clone(),
+                message: e.message,
+                src: file.named(),
+                span: e.span,
+            })?;
+    map.into_iter()
+        .map(|(k, v)| {
+            Value::from_json_str(&v.to_string())
+                .map(|v| (k, v))
+                .map_err(|e| PolicyError::Eval {
+                    rule: shown.clone(),
+                    message: e.to_string(),
+                })
+        })
+        .collect()
+}
+
+impl UpstreamPolicy {
+    /// Runs the policy on every document it applies to; one decision per input.
+    pub fn evaluate(&self, ev: &Evidence) -> Result<Vec<DecisionFact>, PolicyError> {
+        let mut out = Vec::new();
+        for doc in ev
+            .upstream
+            .iter()
+            .filter(|d| self.applies_to.contains(&d.kind))
+        {
+            for (subject, input) in inputs(self.input, &doc.claims) {
+                let mut engine = self.engine.clone();
+                engine.set_input(Value::from_json_str(&input.to_string()).map_err(|e| {
+                    PolicyError::Eval {
+                        rule: self.entrypoint.clone(),
+                        message: e.to_string(),
+                    }
+                })?);
+                let v =
+                    engine
+                        .eval_rule(self.entrypoint.clone())
+                        .map_err(|e| PolicyError::Eval {
+                            rule: format!("{} ({})", self.entrypoint, self.id),
+                            message: first_line(&e.to_string()),
+                        })?;
+                let (status, reason) = self.map(&v)?;
+                let source = match subject {
+                    Some(s) => format!("{}#{s}", doc.source),
+                    None => doc.source.clone(),
+                };
+                out.push(DecisionFact {
+                    source,
+                    origin: Origin::Policy,
+                    policy_id: self.id.clone(),
+                    status,
+                    reason,
+                    verifier: Some(format!(
+                        "upstream policy {}",
+                        self.file.rsplit('/').next().unwrap_or(&self.file)
+                    )),
+                    reached: vec![PathStep::Policy],
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    fn map(&self, v: &Value) -> Result<(Status, String), PolicyError> {
+        let rule = &self.entrypoint;
+        match self.result {
+            ResultMapping::Boolean => Ok(match v {
+                Value::Bool(true) => (Status::Pass, format!("{rule} is true")),
+                Value::Bool(false) => (Status::Reject, format!("{rule} is false")),
+                Value::Undefined => (Status::Reject, format!("{rule} is undefined")),
+                other => {
+                    return Err(PolicyError::Output {
+                        rule: rule.clone(),
+                        found: format!("`{other}`"),
+                        expected: "a boolean".into(),
+                        help: None,
+                    })
+                }
+            }),
+            ResultMapping::Ar4siTrustVector => {
+                let json: Json = serde_json::to_value(v).unwrap_or(Json::Null);
+                let Some(obj) = json.as_object() else {
+                    return Err(PolicyError::Output {
+                        rule: rule.clone(),
+                        found: json.to_string(),
+                        expected: "an AR4SI trust vector object".into(),
+                        help: None,
+                    });
+                };
+                let mut stated = Vec::new();
+                let mut worst: Option<Tier> = None;
+                for (k, x) in obj {
+                    let n = x.as_i64().unwrap_or(0);
+                    if n == 0 {
+                        continue;
+                    }
+                    let t = crate::adapter::tier_of(n);
+                    stated.push(format!("{k} {n}"));
+                    worst = Some(worst.map_or(t, |w| w.min(t)));
+                }
+                let tier = worst.unwrap_or(Tier::None);
+                let word = serde_json::to_value(tier)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default();
+                Ok((
+                    crate::adapter::status_of(tier),
+                    format!("{rule}: {} → {word}", stated.join(", ")),
+                ))
+            }
+        }
+    }
+}
+
+/// The inputs a document yields, each with the sub-document it speaks of.
+fn inputs(shape: InputShape, claims: &Json) -> Vec<(Option<String>, Json)> {
+    match shape {
+        InputShape::Document => vec![(None, claims.clone())],
+        InputShape::EarTeeClaims => claims
+            .get("submods")
+            .and_then(Json::as_object)
+            .into_iter()
+            .flatten()
+            .map(|(name, sub)| {
+                let tee = sub
+                    .get("ear.veraison.annotated-evidence")
+                    .cloned()
+                    .unwrap_or(Json::Null);
+                (Some(name.clone()), tee)
+            })
+            .collect(),
+        InputShape::NvidiaDeviceAsTee => crate::adapter::nvidia_devices(claims)
+            .into_iter()
+            .map(|(name, d)| (Some(name), serde_json::json!({ "nvidia": d })))
+            .collect(),
+        InputShape::NvidiaClaimsArray => {
+            let devices: Vec<Json> = crate::adapter::nvidia_devices(claims)
+                .into_iter()
+                .map(|(_, d)| {
+                    let mut d = d.clone();
+                    // Keyed NRAS claims name no device type; every key is a GPU. Nothing else
+                    // is filled in: an absent check stays absent.
+                    if let Some(o) = d.as_object_mut() {
+                        o.entry("x-nvidia-device-type")
+                            .or_insert_with(|| Json::String("gpu".into()));
+                    }
+                    d
+                })
+                .collect();
+            vec![(None, Json::Array(devices))]
+        }
+    }
+}
