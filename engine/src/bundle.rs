@@ -270,7 +270,12 @@ pub fn load(path: &Path) -> Result<Bundle, BundleError> {
             }
         }
     } else {
-        let parent = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        // A bare file name has an empty parent: its directory is the current one, and the
+        // symlink check needs a path that resolves.
+        let parent = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
         (path.to_path_buf(), parent)
     };
     let manifest_name = manifest_path.display().to_string();

@@ -108,19 +108,32 @@ impl Digest {
 
     /// sha256 of a file, streamed in fixed-size chunks (bounded memory whatever the size).
     pub fn sha256_file(path: &Path) -> std::io::Result<Digest> {
-        let mut file = std::fs::File::open(path)?;
-        let mut hasher = Sha256::new();
-        let mut buf = vec![0u8; 1 << 20];
-        loop {
-            let n = file.read(&mut buf)?;
-            if n == 0 {
-                break;
+        Digest::file(path, Algorithm::Sha256)
+    }
+
+    /// The digest of a file with the given algorithm, streamed in fixed-size chunks.
+    pub fn file(path: &Path, algorithm: Algorithm) -> std::io::Result<Digest> {
+        fn stream<H: sha2::Digest>(path: &Path) -> std::io::Result<Vec<u8>> {
+            let mut file = std::fs::File::open(path)?;
+            let mut hasher = H::new();
+            let mut buf = vec![0u8; 1 << 20];
+            loop {
+                let n = file.read(&mut buf)?;
+                if n == 0 {
+                    break;
+                }
+                hasher.update(buf.get(..n).unwrap_or_default());
             }
-            hasher.update(buf.get(..n).unwrap_or_default());
+            Ok(hasher.finalize().to_vec())
         }
+        let bytes = match algorithm {
+            Algorithm::Sha256 => stream::<Sha256>(path)?,
+            Algorithm::Sha384 => stream::<sha2::Sha384>(path)?,
+            Algorithm::Sha512 => stream::<sha2::Sha512>(path)?,
+        };
         Ok(Digest {
-            algorithm: Algorithm::Sha256,
-            hex: to_hex(&hasher.finalize()),
+            algorithm,
+            hex: to_hex(&bytes),
         })
     }
 }
@@ -158,6 +171,17 @@ mod tests {
             .contains("unsupported"));
         assert!(Digest::parse("deadbeef").unwrap_err().contains("no colon"));
         assert!(Digest::parse(&format!("sha384:{}", "0".repeat(96))).is_ok());
+    }
+
+    #[test]
+    fn files_hash_with_the_declared_algorithm() {
+        let p = std::env::temp_dir().join(format!("claimgate-digest-{}", std::process::id()));
+        std::fs::write(&p, b"abc").unwrap();
+        let d384 = Digest::file(&p, Algorithm::Sha384).unwrap();
+        assert!(d384.hex.starts_with("cb00753f45a35e8b"), "{d384}");
+        assert_eq!(d384.to_string().len(), "sha384:".len() + 96);
+        assert_eq!(Digest::sha256_file(&p).unwrap(), Digest::sha256_of(b"abc"));
+        let _ = std::fs::remove_file(&p);
     }
 
     #[test]

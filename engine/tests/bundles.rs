@@ -238,3 +238,23 @@ fn the_same_bundle_gives_the_same_decision_bytes() {
     let b = serde_json::to_string(&eval("full_pass")).unwrap();
     assert_eq!(a, b);
 }
+
+#[test]
+fn a_sha384_output_digest_is_checked_with_sha384() {
+    let dir = crate::Scratch::new("sha384");
+    std::fs::write(dir.0.join("result.txt"), b"abc").unwrap();
+    let sha384 = "sha384:cb00753f45a35e8bb5a03d699ac65007272c32ab0eded1631a8b605a43ff5bed8086072ba1e7cc2358baeca134c825a7";
+    let manifest = |digest: &str| {
+        format!("schema: claimgate.bundle/v1\nevaluated_at: \"2026-11-25T12:00:00Z\"\njob:\n  job_id: j\n  output_digest: \"{digest}\"\nartifacts:\n  - name: result\n    path: result.txt\n    role: output\n")
+    };
+    std::fs::write(dir.0.join("bundle.yaml"), manifest(sha384)).unwrap();
+    let d = claimgate::evaluate(&dir.0, pack(), None).unwrap();
+    assert!(d.allows("job.output_bound"), "{:?}", d.problems);
+    std::fs::write(
+        dir.0.join("bundle.yaml"),
+        manifest(&sha384.replace("cb00", "cb01")),
+    )
+    .unwrap();
+    let d = claimgate::evaluate(&dir.0, pack(), None).unwrap();
+    assert!(!d.allows("job.output_bound"));
+}

@@ -122,3 +122,29 @@ fn evidence_prints_the_policy_input() {
     assert_eq!(ev["job"]["output_digest"]["raw"], "sha256:result_bundle");
     assert_eq!(ev["runtime"]["attestations"][0]["freshness"], "fresh");
 }
+
+#[cfg(unix)]
+#[test]
+fn a_bare_file_name_bundle_still_refuses_symlinks_out() {
+    let dir = crate::Scratch::new("bare-symlink");
+    let outside = crate::Scratch::new("bare-symlink-outside");
+    std::fs::write(
+        outside.0.join("secret.yaml"),
+        "target: x\ndigest: \"sha256:00\"\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(outside.0.join("secret.yaml"), dir.0.join("link.yaml")).unwrap();
+    std::fs::write(
+        dir.0.join("sym.yaml"),
+        "schema: claimgate.bundle/v1\njob:\n  job_id: j\ndocuments:\n  - kind: runtime_measurement\n    path: link.yaml\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_claimgate"))
+        .args(["eval", "sym.yaml"])
+        .current_dir(&dir.0)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("symlink"));
+}

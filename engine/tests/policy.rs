@@ -271,3 +271,33 @@ fn a_recursive_function_is_rejected_before_it_can_overflow_the_stack() {
     let (code, _, err) = run(&["test", "--policy-dir", dir.0.to_str().unwrap()]);
     assert_eq!(code, 4, "{err}");
 }
+
+#[test]
+fn claimgate_test_refuses_a_broken_catalog() {
+    let dir = pack_with(
+        "test-catalog",
+        &[(
+            "claims/catalog.yaml",
+            "requires: [trace_replay_matched]",
+            "requires: [trace_looks_fine]",
+        )],
+    );
+    let (code, out, err) = run(&["test", "--policy-dir", dir.0.to_str().unwrap()]);
+    assert_eq!(code, 4, "{out}");
+    assert!(err.contains("trace_looks_fine"), "{err}");
+}
+
+#[test]
+fn a_decision_with_unknown_keys_is_a_policy_error() {
+    let dir = pack_with(
+        "decision-keys",
+        &[(
+            "policies/gpu_tee_policy_v3.rego",
+            "{\"status\": \"pass\", \"reason\":",
+            "{\"status\": \"pass\", \"confidence\": 1, \"reason\":",
+        )],
+    );
+    let (code, _, err) = eval_with(&dir, "full_pass");
+    assert_eq!(code, 4);
+    assert!(err.contains("`confidence`"), "{err}");
+}

@@ -72,9 +72,11 @@ pub fn normalize(bundle: &Bundle, at: Instant) -> Evidence {
                 (None, Role::Output) => output_digest.clone(),
                 (None, _) => DigestFact::Absent,
             };
+            // Hash with the algorithm the declaration names, so sha384/sha512 can match too.
+            let algorithm = declared.valid().map_or(crate::digest::Algorithm::Sha256, |d| d.algorithm);
             let computed = match crate::bundle::confine(&bundle.root, &a.path)
                 .map_err(str::to_string)
-                .and_then(|p| Digest::sha256_file(&p).map_err(|e| e.to_string()))
+                .and_then(|p| Digest::file(&p, algorithm).map_err(|e| e.to_string()))
             {
                 Ok(d) => Some(d),
                 Err(e) => {

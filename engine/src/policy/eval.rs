@@ -75,18 +75,7 @@ pub(super) fn add_rego(
 impl CompiledPack {
     /// Parses the catalog and compiles every non-test Rego file of the pack.
     pub fn compile(pack: &PolicyPack) -> Result<CompiledPack, PolicyError> {
-        let Some(cat_file) = pack.catalog_file() else {
-            return Err(PolicyError::Layout {
-                dir: pack.origin.clone(),
-                missing: super::CATALOG_PATH.to_string(),
-            });
-        };
-        let catalog = Catalog::parse(cat_file).map_err(|p| PolicyError::Catalog {
-            file: cat_file.name.clone(),
-            message: p.message,
-            src: cat_file.named(),
-            span: p.span,
-        })?;
+        let catalog = parse_catalog(pack)?;
         let mut engine = new_engine();
         let mut verifiers = BTreeSet::new();
         let mut has_claims = false;
@@ -190,6 +179,22 @@ impl CompiledPack {
     }
 }
 
+/// Parses and validates the pack's catalog.
+pub(super) fn parse_catalog(pack: &PolicyPack) -> Result<Catalog, PolicyError> {
+    let Some(file) = pack.catalog_file() else {
+        return Err(PolicyError::Layout {
+            dir: pack.origin.clone(),
+            missing: super::CATALOG_PATH.to_string(),
+        });
+    };
+    Catalog::parse(file).map_err(|p| PolicyError::Catalog {
+        file: file.name.clone(),
+        message: p.message,
+        src: file.named(),
+        span: p.span,
+    })
+}
+
 fn is_policy(name: &str) -> bool {
     name.ends_with(".rego") && !name.ends_with("_test.rego")
 }
@@ -243,6 +248,14 @@ fn read_decision(
     let obj = v
         .as_object()
         .ok_or_else(|| bad("`decision` must be an object"))?;
+    if let Some(extra) = obj
+        .keys()
+        .find(|k| !matches!(k.as_str(), "status" | "reason" | "policy_id"))
+    {
+        return Err(bad(&format!(
+            "`decision` has the key `{extra}`; it may hold only status, reason and policy_id"
+        )));
+    }
     let status = match obj.get("status").and_then(|s| s.as_str()) {
         Some("pass") => Status::Pass,
         Some("hold") => Status::Hold,

@@ -29,6 +29,8 @@ pub struct TestResult {
 
 /// Compiles every Rego file of the pack (tests included) and runs each `test_*` rule.
 pub fn run_tests(pack: &PolicyPack) -> Result<Vec<TestResult>, PolicyError> {
+    // The catalog is part of the pack: a test run that passes must mean the pack loads.
+    super::eval::parse_catalog(pack)?;
     let mut engine = new_engine();
     let mut tests = Vec::new();
     for file in pack.files.iter().filter(|f| f.name.ends_with(".rego")) {
