@@ -70,6 +70,8 @@ pub struct Entry {
     pub id: String,
     /// Where the document text is: a file name, or the manifest for inline data
     pub source: String,
+    /// The document's path relative to the bundle directory (`None`: inline in the manifest)
+    pub file: Option<String>,
     /// The parsed document
     pub document: Document,
 }
@@ -319,6 +321,10 @@ pub fn load(path: &Path) -> Result<Bundle, BundleError> {
 
     let mut documents = Vec::with_capacity(raw.documents.len());
     for (i, entry) in raw.documents.into_iter().enumerate() {
+        let file = match &entry.body {
+            RawBody::File(rel) => Some(rel.clone()),
+            RawBody::Inline(_) => None,
+        };
         let (source, document) = match entry.body {
             RawBody::Inline(doc) => (manifest_name.clone(), doc),
             RawBody::File(rel) => {
@@ -353,6 +359,7 @@ pub fn load(path: &Path) -> Result<Bundle, BundleError> {
         documents.push(Entry {
             id,
             source,
+            file,
             document,
         });
     }

@@ -138,6 +138,51 @@ impl Digest {
     }
 }
 
+/// Hashes files in parallel: `threads` workers (at least 1) take files in turn, each with one
+/// 1 MiB buffer, so memory stays bounded whatever the sizes. Results come back in input order,
+/// so the outcome does not depend on the thread count.
+pub fn hash_files(
+    files: &[(std::path::PathBuf, Algorithm)],
+    threads: usize,
+) -> Vec<std::io::Result<Digest>> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Mutex;
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<std::io::Result<Digest>>>> =
+        Mutex::new((0..files.len()).map(|_| None).collect());
+    std::thread::scope(|scope| {
+        for _ in 0..threads.clamp(1, files.len().max(1)) {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some((path, alg)) = files.get(i) else {
+                    break;
+                };
+                let r = Digest::file(path, *alg);
+                if let Ok(mut all) = results.lock() {
+                    if let Some(slot) = all.get_mut(i) {
+                        *slot = Some(r);
+                    }
+                }
+            });
+        }
+    });
+    results
+        .into_inner()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|| Err(std::io::Error::other("not hashed"))))
+        .collect()
+}
+
+/// Worker threads for hashing: `CLAIMGATE_THREADS` when set, else the machine's parallelism.
+pub fn threads() -> usize {
+    std::env::var("CLAIMGATE_THREADS")
+        .ok()
+        .and_then(|t| t.parse::<usize>().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+}
+
 /// Lowercase hex of bytes.
 pub fn to_hex(bytes: &[u8]) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";

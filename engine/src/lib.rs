@@ -27,9 +27,12 @@ pub mod cli;
 pub mod decision;
 pub mod digest;
 pub mod document;
+pub mod envelope;
 pub mod evidence;
+pub mod jcs;
 pub mod jwt;
 pub mod policy;
+pub mod receipt;
 pub mod report;
 pub mod source;
 pub mod time;
@@ -49,6 +52,15 @@ pub enum Error {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Policy(#[from] policy::PolicyError),
+    /// A receipt, key or schema name that cannot be used
+    #[error("cannot use `{path}`: {message}")]
+    #[diagnostic(code(claimgate::receipt::input))]
+    ReceiptInput {
+        /// The file (or argument)
+        path: String,
+        /// Why
+        message: String,
+    },
     /// Writing output failed
     #[error("cannot write output: {0}")]
     #[diagnostic(code(claimgate::io))]
@@ -63,16 +75,43 @@ pub fn evaluate(
     pack: &policy::CompiledPack,
     at: Option<time::Instant>,
 ) -> Result<decision::Decision, Error> {
+    Ok(assess(path, pack, at)?.decision)
+}
+
+/// Everything one evaluation produced: what a receipt is made from.
+#[derive(Debug, Clone)]
+pub struct Assessment {
+    /// The loaded bundle
+    pub bundle: bundle::Bundle,
+    /// Its normalized evidence
+    pub evidence: evidence::Evidence,
+    /// The decision
+    pub decision: decision::Decision,
+}
+
+impl Assessment {
+    /// The canonical receipt of this assessment.
+    pub fn receipt(&self, pack: &policy::CompiledPack) -> serde_json::Value {
+        receipt::seal(&self.bundle, &self.evidence, &self.decision, pack)
+    }
+}
+
+/// Like [`evaluate`], keeping the bundle and evidence for a receipt.
+pub fn assess(
+    path: &Path,
+    pack: &policy::CompiledPack,
+    at: Option<time::Instant>,
+) -> Result<Assessment, Error> {
     let bundle = bundle::load(path)?;
     let at = at
         .or(bundle.evaluated_at)
         .unwrap_or_else(time::Instant::now);
     let evidence = adapter::normalize(&bundle, at);
     let outcome = pack.evaluate(&evidence)?;
-    Ok(decision::decide(
-        &bundle.name,
-        &evidence,
-        &outcome,
-        &pack.catalog,
-    ))
+    let decision = decision::decide(&bundle.name, &evidence, &outcome, &pack.catalog);
+    Ok(Assessment {
+        bundle,
+        evidence,
+        decision,
+    })
 }

@@ -16,6 +16,8 @@ mod errors;
 mod policy;
 /// Real upstream documents: provenance, detection, decisions.
 mod realworld;
+/// Receipts: canonical bytes, schema, verify and tampering.
+mod receipts;
 /// Upstream policies run unchanged (needs CLAIMGATE_UPSTREAM_DIR).
 mod upstream;
 

@@ -61,27 +61,52 @@ pub fn normalize(bundle: &Bundle, at: Instant) -> Evidence {
         job.output_digest.as_deref(),
     );
 
+    // Declared digests first (in manifest order), then every file hashed in parallel.
+    let declared: Vec<DigestFact> = bundle
+        .artifacts
+        .iter()
+        .map(|a| match (&a.digest, a.role) {
+            (Some(d), _) => cx.digest("manifest", &format!("artifacts.{}.digest", a.name), Some(d)),
+            // An output artifact is declared by the job's output digest.
+            (None, Role::Output) => output_digest.clone(),
+            (None, _) => DigestFact::Absent,
+        })
+        .collect();
+    let mut jobs = Vec::new();
+    let mut unreadable = Vec::new();
+    for (a, d) in bundle.artifacts.iter().zip(&declared) {
+        // Hash with the algorithm the declaration names, so sha384/sha512 can match too.
+        let alg = d
+            .valid()
+            .map_or(crate::digest::Algorithm::Sha256, |d| d.algorithm);
+        match crate::bundle::confine(&bundle.root, &a.path) {
+            Ok(p) => jobs.push((p, alg)),
+            Err(why) => {
+                unreadable.push(a.name.as_str());
+                cx.problem(
+                    "manifest",
+                    &format!("artifacts.{}.path", a.name),
+                    format!("`{}` {why}", a.path),
+                );
+            }
+        }
+    }
+    let mut hashed = crate::digest::hash_files(&jobs, crate::digest::threads()).into_iter();
     let artifacts: Vec<ArtifactFact> = bundle
         .artifacts
         .iter()
-        .map(|a| {
-            let field = format!("artifacts.{}.digest", a.name);
-            let declared = match (&a.digest, a.role) {
-                (Some(d), _) => cx.digest("manifest", &field, Some(d)),
-                // An output artifact is declared by the job's output digest.
-                (None, Role::Output) => output_digest.clone(),
-                (None, _) => DigestFact::Absent,
-            };
-            // Hash with the algorithm the declaration names, so sha384/sha512 can match too.
-            let algorithm = declared.valid().map_or(crate::digest::Algorithm::Sha256, |d| d.algorithm);
-            let computed = match crate::bundle::confine(&bundle.root, &a.path)
-                .map_err(str::to_string)
-                .and_then(|p| Digest::file(&p, algorithm).map_err(|e| e.to_string()))
-            {
-                Ok(d) => Some(d),
-                Err(e) => {
-                    cx.problem("manifest", &format!("artifacts.{}.path", a.name), format!("cannot hash `{}`: {e}", a.path));
-                    None
+        .zip(declared)
+        .map(|(a, declared)| {
+            let computed = if unreadable.contains(&a.name.as_str()) {
+                None
+            } else {
+                match hashed.next() {
+                    Some(Ok(d)) => Some(d),
+                    Some(Err(e)) => {
+                        cx.problem("manifest", &format!("artifacts.{}.path", a.name), format!("cannot hash `{}`: {e}", a.path));
+                        None
+                    }
+                    None => None,
                 }
             };
             let matched = matches!((&declared, &computed), (DigestFact::Valid { value }, Some(c)) if value == c);
@@ -89,7 +114,7 @@ pub fn normalize(bundle: &Bundle, at: Instant) -> Evidence {
                 if value != c {
                     cx.problem(
                         "manifest",
-                        &field,
+                        &format!("artifacts.{}.digest", a.name),
                         format!("declared {value} but the file `{}` hashes to {c}", a.path),
                     );
                 }

@@ -15,11 +15,28 @@ pub struct EvalArgs {
     /// Output format
     #[arg(long, value_enum, default_value = "human")]
     pub format: Format,
+    /// Also write the decision's canonical receipt to this file
+    #[arg(long, value_name = "OUT.json")]
+    pub receipt: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    receipt_out: super::receipt::ReceiptOut,
 }
 
 pub(super) fn run(args: &EvalArgs, out: &mut dyn Write) -> Result<ExitStatus, crate::Error> {
     let pack = args.policy.compile()?;
-    let decision = crate::evaluate(&args.bundle.bundle, &pack, args.bundle.at)?;
-    report::render(&decision, args.format, out)?;
+    let a = crate::assess(&args.bundle.bundle, &pack, args.bundle.at)?;
+    if let Some(path) = &args.receipt {
+        let doc = args.receipt_out.wrap(&a.receipt(&pack))?;
+        std::fs::write(path, crate::jcs::to_vec(&doc)).map_err(|e| crate::Error::ReceiptInput {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+    } else if args.receipt_out.sign.is_some() || args.receipt_out.statement {
+        return Err(crate::Error::ReceiptInput {
+            path: "--sign/--statement".into(),
+            message: "they shape the receipt file: give --receipt OUT.json too".into(),
+        });
+    }
+    report::render(&a.decision, args.format, out)?;
     Ok(ExitStatus::Ok)
 }

@@ -38,6 +38,7 @@ impl From<&crate::Error> for ExitStatus {
         match e {
             crate::Error::Bundle(_) => ExitStatus::BadInput,
             crate::Error::Policy(_) => ExitStatus::Policy,
+            crate::Error::ReceiptInput { .. } => ExitStatus::BadInput,
             // Output could not be written: not a verdict; report as bad input/output.
             crate::Error::Io(_) => ExitStatus::BadInput,
         }

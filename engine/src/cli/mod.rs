@@ -5,14 +5,18 @@ mod args;
 mod eval;
 mod evidence;
 pub mod exit;
+mod receipt;
+mod schema;
 mod test;
+mod verify;
 
 pub use exit::ExitStatus;
+pub use schema::RECEIPT_SCHEMA;
 
 use clap::{Parser, Subcommand};
 use std::io::Write;
 
-const EXIT_CODES: &str = "Exit codes:\n  0  ok\n  1  negative verdict (a test failed)\n  2  usage error\n  3  bad input (bundle)\n  4  policy error (pack does not load, compile or evaluate)\n  5  receipt verification failed";
+const EXIT_CODES: &str = "Exit codes:\n  0  ok\n  1  negative verdict (a test failed)\n  2  usage error\n  3  bad input (bundle, receipt or key file)\n  4  policy error (pack does not load, compile or evaluate)\n  5  receipt verification failed";
 
 /// claimgate: decide which claims about a compute job its evidence allows.
 #[derive(Debug, Parser)]
@@ -52,6 +56,15 @@ pub enum Command {
     /// Print the normalized evidence document (`claimgate.evidence/v1`) that policies see as `input`
     #[command(after_help = EXIT_CODES)]
     Evidence(evidence::EvidenceArgs),
+    /// Print the canonical receipt of a bundle's decision (optionally as a signed in-toto Statement)
+    #[command(after_help = EXIT_CODES)]
+    Receipt(receipt::ReceiptArgs),
+    /// Verify a receipt: its own digest, its signature, and a replay from the bundle
+    #[command(after_help = EXIT_CODES)]
+    Verify(verify::VerifyArgs),
+    /// Print a JSON Schema (receipt)
+    #[command(after_help = EXIT_CODES)]
+    Schema(schema::SchemaArgs),
     /// Run the `test_*` rules of a policy pack's `*_test.rego` files
     #[command(after_help = EXIT_CODES)]
     Test(test::TestArgs),
@@ -62,6 +75,9 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<ExitStatus, crate::Error> {
     match &cli.command {
         Command::Eval(a) => eval::run(a, out),
         Command::Evidence(a) => evidence::run(a, out),
+        Command::Receipt(a) => receipt::run(a, out),
+        Command::Verify(a) => verify::run(a, out),
+        Command::Schema(a) => schema::run(a, out),
         Command::Test(a) => test::run(a, out),
     }
 }

@@ -25,6 +25,8 @@ pub struct CompiledPack {
     pub digest: Digest,
     /// The validated catalog
     pub catalog: Catalog,
+    /// sha256 of the catalog file
+    pub catalog_digest: Digest,
     engine: Engine,
     verifiers: Vec<String>,
     /// Upstream policies run unchanged next to the pack's own
@@ -76,6 +78,10 @@ impl CompiledPack {
     /// Parses the catalog and compiles every non-test Rego file of the pack.
     pub fn compile(pack: &PolicyPack) -> Result<CompiledPack, PolicyError> {
         let catalog = parse_catalog(pack)?;
+        let catalog_digest = pack.catalog_file().map_or_else(
+            || Digest::sha256_of(b""),
+            |f| Digest::sha256_of(f.text.as_bytes()),
+        );
         let mut engine = new_engine();
         let mut verifiers = BTreeSet::new();
         let mut has_claims = false;
@@ -105,6 +111,7 @@ impl CompiledPack {
             origin: pack.origin.clone(),
             digest: pack.digest(),
             catalog,
+            catalog_digest,
             engine,
             verifiers: verifiers.into_iter().collect(),
             upstream: Vec::new(),

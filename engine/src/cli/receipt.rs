@@ -1,0 +1,68 @@
+//! `claimgate receipt BUNDLE`: print the canonical receipt (or its Statement or signed envelope).
+
+use super::args::{BundleArgs, PolicyArgs};
+use super::ExitStatus;
+use crate::Error;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Arguments of `claimgate receipt`.
+#[derive(Debug, clap::Args)]
+pub struct ReceiptArgs {
+    #[command(flatten)]
+    bundle: BundleArgs,
+    #[command(flatten)]
+    policy: PolicyArgs,
+    #[command(flatten)]
+    out: ReceiptOut,
+}
+
+/// How a receipt is written.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ReceiptOut {
+    /// Sign the receipt: wrap it in an in-toto Statement inside a DSSE envelope signed with
+    /// this Ed25519 private key (PKCS#8 PEM)
+    #[arg(long, value_name = "KEY")]
+    pub sign: Option<PathBuf>,
+    /// Wrap the receipt in an (unsigned) in-toto Statement
+    #[arg(long, conflicts_with = "sign")]
+    pub statement: bool,
+}
+
+impl ReceiptOut {
+    /// The receipt as written: bare, as a Statement, or as a signed envelope.
+    pub fn wrap(&self, receipt: &serde_json::Value) -> Result<serde_json::Value, Error> {
+        if let Some(key) = &self.sign {
+            let pem = read_text(key)?;
+            let st = crate::envelope::statement(receipt);
+            return crate::envelope::sign(&st, &pem).map_err(|message| Error::ReceiptInput {
+                path: key.display().to_string(),
+                message,
+            });
+        }
+        Ok(if self.statement {
+            crate::envelope::statement(receipt)
+        } else {
+            receipt.clone()
+        })
+    }
+}
+
+/// Reads a small text file (keys, receipts) for this command.
+pub fn read_text(path: &Path) -> Result<String, Error> {
+    crate::source::SourceFile::read(path, path.display().to_string())
+        .map(|f| f.text)
+        .map_err(|e| Error::ReceiptInput {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })
+}
+
+pub(super) fn run(args: &ReceiptArgs, out: &mut dyn Write) -> Result<ExitStatus, Error> {
+    let pack = args.policy.compile()?;
+    let a = crate::assess(&args.bundle.bundle, &pack, args.bundle.at)?;
+    let doc = args.out.wrap(&a.receipt(&pack))?;
+    out.write_all(&crate::jcs::to_vec(&doc))?;
+    writeln!(out)?;
+    Ok(ExitStatus::Ok)
+}

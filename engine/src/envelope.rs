@@ -1,0 +1,148 @@
+//! in-toto Statements and DSSE envelopes around receipts, signed with Ed25519.
+//!
+//! The Statement's subject is the job's output (its digest) when the receipt names one, else
+//! the evidence document; its predicate is the receipt. A DSSE envelope signs the canonical
+//! Statement with the Pre-Authentication Encoding (`DSSEv1 <len> <type> <len> <body>`). Keys
+//! are PKCS#8 PEM files, as `openssl genpkey -algorithm ed25519` writes them.
+
+use crate::digest::Digest;
+use crate::jwt::{base64, base64_encode};
+use ed25519_dalek::pkcs8::{DecodePrivateKey, DecodePublicKey};
+use ed25519_dalek::{Signer, SigningKey, Verifier, VerifyingKey};
+use serde_json::{json, Value};
+
+/// The predicate type of a claimgate decision.
+pub const PREDICATE_TYPE: &str = "https://claimgate.dev/decision/v1";
+/// The in-toto Statement type.
+pub const STATEMENT_TYPE: &str = "https://in-toto.io/Statement/v1";
+/// The DSSE payload type of an in-toto Statement.
+pub const PAYLOAD_TYPE: &str = "application/vnd.in-toto+json";
+
+/// Wraps a receipt in an in-toto Statement.
+pub fn statement(receipt: &Value) -> Value {
+    let (name, digest) = match receipt.get("output_digest").and_then(Value::as_str) {
+        Some(d) => (
+            format!("{} output", str_of(receipt, "job_id")),
+            d.to_string(),
+        ),
+        None => (
+            format!("{} evidence", str_of(receipt, "job_id")),
+            receipt
+                .pointer("/replay/evidence_digest")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
+        ),
+    };
+    let (alg, hex) = digest.split_once(':').unwrap_or(("sha256", &digest));
+    json!({
+        "_type": STATEMENT_TYPE,
+        "subject": [{"name": name, "digest": {alg: hex}}],
+        "predicateType": PREDICATE_TYPE,
+        "predicate": receipt,
+    })
+}
+
+fn str_of<'a>(v: &'a Value, key: &str) -> &'a str {
+    v.get(key).and_then(Value::as_str).unwrap_or("")
+}
+
+/// DSSE Pre-Authentication Encoding.
+fn pae(payload_type: &str, body: &[u8]) -> Vec<u8> {
+    let mut out = format!(
+        "DSSEv1 {} {payload_type} {} ",
+        payload_type.len(),
+        body.len()
+    )
+    .into_bytes();
+    out.extend_from_slice(body);
+    out
+}
+
+/// A key id: the sha256 of the raw public key.
+fn key_id(key: &VerifyingKey) -> String {
+    Digest::sha256_of(key.as_bytes()).to_string()
+}
+
+/// Signs the canonical Statement into a DSSE envelope.
+pub fn sign(statement: &Value, private_pem: &str) -> Result<Value, String> {
+    let key = SigningKey::from_pkcs8_pem(private_pem)
+        .map_err(|e| format!("not an Ed25519 PKCS#8 PEM private key: {e}"))?;
+    let body = crate::jcs::to_vec(statement);
+    let sig = key.sign(&pae(PAYLOAD_TYPE, &body));
+    Ok(json!({
+        "payloadType": PAYLOAD_TYPE,
+        "payload": base64_encode(&body),
+        "signatures": [{"keyid": key_id(&key.verifying_key()), "sig": base64_encode(&sig.to_bytes())}],
+    }))
+}
+
+/// How a receipt file was protected.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignatureCheck {
+    /// A bare receipt or Statement: nothing signs it
+    Unsigned,
+    /// A DSSE envelope, but no public key was given to check it
+    NotChecked,
+    /// A signature verified with the given key
+    Verified,
+    /// No signature verified with the given key
+    Invalid(String),
+}
+
+/// Reads a receipt from a bare receipt, a Statement or a DSSE envelope; checks the envelope's
+/// signature when a public key is given.
+pub fn open(doc: &Value, public_pem: Option<&str>) -> Result<(Value, SignatureCheck), String> {
+    if doc.get("payloadType").is_none() {
+        let receipt = if doc.get("_type").is_some() {
+            doc.get("predicate")
+                .cloned()
+                .ok_or("the Statement has no predicate")?
+        } else {
+            doc.clone()
+        };
+        return Ok((receipt, SignatureCheck::Unsigned));
+    }
+    if doc.get("payloadType").and_then(Value::as_str) != Some(PAYLOAD_TYPE) {
+        return Err(format!("DSSE payloadType is not {PAYLOAD_TYPE}"));
+    }
+    let body = doc
+        .get("payload")
+        .and_then(Value::as_str)
+        .and_then(base64)
+        .ok_or("DSSE payload is not base64")?;
+    let statement: Value =
+        serde_json::from_slice(&body).map_err(|e| format!("DSSE payload is not JSON: {e}"))?;
+    if statement.get("predicateType").and_then(Value::as_str) != Some(PREDICATE_TYPE) {
+        return Err(format!(
+            "the Statement's predicateType is not {PREDICATE_TYPE}"
+        ));
+    }
+    let receipt = statement
+        .get("predicate")
+        .cloned()
+        .ok_or("the Statement has no predicate")?;
+    let check = match public_pem {
+        None => SignatureCheck::NotChecked,
+        Some(pem) => {
+            let key = VerifyingKey::from_public_key_pem(pem)
+                .map_err(|e| format!("not an Ed25519 public key PEM: {e}"))?;
+            let message = pae(PAYLOAD_TYPE, &body);
+            let ok = doc
+                .get("signatures")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|s| s.get("sig").and_then(Value::as_str).and_then(base64))
+                .filter_map(|raw| ed25519_dalek::Signature::from_slice(&raw).ok())
+                .any(|sig| key.verify(&message, &sig).is_ok());
+            if ok {
+                SignatureCheck::Verified
+            } else {
+                SignatureCheck::Invalid(format!("no signature verifies with key {}", key_id(&key)))
+            }
+        }
+    };
+    Ok((receipt, check))
+}
