@@ -72,6 +72,8 @@ pub struct Entry {
     pub source: String,
     /// The parsed document
     pub document: Document,
+    /// The document's file, kept so findings can point into it; `None` for inline data
+    pub file: Option<SourceFile>,
 }
 
 /// What an artifact is to the job.
@@ -302,8 +304,8 @@ pub fn load(path: &Path) -> Result<Bundle, BundleError> {
 
     let mut documents = Vec::with_capacity(raw.documents.len());
     for (i, entry) in raw.documents.into_iter().enumerate() {
-        let (source, document) = match entry.body {
-            RawBody::Inline(doc) => (manifest_name.clone(), doc),
+        let (source, document, file) = match entry.body {
+            RawBody::Inline(doc) => (manifest_name.clone(), doc, None),
             RawBody::File(rel) => {
                 let file_path = confine(&root, &rel).map_err(|why| {
                     BundleError::invalid(
@@ -328,7 +330,7 @@ pub fn load(path: &Path) -> Result<Bundle, BundleError> {
                 let doc = file
                     .parse_seed(Syntax::of(&file_path), KindSeed(entry.kind))
                     .map_err(|e| BundleError::parse("document", &file, e))?;
-                (shown, doc)
+                (shown, doc, Some(file))
             }
         };
         let id = entry
@@ -339,6 +341,7 @@ pub fn load(path: &Path) -> Result<Bundle, BundleError> {
             id,
             source,
             document,
+            file,
         });
     }
     let mut seen = std::collections::BTreeSet::new();

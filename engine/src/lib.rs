@@ -1,8 +1,8 @@
 //! claimgate decides which sentences about a compute job its evidence allows.
 //!
 //! The pipeline runs one way: [`bundle::load`] → [`adapter::normalize`] →
-//! [`policy::CompiledPack::evaluate`] → [`decision::decide`] → [`report`]. Compile a pack once
-//! and evaluate many bundles with it:
+//! [`policy::CompiledPack::evaluate`] → [`decision::decide`] → [`gate`] → [`report`]. Compile a
+//! pack once and evaluate many bundles with it:
 //!
 //! ```
 //! # fn main() -> Result<(), claimgate::Error> {
@@ -28,6 +28,7 @@ pub mod decision;
 pub mod digest;
 pub mod document;
 pub mod evidence;
+pub mod gate;
 pub mod policy;
 pub mod report;
 pub mod source;
@@ -35,6 +36,9 @@ pub mod time;
 
 use miette::Diagnostic;
 use std::path::Path;
+
+/// Stack size of threads that evaluate policies: deeply nested Rego must not overflow a stack.
+pub const EVAL_STACK_BYTES: usize = 64 * 1024 * 1024;
 
 /// Any error claimgate reports. Findings (blocked claims) are never errors.
 #[derive(Debug, thiserror::Error, Diagnostic)]
@@ -48,6 +52,10 @@ pub enum Error {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Policy(#[from] policy::PolicyError),
+    /// The gate's command line or claimed file is wrong, or a bundle pattern matched nothing
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Gate(#[from] gate::GateError),
     /// Writing output failed
     #[error("cannot write output: {0}")]
     #[diagnostic(code(claimgate::io))]
@@ -62,11 +70,21 @@ pub fn evaluate(
     pack: &policy::CompiledPack,
     at: Option<time::Instant>,
 ) -> Result<decision::Decision, Error> {
-    let bundle = bundle::load(path)?;
+    evaluate_bundle(&bundle::load(path)?, pack, at)
+}
+
+/// Normalizes and decides one loaded bundle with a compiled pack.
+///
+/// `at` pins the evaluation instant; otherwise the bundle's `evaluated_at`, else now.
+pub fn evaluate_bundle(
+    bundle: &bundle::Bundle,
+    pack: &policy::CompiledPack,
+    at: Option<time::Instant>,
+) -> Result<decision::Decision, Error> {
     let at = at
         .or(bundle.evaluated_at)
         .unwrap_or_else(time::Instant::now);
-    let evidence = adapter::normalize(&bundle, at);
+    let evidence = adapter::normalize(bundle, at);
     let outcome = pack.evaluate(&evidence)?;
     Ok(decision::decide(
         &bundle.name,

@@ -13,7 +13,7 @@ fn help(sub: &str) -> String {
 
 #[test]
 fn help_texts() {
-    for sub in ["eval", "evidence", "test"] {
+    for sub in ["eval", "evidence", "gate", "test"] {
         insta::assert_snapshot!(format!("help_{sub}"), help(sub));
     }
 }

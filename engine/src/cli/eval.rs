@@ -19,7 +19,7 @@ pub struct EvalArgs {
 
 pub(super) fn run(args: &EvalArgs, out: &mut dyn Write) -> Result<ExitStatus, crate::Error> {
     let pack = args.policy.compile()?;
-    let decision = crate::evaluate(&args.bundle.bundle, &pack, args.bundle.at)?;
+    let decision = crate::evaluate(&args.bundle.bundle, &pack, args.bundle.time.at)?;
     report::render(&decision, args.format, out)?;
     Ok(ExitStatus::Ok)
 }

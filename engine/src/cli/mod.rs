@@ -5,6 +5,7 @@ mod args;
 mod eval;
 mod evidence;
 pub mod exit;
+mod gate;
 mod test;
 
 pub use exit::ExitStatus;
@@ -12,7 +13,7 @@ pub use exit::ExitStatus;
 use clap::{Parser, Subcommand};
 use std::io::Write;
 
-const EXIT_CODES: &str = "Exit codes:\n  0  ok\n  1  negative verdict (a test failed)\n  2  usage error\n  3  bad input (bundle)\n  4  policy error (pack does not load, compile or evaluate)\n  5  receipt verification failed";
+const EXIT_CODES: &str = "Exit codes (with many bundles the worst wins: errors outrank verdicts):\n  0  ok (every requirement met)\n  1  negative verdict (a test failed, a gate requirement was not met)\n  2  usage error (bad flag or value, a --require id not in the catalog)\n  3  bad input (bundle or claimed file)\n  4  policy error (pack does not load, compile or evaluate)\n  5  receipt verification failed";
 
 /// claimgate: decide which claims about a compute job its evidence allows.
 #[derive(Debug, Parser)]
@@ -52,6 +53,9 @@ pub enum Command {
     /// Print the normalized evidence document (`claimgate.evidence/v1`) that policies see as `input`
     #[command(after_help = EXIT_CODES)]
     Evidence(evidence::EvidenceArgs),
+    /// Fail a CI pipeline when bundles do not allow the required or claimed claims
+    #[command(after_help = EXIT_CODES)]
+    Gate(gate::GateArgs),
     /// Run the `test_*` rules of a policy pack's `*_test.rego` files
     #[command(after_help = EXIT_CODES)]
     Test(test::TestArgs),
@@ -62,6 +66,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<ExitStatus, crate::Error> {
     match &cli.command {
         Command::Eval(a) => eval::run(a, out),
         Command::Evidence(a) => evidence::run(a, out),
+        Command::Gate(a) => gate::run(a, out),
         Command::Test(a) => test::run(a, out),
     }
 }
