@@ -539,6 +539,39 @@ fn sarif_points_at_the_offending_line() {
 }
 
 #[test]
+fn sarif_is_valid_against_the_official_schema() {
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string("../testdata/schemas/sarif-schema-2.1.0.json").unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let runs: [&[&str]; 3] = [
+        MIX,
+        &["gate", "../testdata/bundles/full_pass"],
+        &[
+            "gate",
+            "../testdata/bundles",
+            "--claimed",
+            "../testdata/claimed/mixed.txt",
+            "--require",
+            "storage.backup_shown",
+        ],
+    ];
+    for args in runs {
+        let (_, out, _) = gate(args, "sarif");
+        let log: Value = serde_json::from_str(&out).unwrap();
+        let errors: Vec<String> = validator
+            .iter_errors(&log)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{args:?}: {errors:#?}");
+    }
+    // The validator does reject what the schema forbids.
+    let bad = serde_json::json!({ "version": "2.1.0", "runs": [{ "tool": {} }] });
+    assert!(!validator.is_valid(&bad));
+}
+
+#[test]
 fn junit_has_one_testcase_per_bundle_and_requirement() {
     let (_, out, _) = gate(MIX, "junit");
     let (_, r) = json(MIX);
@@ -587,4 +620,16 @@ fn unknown_claim_renders_with_help() {
     )
     .unwrap_err();
     assert!(render_error(&err).contains("did you mean `storage.backup_shown`?"));
+}
+
+#[test]
+fn the_sarif_schema_is_the_official_file() {
+    let bytes = std::fs::read("../testdata/schemas/sarif-schema-2.1.0.json").unwrap();
+    let digest = claimgate::digest::Digest::sha256_of(&bytes);
+    let provenance = std::fs::read_to_string("../testdata/schemas/PROVENANCE.md").unwrap();
+    assert!(
+        provenance.contains(&digest.hex),
+        "PROVENANCE.md must state sha256 {}",
+        digest.hex
+    );
 }
