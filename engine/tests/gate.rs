@@ -633,3 +633,52 @@ fn the_sarif_schema_is_the_official_file() {
         digest.hex
     );
 }
+
+#[test]
+fn the_action_documents_and_passes_every_input() {
+    let action: serde_yaml::Value =
+        serde_yaml::from_str(&std::fs::read_to_string("../action.yml").unwrap()).unwrap();
+    let docs = std::fs::read_to_string("../docs/ci.md").unwrap();
+    let steps = serde_yaml::to_string(&action["runs"]["steps"]).unwrap();
+    assert!(steps.contains("cargo install --path \"$GITHUB_ACTION_PATH/engine\" --locked"));
+    let inputs = action["inputs"].as_mapping().unwrap();
+    for name in [
+        "bundles",
+        "require",
+        "forbid-label",
+        "claimed",
+        "format",
+        "policy-dir",
+    ] {
+        assert!(inputs.contains_key(name), "action.yml lacks input `{name}`");
+    }
+    for (name, _) in inputs {
+        let name = name.as_str().unwrap();
+        assert!(
+            docs.contains(&format!("| `{name}` |")),
+            "docs/ci.md does not document `{name}`"
+        );
+        assert!(
+            steps.contains(&format!("inputs.{name} }}}}")),
+            "action.yml does not pass `{name}`"
+        );
+    }
+}
+
+#[test]
+fn the_readme_gate_example_fails_with_the_safer_rewrites() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_claimgate"))
+        .args([
+            "gate",
+            "testdata/bundles/full_pass",
+            "--claimed",
+            "testdata/claimed/seed_bad.txt",
+        ])
+        .current_dir("..")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(text.matches("say instead").count(), 3, "{text}");
+}
