@@ -682,3 +682,36 @@ fn the_readme_gate_example_fails_with_the_safer_rewrites() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert_eq!(text.matches("say instead").count(), 3, "{text}");
 }
+
+#[test]
+fn absolute_paths_under_the_working_directory_are_shown_relative() {
+    let root = std::env::current_dir()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let abs = |rel: &str| root.join(rel).to_str().unwrap().to_string();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_claimgate"))
+        .args([
+            "gate",
+            &abs("testdata/bundles/benchmark_only"),
+            &abs("testdata/bundles/*_pass"),
+            "--claimed",
+            &abs("testdata/claimed/seed_bad.txt"),
+            "--format",
+            "sarif",
+        ])
+        .current_dir(&root)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(!text.contains(root.to_str().unwrap()), "{text}");
+    assert!(
+        text.contains("\"uri\": \"testdata/claimed/seed_bad.txt\""),
+        "{text}"
+    );
+    assert!(
+        text.contains("\"bundle\": \"testdata/bundles/full_pass\""),
+        "{text}"
+    );
+}

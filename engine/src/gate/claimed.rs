@@ -31,9 +31,11 @@ pub struct ClaimedItem {
 }
 
 impl Claimed {
-    /// Reads a claimed file: a YAML list of strings when the name ends in `.yaml`, `.yml` or
+    /// Reads a claimed file (an absolute path under the working directory is shown relative to
+    /// it): a YAML list of strings when the name ends in `.yaml`, `.yml` or
     /// `.json`, else plain text with one item per line (blank lines and `#` comments ignored).
     pub fn read(path: &Path) -> Result<Claimed, GateError> {
+        let path = &super::expand::relative(path);
         let name = path.display().to_string();
         let file = SourceFile::read(path, name.clone()).map_err(|e| GateError::Claimed {
             file: name.clone(),

@@ -11,7 +11,9 @@
 //!   `.yaml`/`.yml`/`.json` file is resolved as above; other files are skipped. A pattern that
 //!   matches nothing is kept as an error entry, never dropped.
 //!
-//! The result is sorted by path as given, without duplicates.
+//! Paths are kept as given, except that an absolute path under the working directory is made
+//! relative to it, so reports (SARIF, annotations) name files the way a repository does. The
+//! result is sorted by path, without duplicates.
 
 use super::GateError;
 use crate::bundle::MANIFEST_NAMES;
@@ -40,9 +42,9 @@ impl Target {
 pub fn expand(args: &[String]) -> Result<Vec<Target>, GateError> {
     let mut out = Vec::new();
     for arg in args {
-        let path = Path::new(arg);
+        let path = relative(Path::new(arg));
         if path.exists() || !is_pattern(arg) {
-            resolve(path, &mut out);
+            resolve(&path, &mut out);
             continue;
         }
         let options = glob::MatchOptions {
@@ -57,7 +59,7 @@ pub fn expand(args: &[String]) -> Result<Vec<Target>, GateError> {
         let before = out.len();
         for entry in paths {
             match entry {
-                Ok(p) if p.is_dir() || is_manifest_file(&p) => resolve(&p, &mut out),
+                Ok(p) if p.is_dir() || is_manifest_file(&p) => resolve(&relative(&p), &mut out),
                 Ok(_) => {}
                 // A directory the pattern could not read: loading it reports why.
                 Err(e) => out.push(Target::Bundle(e.path().to_path_buf())),
@@ -70,6 +72,21 @@ pub fn expand(args: &[String]) -> Result<Vec<Target>, GateError> {
     out.sort_by_key(Target::name);
     out.dedup_by_key(|t| t.name());
     Ok(out)
+}
+
+/// An absolute path under the working directory, made relative to it; any other path as is.
+pub fn relative(path: &Path) -> PathBuf {
+    if !path.is_absolute() {
+        return path.to_path_buf();
+    }
+    let Ok(cwd) = std::env::current_dir() else {
+        return path.to_path_buf();
+    };
+    match path.strip_prefix(&cwd) {
+        Ok(rel) if rel.as_os_str().is_empty() => PathBuf::from("."),
+        Ok(rel) => rel.to_path_buf(),
+        Err(_) => path.to_path_buf(),
+    }
 }
 
 fn is_pattern(arg: &str) -> bool {
