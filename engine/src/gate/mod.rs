@@ -552,9 +552,15 @@ fn check(
             }
         }
         RequirementKind::Claimed => {
-            if let Some(m) = matched {
-                claimed::check(&mut c, &req.subject, m, d, catalog);
-            }
+            // Fail closed: an item that was not classified counts as unknown.
+            let unknown = Match::Unknown;
+            claimed::check(
+                &mut c,
+                &req.subject,
+                matched.unwrap_or(&unknown),
+                d,
+                catalog,
+            );
         }
     }
     c
