@@ -74,6 +74,8 @@ pub struct Entry {
     pub file: Option<String>,
     /// The parsed document
     pub document: Document,
+    /// The document's text, kept so findings can point into it; `None` for inline data
+    pub text: Option<SourceFile>,
 }
 
 /// What an artifact is to the job.
@@ -325,8 +327,8 @@ pub fn load(path: &Path) -> Result<Bundle, BundleError> {
             RawBody::File(rel) => Some(rel.clone()),
             RawBody::Inline(_) => None,
         };
-        let (source, document) = match entry.body {
-            RawBody::Inline(doc) => (manifest_name.clone(), doc),
+        let (source, document, text) = match entry.body {
+            RawBody::Inline(doc) => (manifest_name.clone(), doc, None),
             RawBody::File(rel) => {
                 let file_path = confine(&root, &rel).map_err(|why| {
                     BundleError::invalid(
@@ -349,7 +351,7 @@ pub fn load(path: &Path) -> Result<Bundle, BundleError> {
                     )
                 })?;
                 let doc = read_document(&file, &file_path, entry.kind)?;
-                (shown, doc)
+                (shown, doc, Some(file))
             }
         };
         let id = entry
@@ -361,6 +363,7 @@ pub fn load(path: &Path) -> Result<Bundle, BundleError> {
             source,
             file,
             document,
+            text,
         });
     }
     let mut seen = std::collections::BTreeSet::new();

@@ -1,8 +1,8 @@
 //! claimgate decides which sentences about a compute job its evidence allows.
 //!
 //! The pipeline runs one way: [`bundle::load`] → [`adapter::normalize`] →
-//! [`policy::CompiledPack::evaluate`] → [`decision::decide`] → [`report`]. Compile a pack once
-//! and evaluate many bundles with it:
+//! [`policy::CompiledPack::evaluate`] → [`decision::decide`] → [`gate`] → [`report`]. Compile a
+//! pack once and evaluate many bundles with it:
 //!
 //! ```
 //! # fn main() -> Result<(), claimgate::Error> {
@@ -29,6 +29,7 @@ pub mod digest;
 pub mod document;
 pub mod envelope;
 pub mod evidence;
+pub mod gate;
 pub mod jcs;
 pub mod jwt;
 pub mod policy;
@@ -39,6 +40,9 @@ pub mod time;
 
 use miette::Diagnostic;
 use std::path::Path;
+
+/// Stack size of threads that evaluate policies: deeply nested Rego must not overflow a stack.
+pub const EVAL_STACK_BYTES: usize = 64 * 1024 * 1024;
 
 /// Any error claimgate reports. Findings (blocked claims) are never errors.
 #[derive(Debug, thiserror::Error, Diagnostic)]
@@ -61,6 +65,10 @@ pub enum Error {
         /// Why
         message: String,
     },
+    /// The gate's command line or claimed file is wrong, or a bundle pattern matched nothing
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Gate(#[from] gate::GateError),
     /// Writing output failed
     #[error("cannot write output: {0}")]
     #[diagnostic(code(claimgate::io))]
@@ -76,6 +84,17 @@ pub fn evaluate(
     at: Option<time::Instant>,
 ) -> Result<decision::Decision, Error> {
     Ok(assess(path, pack, at)?.decision)
+}
+
+/// Normalizes and decides one loaded bundle with a compiled pack.
+///
+/// `at` pins the evaluation instant; otherwise the bundle's `evaluated_at`, else now.
+pub fn evaluate_bundle(
+    bundle: &bundle::Bundle,
+    pack: &policy::CompiledPack,
+    at: Option<time::Instant>,
+) -> Result<decision::Decision, Error> {
+    Ok(run(bundle, pack, at)?.1)
 }
 
 /// Everything one evaluation produced: what a receipt is made from.
@@ -103,15 +122,24 @@ pub fn assess(
     at: Option<time::Instant>,
 ) -> Result<Assessment, Error> {
     let bundle = bundle::load(path)?;
-    let at = at
-        .or(bundle.evaluated_at)
-        .unwrap_or_else(time::Instant::now);
-    let evidence = adapter::normalize(&bundle, at);
-    let outcome = pack.evaluate(&evidence)?;
-    let decision = decision::decide(&bundle.name, &evidence, &outcome, &pack.catalog);
+    let (evidence, decision) = run(&bundle, pack, at)?;
     Ok(Assessment {
         bundle,
         evidence,
         decision,
     })
+}
+
+fn run(
+    bundle: &bundle::Bundle,
+    pack: &policy::CompiledPack,
+    at: Option<time::Instant>,
+) -> Result<(evidence::Evidence, decision::Decision), Error> {
+    let at = at
+        .or(bundle.evaluated_at)
+        .unwrap_or_else(time::Instant::now);
+    let evidence = adapter::normalize(bundle, at);
+    let outcome = pack.evaluate(&evidence)?;
+    let decision = decision::decide(&bundle.name, &evidence, &outcome, &pack.catalog);
+    Ok((evidence, decision))
 }

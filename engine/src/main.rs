@@ -1,9 +1,6 @@
 use claimgate::cli::{self, Cli, ErrorFormat, ExitStatus};
 use clap::Parser;
 
-/// Evaluation runs on a thread with a large stack: deeply nested Rego must not abort the process.
-const STACK_BYTES: usize = 64 * 1024 * 1024;
-
 fn main() -> ExitStatus {
     let cli = Cli::parse();
     let format = cli.error_format;
@@ -13,7 +10,7 @@ fn main() -> ExitStatus {
         ErrorFormat::Human => Box::new(miette::GraphicalReportHandler::new()),
     }));
     let worker = std::thread::Builder::new()
-        .stack_size(STACK_BYTES)
+        .stack_size(claimgate::EVAL_STACK_BYTES)
         .spawn(move || cli::run(&cli, &mut std::io::stdout().lock()));
     match worker.map(|h| h.join()) {
         Ok(Ok(Ok(status))) => status,

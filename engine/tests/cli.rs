@@ -13,7 +13,9 @@ fn help(sub: &str) -> String {
 
 #[test]
 fn help_texts() {
-    for sub in ["eval", "evidence", "receipt", "verify", "schema", "test"] {
+    for sub in [
+        "eval", "evidence", "gate", "receipt", "verify", "schema", "test",
+    ] {
         insta::assert_snapshot!(format!("help_{sub}"), help(sub));
     }
 }

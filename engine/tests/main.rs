@@ -12,6 +12,8 @@ mod bundles;
 mod cli;
 /// Bad bundles: each is a clear located error with exit code 3.
 mod errors;
+/// `claimgate gate`: every output format, exit codes, claimed files, bundle expansion, SARIF schema.
+mod gate;
 /// Policy packs: Rego unit tests, broken packs, the catalog guard failing closed.
 mod policy;
 /// Real upstream documents: provenance, detection, decisions.

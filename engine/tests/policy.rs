@@ -2,7 +2,7 @@ use crate::{render_error, run, Scratch};
 use claimgate::policy::{run_tests, CompiledPack, PolicyPack, TestOutcome};
 
 /// Writes the embedded pack into a scratch directory with `edits` (path, old, new) applied.
-fn pack_with(name: &str, edits: &[(&str, &str, &str)]) -> Scratch {
+pub(crate) fn pack_with(name: &str, edits: &[(&str, &str, &str)]) -> Scratch {
     let dir = Scratch::new(name);
     for f in PolicyPack::embedded().files {
         let mut text = f.text.clone();

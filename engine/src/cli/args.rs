@@ -43,12 +43,19 @@ impl PolicyArgs {
     }
 }
 
+/// The instant bundles are judged at.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TimeArgs {
+    /// Evaluation instant for freshness (RFC 3339); default: the bundle's evaluated_at, else now
+    #[arg(long, value_parser = Instant::parse)]
+    pub at: Option<Instant>,
+}
+
 /// One bundle and the instant it is judged at.
 #[derive(Debug, Clone, clap::Args)]
 pub struct BundleArgs {
     /// Bundle directory (with bundle.yaml or bundle.json) or a single bundle file
     pub bundle: PathBuf,
-    /// Evaluation instant for freshness (RFC 3339); default: the bundle's evaluated_at, else now
-    #[arg(long, value_parser = Instant::parse)]
-    pub at: Option<Instant>,
+    #[command(flatten)]
+    pub time: TimeArgs,
 }

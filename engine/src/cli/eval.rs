@@ -24,7 +24,7 @@ pub struct EvalArgs {
 
 pub(super) fn run(args: &EvalArgs, out: &mut dyn Write) -> Result<ExitStatus, crate::Error> {
     let pack = args.policy.compile()?;
-    let a = crate::assess(&args.bundle.bundle, &pack, args.bundle.at)?;
+    let a = crate::assess(&args.bundle.bundle, &pack, args.bundle.time.at)?;
     if let Some(path) = &args.receipt {
         let doc = args.receipt_out.wrap(&a.receipt(&pack))?;
         std::fs::write(path, crate::jcs::to_vec(&doc)).map_err(|e| crate::Error::ReceiptInput {

@@ -16,6 +16,7 @@ pub(super) fn run(args: &EvidenceArgs, out: &mut dyn Write) -> Result<ExitStatus
     let bundle = crate::bundle::load(&args.bundle.bundle)?;
     let at = args
         .bundle
+        .time
         .at
         .or(bundle.evaluated_at)
         .unwrap_or_else(Instant::now);

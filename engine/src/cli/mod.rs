@@ -5,6 +5,7 @@ mod args;
 mod eval;
 mod evidence;
 pub mod exit;
+mod gate;
 mod receipt;
 mod schema;
 mod test;
@@ -16,7 +17,7 @@ pub use schema::RECEIPT_SCHEMA;
 use clap::{Parser, Subcommand};
 use std::io::Write;
 
-const EXIT_CODES: &str = "Exit codes:\n  0  ok\n  1  negative verdict (a test failed)\n  2  usage error\n  3  bad input (bundle, receipt or key file)\n  4  policy error (pack does not load, compile or evaluate)\n  5  receipt verification failed";
+const EXIT_CODES: &str = "Exit codes (with many bundles the worst wins: errors outrank verdicts):\n  0  ok (every requirement met)\n  1  negative verdict (a test failed, a gate requirement was not met)\n  2  usage error (bad flag or value, a --require id not in the catalog)\n  3  bad input (bundle, claimed file, receipt or key file)\n  4  policy error (pack does not load, compile or evaluate)\n  5  receipt verification failed (verify found a mismatch)";
 
 /// claimgate: decide which claims about a compute job its evidence allows.
 #[derive(Debug, Parser)]
@@ -56,6 +57,9 @@ pub enum Command {
     /// Print the normalized evidence document (`claimgate.evidence/v1`) that policies see as `input`
     #[command(after_help = EXIT_CODES)]
     Evidence(evidence::EvidenceArgs),
+    /// Fail a CI pipeline when bundles do not allow the required or claimed claims
+    #[command(after_help = EXIT_CODES)]
+    Gate(gate::GateArgs),
     /// Print the canonical receipt of a bundle's decision (optionally as a signed in-toto Statement)
     #[command(after_help = EXIT_CODES)]
     Receipt(receipt::ReceiptArgs),
@@ -78,6 +82,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<ExitStatus, crate::Error> {
         Command::Receipt(a) => receipt::run(a, out),
         Command::Verify(a) => verify::run(a, out),
         Command::Schema(a) => schema::run(a, out),
+        Command::Gate(a) => gate::run(a, out),
         Command::Test(a) => test::run(a, out),
     }
 }

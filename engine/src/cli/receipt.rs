@@ -60,7 +60,7 @@ pub fn read_text(path: &Path) -> Result<String, Error> {
 
 pub(super) fn run(args: &ReceiptArgs, out: &mut dyn Write) -> Result<ExitStatus, Error> {
     let pack = args.policy.compile()?;
-    let a = crate::assess(&args.bundle.bundle, &pack, args.bundle.at)?;
+    let a = crate::assess(&args.bundle.bundle, &pack, args.bundle.time.at)?;
     let doc = args.out.wrap(&a.receipt(&pack))?;
     out.write_all(&crate::jcs::to_vec(&doc))?;
     writeln!(out)?;

@@ -1,0 +1,83 @@
+//! `claimgate gate BUNDLE...`: fail a pipeline when a requirement is not met.
+
+use super::args::{PolicyArgs, TimeArgs};
+use super::ExitStatus;
+use crate::decision::Label;
+use crate::gate::{self, Claimed, Requirements, Status};
+use crate::report::{self, GateFormat};
+use std::io::Write;
+use std::path::PathBuf;
+
+/// Arguments of `claimgate gate`.
+#[derive(Debug, clap::Args)]
+pub struct GateArgs {
+    /// Bundles: directories, manifest files, or quoted glob patterns; a directory without a
+    /// manifest stands for its subdirectories that have one
+    #[arg(required = true, value_name = "BUNDLE")]
+    bundles: Vec<String>,
+    /// A claim id every bundle must allow (repeatable); an id not in the catalog is an error
+    #[arg(long, value_name = "CLAIM_ID")]
+    require: Vec<String>,
+    /// Fail a bundle whose label is LABEL or weaker (compute_receipt > verifier_path_record >
+    /// deployment_note > benchmark > none)
+    #[arg(long, value_enum, value_name = "LABEL")]
+    forbid_label: Option<ForbidLabel>,
+    /// Sentences or claim ids someone intends to publish: plain text, one per line (`#`
+    /// comments), or a YAML list (.yaml/.yml/.json); each must be a catalog claim every bundle
+    /// allows
+    #[arg(long, value_name = "FILE")]
+    claimed: Option<PathBuf>,
+    #[command(flatten)]
+    policy: PolicyArgs,
+    #[command(flatten)]
+    time: TimeArgs,
+    /// Output format
+    #[arg(long, value_enum, default_value = "human")]
+    format: GateFormat,
+}
+
+/// Labels that can be forbidden. Forbidding `compute_receipt` would fail every bundle, so it is
+/// not offered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[value(rename_all = "snake_case")]
+enum ForbidLabel {
+    /// Demand a compute receipt
+    VerifierPathRecord,
+    /// Demand at least a verifier-path record
+    DeploymentNote,
+    /// Demand more than a benchmark (deployment note or stronger)
+    Benchmark,
+    /// Demand any label at all
+    None,
+}
+
+impl From<ForbidLabel> for Label {
+    fn from(l: ForbidLabel) -> Label {
+        match l {
+            ForbidLabel::VerifierPathRecord => Label::VerifierPathRecord,
+            ForbidLabel::DeploymentNote => Label::DeploymentNote,
+            ForbidLabel::Benchmark => Label::Benchmark,
+            ForbidLabel::None => Label::None,
+        }
+    }
+}
+
+pub(super) fn run(args: &GateArgs, out: &mut dyn Write) -> Result<ExitStatus, crate::Error> {
+    let pack = args.policy.compile()?;
+    let reqs = Requirements {
+        require: args.require.clone(),
+        forbid_label: args.forbid_label.map(Label::from),
+        claimed: args.claimed.as_deref().map(Claimed::read).transpose()?,
+    };
+    reqs.validate(&pack.catalog)?;
+    let targets = gate::expand(&args.bundles)?;
+    let result = gate::run(&targets, &pack, args.time.at, &reqs);
+    report::render_gate(&result, args.format, out)?;
+    Ok(ExitStatus::worst(result.bundles.iter().map(|b| {
+        match (&b.error, b.status) {
+            (Some(e), _) => ExitStatus::from(&e.error),
+            (None, Status::Pass) => ExitStatus::Ok,
+            (None, _) => ExitStatus::Verdict,
+        }
+    })))
+}

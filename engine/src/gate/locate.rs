@@ -1,0 +1,179 @@
+//! Where a finding is: the file a person would fix and, where known, the line.
+
+use super::Location;
+use crate::bundle::Bundle;
+use crate::catalog::{Catalog, Requirement};
+use crate::decision::Decision;
+use crate::evidence::Problem;
+use miette::{Diagnostic, SourceSpan};
+
+/// The document id adapters use for fields of the manifest itself.
+const MANIFEST_SOURCE: &str = "manifest";
+
+/// Locates findings in one loaded bundle.
+pub(super) struct Locator<'a> {
+    bundle: &'a Bundle,
+}
+
+impl<'a> Locator<'a> {
+    pub(super) fn new(bundle: &'a Bundle) -> Locator<'a> {
+        Locator { bundle }
+    }
+
+    /// The manifest file, no line.
+    pub(super) fn manifest(&self) -> Location {
+        Location {
+            file: self.bundle.manifest.name.clone(),
+            line: None,
+        }
+    }
+
+    /// Where a claim that is not allowed should be fixed: the first malformed field one of its
+    /// catalog requirements reads (in the order the catalog lists them), else the manifest.
+    pub(super) fn claim(&self, id: &str, d: &Decision, catalog: &Catalog) -> Location {
+        let Some(claim) = catalog.claim(id) else {
+            return self.manifest();
+        };
+        claim
+            .requires
+            .iter()
+            .find_map(|req| d.problems.iter().find(|p| reads(*req, p)))
+            .map_or_else(|| self.manifest(), |p| self.problem(p))
+    }
+
+    /// The line of a malformed field: in the manifest, or in the document it came from.
+    fn problem(&self, p: &Problem) -> Location {
+        if p.source == MANIFEST_SOURCE {
+            let m = &self.bundle.manifest;
+            return Location {
+                file: m.name.clone(),
+                line: key_line(&m.text, &p.field),
+            };
+        }
+        match self.bundle.documents.iter().find(|e| e.id == p.source) {
+            Some(entry) => match &entry.text {
+                Some(f) => Location {
+                    file: f.name.clone(),
+                    line: key_line(&f.text, &p.field),
+                },
+                // Inline data: the manifest, without guessing a line.
+                None => self.manifest(),
+            },
+            None => self.manifest(),
+        }
+    }
+}
+
+/// Whether a catalog requirement reads the field a problem is about.
+fn reads(req: Requirement, p: &Problem) -> bool {
+    let field = p.field.as_str();
+    let manifest = p.source == MANIFEST_SOURCE;
+    match req {
+        Requirement::WorkloadDigest => manifest && field == "job.workload_digest",
+        Requirement::RuntimeBoundToJob => {
+            (manifest && field == "job.workload_digest")
+                || (!manifest && field == "workload_digest")
+        }
+        Requirement::OutputDigest => {
+            manifest
+                && (field == "job.output_digest"
+                    || (field.starts_with("artifacts.") && field.ends_with(".digest")))
+        }
+        Requirement::AttestationSound => {
+            !manifest && matches!(field, "evidence_digest" | "digest" | "workload_digest")
+        }
+        Requirement::TraceReplayMatched => !manifest && field == "trace_digest",
+        Requirement::BenchmarkResult => !manifest && field == "result_digest",
+        Requirement::BackupWithDigest => !manifest && field == "backup.digest",
+        Requirement::VerifierPass
+        | Requirement::VerifierDecision
+        | Requirement::KeyReleaseAfterPass
+        | Requirement::StorageFacts => false,
+    }
+}
+
+/// The line of a dotted field (`job.output_digest`, `artifacts.result_bundle.digest`) in YAML
+/// or JSON text: each part is found as a whole word after the previous one, outside `#`
+/// comment lines. When a later part is missing, the line of the last part found.
+pub(super) fn key_line(text: &str, field: &str) -> Option<usize> {
+    let mut from = 0;
+    let mut found = None;
+    for part in field.split('.') {
+        match find_word(text, part, from) {
+            Some(i) => {
+                from = i + part.len();
+                found = Some(i);
+            }
+            None => break,
+        }
+    }
+    found.map(|i| line_of(text, i))
+}
+
+fn find_word(text: &str, word: &str, from: usize) -> Option<usize> {
+    let is_word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '-');
+    let mut start = from;
+    loop {
+        let i = start + text.get(start..)?.find(word)?;
+        let before = text.get(..i)?;
+        let after = text.get(i + word.len()..)?;
+        let line_start = before.rfind('\n').map_or(0, |n| n + 1);
+        let comment = before
+            .get(line_start..)
+            .is_some_and(|l| l.trim_start().starts_with('#'));
+        if !is_word(before.chars().next_back()) && !is_word(after.chars().next()) && !comment {
+            return Some(i);
+        }
+        start = i + word.len();
+    }
+}
+
+/// The 1-based line of a byte offset.
+pub(super) fn line_of(text: &str, offset: usize) -> usize {
+    text.get(..offset).map_or(0, |t| t.matches('\n').count()) + 1
+}
+
+/// The file and line a diagnostic labels, when it carries its source.
+pub(super) fn of_diagnostic(e: &dyn Diagnostic) -> Option<Location> {
+    let src = e.source_code()?;
+    let span = e.labels().and_then(|mut l| l.next()).map(|l| *l.inner());
+    let at = span.unwrap_or_else(|| SourceSpan::new(0.into(), 0));
+    let contents = src.read_span(&at, 0, 0).ok()?;
+    Some(Location {
+        file: contents.name()?.to_string(),
+        line: span.map(|_| contents.line() + 1),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MANIFEST: &str = "# no output or job claim\nschema: claimgate.bundle/v1\njob:\n  job_id: \"job-1\"\n  output_digest: \"sha256:x\"\nartifacts:\n  - name: result_bundle\n    path: result.txt\n    role: output\n";
+
+    #[test]
+    fn dotted_fields_find_their_line() {
+        assert_eq!(key_line(MANIFEST, "job.output_digest"), Some(5));
+        assert_eq!(key_line(MANIFEST, "job"), Some(3));
+        // No `digest` key under the artifact: the line of its name.
+        assert_eq!(
+            key_line(MANIFEST, "artifacts.result_bundle.digest"),
+            Some(7)
+        );
+        assert_eq!(key_line(MANIFEST, "nothing.here"), None);
+    }
+
+    #[test]
+    fn json_fields_find_their_line() {
+        let json =
+            "{\n  \"job\": {\n    \"job_id\": \"j\",\n    \"output_digest\": \"x\"\n  }\n}\n";
+        assert_eq!(key_line(json, "job.output_digest"), Some(4));
+    }
+
+    #[test]
+    fn lines_are_one_based() {
+        assert_eq!(line_of("a\nb\nc", 0), 1);
+        assert_eq!(line_of("a\nb\nc", 2), 2);
+        assert_eq!(line_of("a\nb\nc", 4), 3);
+    }
+}

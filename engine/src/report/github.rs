@@ -1,0 +1,67 @@
+//! GitHub Actions workflow commands: one `::error file=…,line=…,title=…::message` per
+//! requirement not met and per bundle that could not be loaded or evaluated, then a summary
+//! line. Escaping follows the Actions toolkit: in the message `%`, `\r` and `\n`; in
+//! properties also `:` and `,`.
+
+use super::{say_instead, summary_line};
+use crate::gate::{GateReport, Location};
+use std::io::{self, Write};
+
+pub(super) fn write(r: &GateReport, w: &mut dyn Write) -> io::Result<()> {
+    for b in &r.bundles {
+        if let Some(e) = &b.error {
+            let mut msg = format!("{}: {}", b.path, e.message);
+            if let Some(h) = &e.help {
+                msg.push_str(&format!("\nhelp: {h}"));
+            }
+            command(w, &e.location, &e.code, &msg)?;
+        }
+        for c in b.failures() {
+            let mut lines = vec![format!("{}: {}", b.path, c.message)];
+            lines.extend(c.reasons.iter().map(|r| format!("because {r}")));
+            lines.extend(c.safer.iter().map(say_instead));
+            command(
+                w,
+                &c.location,
+                &format!("claimgate: {}", c.requirement),
+                &lines.join("\n"),
+            )?;
+        }
+    }
+    writeln!(w, "{}", summary_line(r))
+}
+
+fn command(w: &mut dyn Write, at: &Location, title: &str, msg: &str) -> io::Result<()> {
+    let mut props = vec![format!("file={}", property(&at.file))];
+    if let Some(line) = at.line {
+        props.push(format!("line={line}"));
+    }
+    props.push(format!("title={}", property(title)));
+    writeln!(w, "::error {}::{}", props.join(","), data(msg))
+}
+
+/// Escapes a command's message.
+fn data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escapes a command property value.
+fn property(s: &str) -> String {
+    data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping_follows_the_actions_toolkit() {
+        assert_eq!(
+            data("100% sure\r\nnext: a, b"),
+            "100%25 sure%0D%0Anext: a, b"
+        );
+        assert_eq!(property("a:b,c%\n"), "a%3Ab%2Cc%25%0A");
+    }
+}

@@ -1,0 +1,155 @@
+//! JUnit XML: one `<testsuite>` per bundle, one `<testcase>` per requirement. A requirement not
+//! met is a `<failure>`; a bundle that could not be loaded or evaluated has an `<error>` in every
+//! testcase, so it is never counted as passed or failed. No timestamps or durations: the same
+//! report gives the same bytes. Written by hand with XML escaping.
+
+use super::{at, say_instead};
+use crate::gate::{BundleResult, GateReport, Status};
+use std::io::{self, Write};
+
+pub(super) fn write(r: &GateReport, w: &mut dyn Write) -> io::Result<()> {
+    let n = r.requirements.len();
+    let tests = r.bundles.len() * n;
+    let failures: usize = r.bundles.iter().map(|b| b.failures().count()).sum();
+    let errors = r.summary.errors * n;
+    writeln!(w, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
+    writeln!(
+        w,
+        r#"<testsuites name="claimgate gate" tests="{tests}" failures="{failures}" errors="{errors}">"#
+    )?;
+    for b in &r.bundles {
+        suite(r, b, w)?;
+    }
+    writeln!(w, "</testsuites>")
+}
+
+fn suite(r: &GateReport, b: &BundleResult, w: &mut dyn Write) -> io::Result<()> {
+    let n = r.requirements.len();
+    let (failures, errors) = match b.status {
+        Status::Error => (0, n),
+        _ => (b.failures().count(), 0),
+    };
+    let path = attr(&b.path);
+    writeln!(
+        w,
+        r#"  <testsuite name="{path}" tests="{n}" failures="{failures}" errors="{errors}">"#
+    )?;
+    let props: Vec<(&str, String)> = [
+        ("status", Some(b.status.name().to_string())),
+        ("label", b.label.map(|l| l.name().to_string())),
+        ("job_id", b.job_id.clone()),
+        ("manifest", b.manifest.clone()),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.map(|v| (k, v)))
+    .collect();
+    writeln!(w, "    <properties>")?;
+    for (k, v) in props {
+        writeln!(w, r#"      <property name="{k}" value="{}"/>"#, attr(&v))?;
+    }
+    writeln!(w, "    </properties>")?;
+    if let Some(e) = &b.error {
+        for req in &r.requirements {
+            writeln!(
+                w,
+                r#"    <testcase name="{}" classname="{path}" file="{}">"#,
+                attr(&req.name),
+                attr(&e.location.file)
+            )?;
+            let mut body = format!("{}: {}", at(&e.location), e.message);
+            if let Some(h) = &e.help {
+                body.push_str(&format!("\nhelp: {h}"));
+            }
+            writeln!(
+                w,
+                r#"      <error message="{}" type="{}">{}</error>"#,
+                attr(&e.message),
+                attr(&e.code),
+                text(&body)
+            )?;
+            writeln!(w, "    </testcase>")?;
+        }
+    }
+    for c in &b.checks {
+        let open = format!(
+            r#"    <testcase name="{}" classname="{path}" file="{}""#,
+            attr(&c.requirement),
+            attr(&c.location.file)
+        );
+        if c.passed {
+            writeln!(w, "{open}/>")?;
+            continue;
+        }
+        writeln!(w, "{open}>")?;
+        let mut body = vec![format!("{}: {}", at(&c.location), c.message)];
+        body.extend(c.reasons.iter().map(|r| format!("because {r}")));
+        body.extend(c.safer.iter().map(say_instead));
+        writeln!(
+            w,
+            r#"      <failure message="{}" type="{}">{}</failure>"#,
+            attr(&c.message),
+            c.kind.name(),
+            text(&body.join("\n"))
+        )?;
+        writeln!(w, "    </testcase>")?;
+    }
+    writeln!(w, "  </testsuite>")
+}
+
+/// Characters XML 1.0 can carry at all; anything else becomes U+FFFD.
+fn xml_char(c: char) -> char {
+    match c {
+        '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'.. => c,
+        _ => '\u{FFFD}',
+    }
+}
+
+/// Escapes element text.
+fn text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars().map(xml_char) {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Escapes an attribute value (double-quoted); whitespace that attribute normalization would
+/// flatten is written as character references.
+fn attr(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars().map(xml_char) {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\n' => out.push_str("&#10;"),
+            '\r' => out.push_str("&#13;"),
+            '\t' => out.push_str("&#9;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping_keeps_xml_well_formed() {
+        assert_eq!(text("a < b && c > d"), "a &lt; b &amp;&amp; c &gt; d");
+        assert_eq!(
+            attr("say \"x\" & 'y'\n<z>"),
+            "say &quot;x&quot; &amp; &apos;y&apos;&#10;&lt;z&gt;"
+        );
+        assert_eq!(text("bell\u{7}nul\u{0}"), "bell\u{FFFD}nul\u{FFFD}");
+        assert_eq!(text("tab\tok"), "tab\tok");
+    }
+}

@@ -1,0 +1,156 @@
+//! Markdown for a pull-request comment: a verdict heading, a table with one row per bundle,
+//! then the unmet requirements and errors of each bundle that did not pass.
+
+use super::{at, counts, requirements_line};
+use crate::gate::{GateReport, Status};
+use std::io::{self, Write};
+
+pub(super) fn write(r: &GateReport, w: &mut dyn Write) -> io::Result<()> {
+    let heading = match r.status {
+        Status::Pass => "✅ claimgate gate passed",
+        Status::Fail => "❌ claimgate gate failed",
+        Status::Error => "⚠️ claimgate gate failed with errors",
+    };
+    writeln!(w, "## {heading}\n")?;
+    writeln!(w, "{}.\n", escape(&counts(r)))?;
+    writeln!(
+        w,
+        "Requirements: {}.\n",
+        escape_plain(&requirements_line(r))
+    )?;
+    writeln!(w, "| | bundle | label | result |")?;
+    writeln!(w, "|---|---|---|---|")?;
+    for b in &r.bundles {
+        let label = b.label.map_or_else(|| "—".to_string(), |l| code(l.name()));
+        let (mark, result) = match (&b.error, b.status) {
+            (Some(e), _) => ("⚠️", format!("error {}", code(&e.code))),
+            (None, Status::Pass) => ("✅", "passed".to_string()),
+            (None, _) => (
+                "❌",
+                format!(
+                    "{} of {} requirements not met",
+                    b.failures().count(),
+                    b.checks.len()
+                ),
+            ),
+        };
+        writeln!(
+            w,
+            "| {mark} | {} | {label} | {} |",
+            code(&b.path),
+            cell(&result)
+        )?;
+    }
+    for b in r.bundles.iter().filter(|b| b.status != Status::Pass) {
+        writeln!(w)?;
+        if let Some(e) = &b.error {
+            writeln!(w, "### ⚠️ {}\n", code(&b.path))?;
+            writeln!(
+                w,
+                "{} at {}: {}",
+                code(&e.code),
+                code(&at(&e.location)),
+                escape(&e.message)
+            )?;
+            if let Some(h) = &e.help {
+                writeln!(w, "\nhelp: {}", escape(h))?;
+            }
+            continue;
+        }
+        writeln!(w, "### ❌ {}\n", code(&b.path))?;
+        for c in b.failures() {
+            writeln!(
+                w,
+                "- **{}** at {}",
+                escape(&c.message),
+                code(&at(&c.location))
+            )?;
+            for reason in &c.reasons {
+                writeln!(w, "  - because {}", escape(reason))?;
+            }
+            if let Some(s) = &c.safer {
+                let caveat = if s.allowed {
+                    ""
+                } else {
+                    " (this bundle's evidence does not allow it either)"
+                };
+                writeln!(
+                    w,
+                    "  - say instead ({}): \"{}\"{caveat}",
+                    code(&s.id),
+                    escape(&s.sentence)
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Inline code that survives any backticks in `s`.
+fn code(s: &str) -> String {
+    let longest = s.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    let pad = if s.starts_with('`') || s.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{s}{pad}{fence}")
+}
+
+/// Text whose `backtick` spans are code: those are kept, Markdown punctuation elsewhere is
+/// escaped. With unbalanced backticks everything is escaped.
+fn escape(s: &str) -> String {
+    let parts: Vec<&str> = s.split('`').collect();
+    if parts.len() % 2 == 0 {
+        return escape_plain(s);
+    }
+    parts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            if i % 2 == 1 {
+                format!("`{}`", p.replace('\n', " "))
+            } else {
+                escape_plain(p)
+            }
+        })
+        .collect()
+}
+
+fn escape_plain(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(
+            c,
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#'
+        ) {
+            out.push('\\');
+        }
+        out.push(if c == '\n' { ' ' } else { c });
+    }
+    out
+}
+
+/// A table cell: pipes escaped even inside code spans, no line breaks.
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_spans_and_escapes() {
+        assert_eq!(code("a.b"), "`a.b`");
+        assert_eq!(code("a`b"), "``a`b``");
+        assert_eq!(code("`x"), "`` `x ``");
+        assert_eq!(escape("a_b *c* | d"), "a\\_b \\*c\\* \\| d");
+        assert_eq!(
+            escape("claim `job.output_bound` _x_"),
+            "claim `job.output_bound` \\_x\\_"
+        );
+        assert_eq!(escape("odd ` tick"), "odd \\` tick");
+    }
+}
