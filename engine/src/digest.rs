@@ -147,6 +147,9 @@ pub fn hash_files(
 ) -> Vec<std::io::Result<Digest>> {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Mutex;
+    if files.len() <= 1 || threads <= 1 {
+        return files.iter().map(|(p, a)| Digest::file(p, *a)).collect();
+    }
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<std::io::Result<Digest>>>> =
         Mutex::new((0..files.len()).map(|_| None).collect());

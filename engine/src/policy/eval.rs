@@ -100,8 +100,9 @@ impl CompiledPack {
         }
         super::reject_recursion(&engine)?;
         // Surface whole-pack errors (conflicting rules, unknown functions) now, not per bundle.
-        let mut probe = engine.clone();
-        probe
+        // Evaluating on the stored engine also prepares it once, so every clone starts ready
+        // (a clone of an unprepared engine re-prepares on each evaluation: ~4x slower).
+        engine
             .eval_rule(format!("{CLAIMS_PACKAGE}.allow"))
             .map_err(|e| PolicyError::Eval {
                 rule: format!("{CLAIMS_PACKAGE}.allow"),
@@ -120,12 +121,9 @@ impl CompiledPack {
 
     /// Runs the verifier policies, then the claim rules, on one evidence document.
     pub fn evaluate(&self, evidence: &Evidence) -> Result<PolicyOutcome, PolicyError> {
-        let mut input = serde_json::to_value(evidence).map_err(|e| PolicyError::Eval {
-            rule: "input".into(),
-            message: e.to_string(),
-        })?;
+        let mut input = to_value(evidence)?;
         let mut engine = self.engine.clone();
-        engine.set_input(to_value(&input)?);
+        engine.set_input(input.clone());
 
         let mut decisions = Vec::new();
         for pkg in &self.verifiers {
@@ -135,7 +133,6 @@ impl CompiledPack {
                 decisions.push(read_decision(&rule, pkg, &v)?);
             }
         }
-
         for policy in &self.upstream {
             decisions.extend(policy.evaluate(evidence)?);
         }
@@ -143,16 +140,15 @@ impl CompiledPack {
         // Claim rules see every decision: the recorded ones and the pack's.
         let mut all = evidence.verifier.decisions.clone();
         all.extend(decisions.iter().cloned());
-        if let Some(obj) = input.as_object_mut() {
-            obj.insert(
-                "decisions".into(),
-                serde_json::to_value(&all).map_err(|e| PolicyError::Eval {
-                    rule: "input.decisions".into(),
-                    message: e.to_string(),
-                })?,
-            );
-        }
-        engine.set_input(to_value(&input)?);
+        let all = to_value(&all)?;
+        input
+            .as_object_mut()
+            .map(|o| o.insert(Value::from("decisions"), all))
+            .map_err(|e| PolicyError::Eval {
+                rule: "input.decisions".into(),
+                message: e.to_string(),
+            })?;
+        engine.set_input(input);
 
         let allow_rule = format!("{CLAIMS_PACKAGE}.allow");
         let allow = match eval(&mut engine, &allow_rule)? {
@@ -206,11 +202,15 @@ fn is_policy(name: &str) -> bool {
     name.ends_with(".rego") && !name.ends_with("_test.rego")
 }
 
-fn to_value(json: &serde_json::Value) -> Result<Value, PolicyError> {
-    Value::from_json_str(&json.to_string()).map_err(|e| PolicyError::Eval {
+/// Converts to a regorus value directly, without printing JSON text in between.
+fn to_value<T: serde::Serialize>(x: &T) -> Result<Value, PolicyError> {
+    use serde::Deserialize as _;
+    let bad = |e: serde_json::Error| PolicyError::Eval {
         rule: "input".into(),
         message: e.to_string(),
-    })
+    };
+    let json = serde_json::to_value(x).map_err(bad)?;
+    Value::deserialize(json).map_err(bad)
 }
 
 /// Evaluates a rule; `None` is Rego's undefined. Errors are errors, never "not allowed".
