@@ -445,6 +445,24 @@ fn read_document(
         return Ok(Document::Upstream(kind, token));
     }
     match kind {
+        Some(k) if k.is_upstream() => {
+            let value: serde_json::Value = file
+                .parse(Syntax::of(path))
+                .map_err(|e| BundleError::parse("document", file, e))?;
+            // A named upstream kind must still have that format's shape: a wrong `kind` on
+            // some other JSON must not turn it into, say, a KBS denial.
+            if !crate::document::detect(&value).contains(&k) {
+                return Err(BundleError::Undetected {
+                    file: file.name.clone(),
+                    message: format!(
+                        "it is named `{}` but does not have that format's shape",
+                        k.name()
+                    ),
+                    help: format!("see docs/formats/ for what a `{}` document holds", k.name()),
+                });
+            }
+            Ok(Document::Upstream(k, value))
+        }
         Some(k) => file
             .parse_seed(Syntax::of(path), KindSeed(k))
             .map_err(|e| BundleError::parse("document", file, e)),

@@ -116,7 +116,9 @@ impl Digest {
         fn stream<H: sha2::Digest>(path: &Path) -> std::io::Result<Vec<u8>> {
             let mut file = std::fs::File::open(path)?;
             let mut hasher = H::new();
-            let mut buf = vec![0u8; 1 << 20];
+            // Up to 1 MiB, but no larger than the file: small artifacts stay cheap.
+            let len = file.metadata().map_or(1 << 20, |m| m.len());
+            let mut buf = vec![0u8; usize::try_from(len.clamp(1, 1 << 20)).unwrap_or(1 << 20)];
             loop {
                 let n = file.read(&mut buf)?;
                 if n == 0 {

@@ -24,6 +24,7 @@ pub mod bundle;
 pub mod catalog;
 #[doc(hidden)]
 pub mod cli;
+pub mod cover;
 pub mod decision;
 pub mod digest;
 pub mod document;
@@ -36,6 +37,8 @@ pub mod policy;
 pub mod receipt;
 pub mod report;
 pub mod source;
+pub mod space;
+pub mod table;
 pub mod time;
 
 use miette::Diagnostic;

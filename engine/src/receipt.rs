@@ -109,7 +109,8 @@ fn body(bundle: &Bundle, ev: &Evidence, d: &Decision, pack: &CompiledPack) -> Va
     let upstream: Vec<Value> = pack
         .upstream
         .iter()
-        .map(|u| json!({"id": u.id, "file": u.file.rsplit('/').next().unwrap_or(&u.file), "sha256": u.digest.to_string()}))
+        .map(|u| json!({"id": u.id, "file": u.file.rsplit('/').next().unwrap_or(&u.file), "sha256": u.digest.to_string(),
+                        "reference_values_sha256": u.reference_digest.as_ref().map(ToString::to_string)}))
         .collect();
     json!({
         "schema": SCHEMA,

@@ -151,3 +151,64 @@ fn akash_persistent_storage_is_provider_local() {
     assert!(d.allows("storage.provider_local"));
     assert!(!d.allows("storage.backup_shown"));
 }
+
+fn scratch_bundle(tag: &str, doc_name: &str, doc: &str, entry: &str) -> crate::Scratch {
+    let dir = crate::Scratch::new(tag);
+    std::fs::write(dir.0.join(doc_name), doc).unwrap();
+    std::fs::write(
+        dir.0.join("bundle.yaml"),
+        format!("schema: claimgate.bundle/v1\nevaluated_at: \"2026-11-25T12:00:00Z\"\njob:\n  job_id: j\ndocuments:\n{entry}"),
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn a_named_upstream_kind_must_have_that_shape() {
+    let dir = scratch_bundle(
+        "wrong-kind",
+        "x.json",
+        "{\"hello\": \"world\"}",
+        "  - kind: kbs_error\n    path: x.json\n",
+    );
+    let (code, _, err) = crate::run(&["eval", dir.0.to_str().unwrap()]);
+    assert_eq!(code, 3);
+    assert!(err.contains("does not have that format's shape"), "{err}");
+}
+
+#[test]
+fn a_kbs_error_that_ran_no_policy_is_no_decision() {
+    let doc = "{\"type\":\"https://github.com/confidential-containers/kbs/errors/TokenNotFound\",\"detail\":\"Attestation Token not found\"}";
+    let dir = scratch_bundle("kbs-token", "kbs.json", doc, "  - path: kbs.json\n");
+    let d = claimgate::evaluate(&dir.0, pack(), None).unwrap();
+    assert!(
+        d.verifier_decisions.is_empty(),
+        "{:?}",
+        d.verifier_decisions
+    );
+    assert!(!d.allows("verifier.path_exercised"));
+    assert!(
+        d.problems
+            .iter()
+            .any(|p| p.msg.contains("not a verifier decision")),
+        "{:?}",
+        d.problems
+    );
+}
+
+#[test]
+fn a_short_expected_nonce_does_not_match_by_report_data_prefix() {
+    // The Trustee token's report data starts with 74 ("t" of "test"): two hex digits prove nothing.
+    let token = std::fs::read_to_string(testdata("realworld/trustee/example.token.json")).unwrap();
+    let dir = crate::Scratch::new("short-nonce");
+    std::fs::write(dir.0.join("t.json"), token).unwrap();
+    std::fs::write(
+        dir.0.join("bundle.yaml"),
+        "schema: claimgate.bundle/v1\nevaluated_at: \"2025-10-14T07:16:00Z\"\nexpected_nonce: \"74\"\njob:\n  job_id: j\ndocuments:\n  - path: t.json\n",
+    )
+    .unwrap();
+    let (code, out, err) = crate::run(&["evidence", dir.0.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let ev: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(ev["runtime"]["attestations"][0]["nonce"], "missing");
+}

@@ -2,15 +2,16 @@
 //!
 //! A denial is evidence: it says how far the request got. `PolicyDeny` (HTTP 403) means the
 //! key broker received the request, the attestation service accepted the token, and the
-//! resource policy rejected it. Attestation errors reached the attestation service; token
-//! errors only the key broker.
+//! resource policy rejected it. `AttestationError` means the attestation service rejected the
+//! evidence. Any other error (a missing token, an unknown plugin or resource) is no verifier
+//! decision at all: it is reported as a problem and derives nothing.
 
-use super::recorded;
+use super::{recorded, Context};
 use crate::document::{PathStep, Status};
 use crate::evidence::Evidence;
 use serde_json::Value;
 
-pub(super) fn add(ev: &mut Evidence, src: &str, resp: &Value) {
+pub(super) fn add(ev: &mut Evidence, cx: &mut Context, src: &str, resp: &Value) {
     let kind = resp
         .get("type")
         .and_then(Value::as_str)
@@ -24,7 +25,14 @@ pub(super) fn add(ev: &mut Evidence, src: &str, resp: &Value) {
             PathStep::Policy,
         ],
         "AttestationError" => &[PathStep::KeyBroker, PathStep::AttestationService],
-        _ => &[PathStep::KeyBroker],
+        other => {
+            cx.problem(
+                src,
+                "type",
+                format!("KBS error `{other}` ({detail}) is not a verifier decision: no policy ran"),
+            );
+            return;
+        }
     };
     ev.verifier.decisions.push(recorded(
         src,

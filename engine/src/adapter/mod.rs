@@ -193,7 +193,7 @@ fn add(ev: &mut Evidence, cx: &mut Context, entry: &Entry) {
         Kind::NvidiaDetachedEat => nvidia::add_detached(ev, cx, src, &claims),
         Kind::Nvattest => nvidia::add_nvattest(ev, cx, src, &claims),
         Kind::DstackVerify => dstack::add(ev, cx, src, &claims),
-        Kind::KbsError => kbs::add(ev, src, &claims),
+        Kind::KbsError => kbs::add(ev, cx, src, &claims),
         Kind::AkashSdl => akash::add(ev, cx, src, &claims),
         native => cx.problem(
             src,
@@ -262,6 +262,9 @@ impl Appraised {
         }
     }
 }
+
+/// Shortest expected nonce (hex digits) that a report-data prefix may match.
+const MIN_NONCE_HEX: usize = 32;
 
 /// Lowercase hex of an even number of digits, or `None`.
 pub(crate) fn hex_lower(s: &str) -> Option<String> {
@@ -337,16 +340,19 @@ impl Context {
                 self.problem(source, "nonce", format!("`{n}` is not hex; expected `{e}`"));
                 NonceState::Malformed
             }
+            // An explicit nonce decides; report data counts only when the evidence carries no
+            // nonce, and only for a nonce long enough (16 bytes) that a prefix means something.
             (Some(e), Some(n)) if n == e => NonceState::Matched,
-            (Some(e), _)
-                if a.report_data
-                    .as_deref()
-                    .and_then(hex_lower)
-                    .is_some_and(|r| r.starts_with(e.as_str())) =>
+            (Some(_), Some(_)) => NonceState::Mismatched,
+            (Some(e), None)
+                if e.len() >= MIN_NONCE_HEX
+                    && a.report_data
+                        .as_deref()
+                        .and_then(hex_lower)
+                        .is_some_and(|r| r.starts_with(e.as_str())) =>
             {
                 NonceState::Matched
             }
-            (Some(_), Some(_)) => NonceState::Mismatched,
             (Some(_), None) => NonceState::Missing,
         };
         // The job is bound when the evidence names its workload digest: natively, or as the
@@ -354,7 +360,9 @@ impl Context {
         let job = ev.job.workload_digest.valid().map(|d| d.hex.clone());
         let bound_to_job = match (&a.workload_digest, &job) {
             (DigestFact::Valid { value }, Some(j)) => &value.hex == j,
-            (_, Some(j)) => [&a.report_data, &nonce_value]
+            // A malformed stated digest binds nothing, whatever the report data says.
+            (DigestFact::Malformed { .. }, _) => false,
+            (DigestFact::Absent, Some(j)) => [&a.report_data, &nonce_value]
                 .into_iter()
                 .flatten()
                 .filter_map(|x| hex_lower(x))

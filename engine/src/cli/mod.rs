@@ -8,6 +8,7 @@ pub mod exit;
 mod gate;
 mod receipt;
 mod schema;
+mod table;
 mod test;
 mod verify;
 
@@ -69,6 +70,9 @@ pub enum Command {
     /// Print a JSON Schema (receipt)
     #[command(after_help = EXIT_CODES)]
     Schema(schema::SchemaArgs),
+    /// The decision of every cell of the evidence space (CSV, JSON, or grouped markdown)
+    #[command(after_help = EXIT_CODES)]
+    Table(table::TableArgs),
     /// Run the `test_*` rules of a policy pack's `*_test.rego` files
     #[command(after_help = EXIT_CODES)]
     Test(test::TestArgs),
@@ -83,6 +87,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<ExitStatus, crate::Error> {
         Command::Verify(a) => verify::run(a, out),
         Command::Schema(a) => schema::run(a, out),
         Command::Gate(a) => gate::run(a, out),
+        Command::Table(a) => table::run(a, out),
         Command::Test(a) => test::run(a, out),
     }
 }

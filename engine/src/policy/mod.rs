@@ -92,6 +92,21 @@ pub enum PolicyError {
         #[label("here")]
         span: Option<SourceSpan>,
     },
+    /// An upstream-policy config does not parse or does not hold together
+    #[error("invalid upstream policy config `{file}`: {message}")]
+    #[diagnostic(code(claimgate::policy::upstream))]
+    Upstream {
+        /// The config file (or the file it names)
+        file: String,
+        /// What is wrong
+        message: String,
+        /// The config text
+        #[source_code]
+        src: NamedSource<String>,
+        /// Where
+        #[label("here")]
+        span: Option<SourceSpan>,
+    },
     /// Rules or functions call each other in a cycle
     #[error("recursion in policy `{file}`: {cycle}")]
     #[diagnostic(

@@ -88,6 +88,8 @@ pub struct UpstreamPolicy {
     pub file: String,
     /// sha256 of the file as read
     pub digest: Digest,
+    /// sha256 of the reference-value file it is served from, when it has one
+    pub reference_digest: Option<Digest>,
     entrypoint: String,
     applies_to: Vec<Kind>,
     input: InputShape,
@@ -110,7 +112,7 @@ pub fn load(config: &Path) -> Result<Vec<UpstreamPolicy>, PolicyError> {
             src: text.named(),
             span: e.span,
         })?;
-    let bad = |message: String, needle: &str| PolicyError::Catalog {
+    let bad = |message: String, needle: &str| PolicyError::Upstream {
         file: shown.clone(),
         message,
         src: text.named(),
@@ -127,10 +129,8 @@ pub fn load(config: &Path) -> Result<Vec<UpstreamPolicy>, PolicyError> {
     for p in raw.policies {
         let path = expand(&p.file, base).map_err(|m| bad(m, &p.file))?;
         let file_name = path.display().to_string();
-        let file = SourceFile::read(&path, file_name.clone()).map_err(|e| PolicyError::Io {
-            path: file_name.clone(),
-            reason: e.to_string(),
-        })?;
+        let file = SourceFile::read(&path, file_name.clone())
+            .map_err(|e| bad(format!("cannot read `{file_name}`: {e}"), &p.file))?;
         let digest = Digest::sha256_of(file.text.as_bytes());
         if let Some(want) = &p.sha256 {
             if want.to_ascii_lowercase() != digest.hex {
@@ -150,9 +150,13 @@ pub fn load(config: &Path) -> Result<Vec<UpstreamPolicy>, PolicyError> {
         let mut engine = new_engine();
         engine.set_rego_v0(p.rego == RegoVersion::V0);
         super::eval::add_rego(&mut engine, &file)?;
-        let refs = match &p.reference_values {
-            Some(r) => read_reference_values(&expand(r, base).map_err(|m| bad(m, r))?)?,
-            None => BTreeMap::new(),
+        let (refs, reference_digest) = match &p.reference_values {
+            Some(r) => {
+                let (values, digest) =
+                    read_reference_values(&expand(r, base).map_err(|m| bad(m, r))?)?;
+                (values, Some(digest))
+            }
+            None => (BTreeMap::new(), None),
         };
         // Trustee's host function: a stored reference value, or null when there is none.
         engine
@@ -178,6 +182,7 @@ pub fn load(config: &Path) -> Result<Vec<UpstreamPolicy>, PolicyError> {
             id: p.id,
             file: file_name,
             digest,
+            reference_digest,
             entrypoint: p.entrypoint,
             applies_to,
             input: p.input,
@@ -210,12 +215,13 @@ fn expand(raw: &str, base: &Path) -> Result<PathBuf, String> {
     Ok(if p.is_absolute() { p } else { base.join(p) })
 }
 
-fn read_reference_values(path: &Path) -> Result<BTreeMap<String, Value>, PolicyError> {
+fn read_reference_values(path: &Path) -> Result<(BTreeMap<String, Value>, Digest), PolicyError> {
     let shown = path.display().to_string();
     let file = SourceFile::read(path, shown.clone()).map_err(|e| PolicyError::Io {
         path: shown.clone(),
         reason: e.to_string(),
     })?;
+    let digest = Digest::sha256_of(file.text.as_bytes());
     let map: BTreeMap<String, Json> =
         file.parse(Syntax::of(path))
             .map_err(|e| PolicyError::Catalog {
@@ -224,7 +230,8 @@ fn read_reference_values(path: &Path) -> Result<BTreeMap<String, Value>, PolicyE
                 src: file.named(),
                 span: e.span,
             })?;
-    map.into_iter()
+    let values = map
+        .into_iter()
         .map(|(k, v)| {
             Value::from_json_str(&v.to_string())
                 .map(|v| (k, v))
@@ -233,7 +240,8 @@ fn read_reference_values(path: &Path) -> Result<BTreeMap<String, Value>, PolicyE
                     message: e.to_string(),
                 })
         })
-        .collect()
+        .collect::<Result<_, _>>()?;
+    Ok((values, digest))
 }
 
 impl UpstreamPolicy {

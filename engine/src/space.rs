@@ -1,0 +1,371 @@
+//! The finite evidence space: every combination of a few evidence features, each turned into a
+//! concrete bundle of native documents.
+//!
+//! This is what makes decision tables, semantic diffs and invariant checks exhaustive rather
+//! than sampled. The features live in [`FEATURES`]; adding one is one entry there and one arm
+//! in [`documents`]. Each cell is evaluated in memory; the same documents can be written out
+//! as a bundle directory ([`write_bundle`]) that `claimgate eval` decides identically.
+
+use crate::bundle::{Artifact, Bundle, Entry, Job, KindSeed, Role};
+use crate::digest::Digest;
+use crate::document::Kind;
+use crate::source::SourceFile;
+use crate::time::Instant;
+use serde::de::DeserializeSeed;
+use serde_json::{json, Value};
+use std::path::Path;
+
+/// One evidence feature and the values it ranges over.
+#[derive(Debug, Clone, Copy)]
+pub struct Feature {
+    /// Name, e.g. `attestation`
+    pub name: &'static str,
+    /// Its values, most favorable first
+    pub values: &'static [&'static str],
+}
+
+/// The evidence abstraction. Attestation values are `absent` or four flags:
+/// fresh|stale, matched|mismatched, debug off|on, bound|unbound.
+pub const FEATURES: [Feature; 9] = [
+    Feature {
+        name: "benchmark",
+        values: &["present", "absent"],
+    },
+    Feature {
+        name: "attestation",
+        values: &[
+            "fresh,matched,off,bound",
+            "fresh,matched,off,unbound",
+            "fresh,matched,on,bound",
+            "fresh,matched,on,unbound",
+            "fresh,mismatched,off,bound",
+            "fresh,mismatched,off,unbound",
+            "fresh,mismatched,on,bound",
+            "fresh,mismatched,on,unbound",
+            "stale,matched,off,bound",
+            "stale,matched,off,unbound",
+            "stale,matched,on,bound",
+            "stale,matched,on,unbound",
+            "stale,mismatched,off,bound",
+            "stale,mismatched,off,unbound",
+            "stale,mismatched,on,bound",
+            "stale,mismatched,on,unbound",
+            "absent",
+        ],
+    },
+    Feature {
+        name: "verifier_decision",
+        values: &[
+            "pass",
+            "none",
+            "hold",
+            "reject_at_policy",
+            "reject_at_key_broker",
+        ],
+    },
+    Feature {
+        name: "workload_digest",
+        values: &["valid", "absent", "malformed"],
+    },
+    Feature {
+        name: "input_commitment",
+        values: &["valid", "absent", "malformed"],
+    },
+    Feature {
+        name: "output_digest",
+        values: &["verified", "declared", "absent", "mismatched", "malformed"],
+    },
+    Feature {
+        name: "storage",
+        values: &["with_backup", "provider_local", "none"],
+    },
+    Feature {
+        name: "trace",
+        values: &["matched", "absent", "mismatched"],
+    },
+    Feature {
+        name: "key_release",
+        values: &["released", "none"],
+    },
+];
+
+/// The instant every cell is judged at.
+pub const AT: &str = "2026-11-25T12:00:00Z";
+/// The delivered result every output artifact holds.
+pub const RESULT: &[u8] = b"claimgate evidence-space result\n";
+
+/// A cell: one value index per feature.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Cell(pub Vec<u8>);
+
+impl Cell {
+    /// The value of a feature, by name.
+    pub fn get(&self, feature: &str) -> &'static str {
+        FEATURES
+            .iter()
+            .position(|f| f.name == feature)
+            .and_then(|i| FEATURES.get(i).zip(self.0.get(i)))
+            .and_then(|(f, v)| f.values.get(usize::from(*v)))
+            .copied()
+            .unwrap_or("")
+    }
+
+    /// `feature=value` pairs, in feature order.
+    pub fn describe(&self) -> Vec<(&'static str, &'static str)> {
+        FEATURES
+            .iter()
+            .zip(&self.0)
+            .map(|(f, v)| (f.name, f.values.get(usize::from(*v)).copied().unwrap_or("")))
+            .collect()
+    }
+
+    /// The cell's position in [`cells`].
+    pub fn index(&self) -> usize {
+        FEATURES
+            .iter()
+            .zip(&self.0)
+            .fold(0, |acc, (f, v)| acc * f.values.len() + usize::from(*v))
+    }
+
+    /// The cell with one feature set to another value.
+    pub fn with(&self, feature: usize, value: u8) -> Cell {
+        let mut c = self.clone();
+        if let Some(v) = c.0.get_mut(feature) {
+            *v = value;
+        }
+        c
+    }
+}
+
+/// Number of cells.
+pub fn size() -> usize {
+    FEATURES.iter().map(|f| f.values.len()).product()
+}
+
+/// The cell at an index of [`cells`].
+pub fn cell(mut index: usize) -> Cell {
+    let mut v = vec![0u8; FEATURES.len()];
+    for (i, f) in FEATURES.iter().enumerate().rev() {
+        let n = f.values.len();
+        if let Some(slot) = v.get_mut(i) {
+            *slot = u8::try_from(index % n).unwrap_or(0);
+        }
+        index /= n;
+    }
+    Cell(v)
+}
+
+/// Every cell, in index order.
+pub fn cells() -> impl Iterator<Item = Cell> {
+    (0..size()).map(cell)
+}
+
+fn sha(s: &str) -> String {
+    Digest::sha256_of(s.as_bytes()).to_string()
+}
+
+/// The manifest fields and native documents of a cell, as JSON.
+pub fn documents(cell: &Cell) -> (Value, Vec<(Kind, Value)>, bool) {
+    let workload = sha("space workload");
+    let result_digest = Digest::sha256_of(RESULT).to_string();
+    let mut job = json!({"job_id": "space-cell", "receipt_id": format!("space-{}", cell.index())});
+    let digest_field = |state: &str, valid: &str| match state {
+        "valid" | "verified" | "declared" => Some(valid.to_string()),
+        "mismatched" => Some(sha("some other result")),
+        "malformed" => Some("sha256:placeholder".to_string()),
+        _ => None,
+    };
+    let mut set = |k: &str, v: Option<String>| {
+        if let (Some(v), Some(o)) = (v, job.as_object_mut()) {
+            o.insert(k.into(), Value::String(v));
+        }
+    };
+    set(
+        "workload_digest",
+        digest_field(cell.get("workload_digest"), &workload),
+    );
+    set(
+        "input_commitment",
+        digest_field(cell.get("input_commitment"), &sha("space input")),
+    );
+    set(
+        "output_digest",
+        digest_field(cell.get("output_digest"), &result_digest),
+    );
+    let artifact = matches!(cell.get("output_digest"), "verified" | "mismatched");
+
+    let mut docs = Vec::new();
+    if cell.get("benchmark") == "present" {
+        docs.push((
+            Kind::BenchmarkResult,
+            json!({"name": "decode-throughput", "hardware_class": "1x H100",
+            "metric": "tokens_per_second", "value": 2950.5, "unit": "tokens/s"}),
+        ));
+    }
+    let att = cell.get("attestation");
+    if att != "absent" {
+        let flags: Vec<&str> = att.split(',').collect();
+        let has = |f: &str| flags.contains(&f);
+        let (issued, expires) = if has("fresh") {
+            ("2026-11-25T11:50:00Z", "2026-11-25T13:50:00Z")
+        } else {
+            ("2026-11-24T08:00:00Z", "2026-11-24T10:00:00Z")
+        };
+        let value = sha("space vbios");
+        let reference = if has("matched") {
+            value.clone()
+        } else {
+            sha("space vbios reference")
+        };
+        docs.push((Kind::AttestationResult, json!({
+            "verifier": "space-verifier", "appraisal": "remote", "evidence_digest": sha("space evidence"),
+            "issued_at": issued, "expires_at": expires,
+            "measurements": [{"name": "vbios", "value": value, "reference": reference}],
+            "debug_enabled": has("on"),
+            "workload_digest": if has("bound") { workload.clone() } else { sha("another workload") },
+        })));
+    }
+    match cell.get("verifier_decision") {
+        "none" => {}
+        d => {
+            let (status, reached) = match d {
+                "pass" => ("pass", json!(["attestation_service", "policy"])),
+                "hold" => ("hold", json!(["attestation_service", "policy"])),
+                "reject_at_policy" => (
+                    "reject",
+                    json!(["key_broker", "attestation_service", "policy"]),
+                ),
+                _ => ("reject", json!(["key_broker"])),
+            };
+            docs.push((Kind::VerifierDecision, json!({"policy_id": "space_policy", "status": status,
+                "reason": format!("recorded {d}"), "verifier": "space-verifier", "reached": reached})));
+        }
+    }
+    if cell.get("key_release") == "released" {
+        docs.push((
+            Kind::KeyRelease,
+            json!({"resource": "default/key/1", "released": true, "policy_id": "space_policy"}),
+        ));
+    }
+    match cell.get("storage") {
+        "none" => {}
+        s => {
+            let mut d =
+                json!({"provider": "akash", "storage": "persistent", "provider_local": true});
+            if s == "with_backup" {
+                if let Some(o) = d.as_object_mut() {
+                    o.insert(
+                        "backup".into(),
+                        json!({"location": "s3://space/result", "digest": result_digest}),
+                    );
+                }
+            }
+            docs.push((Kind::Deployment, d));
+        }
+    }
+    match cell.get("trace") {
+        "absent" => {}
+        t => docs.push((
+            Kind::OperatorTrace,
+            json!({"trace_digest": sha("space trace"), "replay": t,
+            "replayed_by": "space-replayer", "workload_digest": workload}),
+        )),
+    }
+    let manifest = json!({"schema": crate::bundle::SCHEMA, "evaluated_at": AT, "job": job});
+    (manifest, docs, artifact)
+}
+
+/// The cell as an in-memory bundle rooted at `root` (which must hold `result.txt`).
+pub fn bundle(cell: &Cell, root: &Path) -> Result<Bundle, String> {
+    let (manifest, docs, artifact) = documents(cell);
+    let job: Job = serde_json::from_value(manifest["job"].clone()).map_err(|e| e.to_string())?;
+    let mut documents = Vec::new();
+    for (i, (kind, v)) in docs.into_iter().enumerate() {
+        let document = KindSeed(kind).deserialize(v).map_err(|e| e.to_string())?;
+        documents.push(Entry {
+            id: format!("documents[{i}]"),
+            source: "bundle.yaml".into(),
+            file: None,
+            document,
+            text: None,
+        });
+    }
+    Ok(Bundle {
+        name: format!("cell {}", cell.index()),
+        root: root.to_path_buf(),
+        manifest: SourceFile {
+            name: "bundle.yaml".into(),
+            text: String::new(),
+        },
+        job,
+        evaluated_at: Instant::parse(AT).ok(),
+        expected_nonce: manifest
+            .get("expected_nonce")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        documents,
+        artifacts: if artifact {
+            vec![Artifact {
+                name: "result".into(),
+                path: "result.txt".into(),
+                role: Role::Output,
+                digest: None,
+            }]
+        } else {
+            Vec::new()
+        },
+    })
+}
+
+/// Writes the cell as a bundle directory (`bundle.yaml` with inline documents, `result.txt`).
+pub fn write_bundle(cell: &Cell, dir: &Path) -> std::io::Result<()> {
+    let (mut manifest, docs, artifact) = documents(cell);
+    if let Some(o) = manifest.as_object_mut() {
+        let entries: Vec<Value> = docs
+            .into_iter()
+            .map(|(k, v)| json!({"kind": k.name(), "data": v}))
+            .collect();
+        o.insert("documents".into(), Value::Array(entries));
+        if artifact {
+            o.insert(
+                "artifacts".into(),
+                json!([{"name": "result", "path": "result.txt", "role": "output"}]),
+            );
+        }
+    }
+    std::fs::create_dir_all(dir)?;
+    let mut text = String::from("# A cell of claimgate's evidence space:\n");
+    for (f, v) in cell.describe() {
+        text.push_str(&format!("#   {f} = {v}\n"));
+    }
+    // `kind` must precede `data`: write keys in that order (serde_json keeps insertion order).
+    text.push_str(&serde_yaml::to_string(&manifest).map_err(std::io::Error::other)?);
+    std::fs::write(dir.join("bundle.yaml"), text)?;
+    std::fs::write(dir.join("result.txt"), RESULT)?;
+    std::fs::write(
+        dir.join("README.md"),
+        format!(
+            "Cell {} of the evidence space: {}.\n",
+            cell.index(),
+            cell.describe()
+                .iter()
+                .map(|(f, v)| format!("{f}={v}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_round_trip_through_their_index() {
+        assert!(size() >= 100_000, "{}", size());
+        for i in [0, 1, 7, 12_345, size() - 1] {
+            assert_eq!(cell(i).index(), i);
+        }
+        assert_eq!(cell(0).get("attestation"), "fresh,matched,off,bound");
+    }
+}
