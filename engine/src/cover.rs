@@ -84,7 +84,7 @@ pub fn cover(members: &[bool]) -> Vec<Cube> {
         }
         cubes.push(cube);
     }
-    cubes.sort_by(|a, b| b.size().cmp(&a.size()));
+    cubes.sort_by_key(|c| std::cmp::Reverse(c.size()));
     cubes
 }
 
