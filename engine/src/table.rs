@@ -12,6 +12,8 @@ pub struct Outcome {
     pub label: Label,
     /// Bit i set: `ids[i]` allowed
     pub allowed: u64,
+    /// The worst verifier status, when any decision was made
+    pub status: Option<crate::document::Status>,
 }
 
 /// A pack's decision for every cell, in cell index order.
@@ -104,6 +106,7 @@ pub fn build(pack: &CompiledPack) -> Result<Table, crate::Error> {
             Ok(Outcome {
                 label: d.label,
                 allowed,
+                status: d.verifier_status,
             })
         })
         .collect::<Result<Vec<_>, crate::Error>>()?;

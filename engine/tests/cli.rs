@@ -14,7 +14,7 @@ fn help(sub: &str) -> String {
 #[test]
 fn help_texts() {
     for sub in [
-        "eval", "evidence", "gate", "receipt", "verify", "schema", "test",
+        "eval", "evidence", "gate", "receipt", "verify", "schema", "table", "diff", "check", "test",
     ] {
         insta::assert_snapshot!(format!("help_{sub}"), help(sub));
     }

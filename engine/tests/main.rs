@@ -20,6 +20,8 @@ mod policy;
 mod realworld;
 /// Receipts: canonical bytes, schema, verify and tampering.
 mod receipts;
+/// The evidence space: decision table, invariants, semantic diffs.
+mod space;
 /// Upstream policies run unchanged (needs CLAIMGATE_UPSTREAM_DIR).
 mod upstream;
 

@@ -2,6 +2,8 @@
 //! Not a stable API; it is public so tests can run subcommands in-process.
 
 mod args;
+mod check;
+mod diff;
 mod eval;
 mod evidence;
 pub mod exit;
@@ -12,13 +14,14 @@ mod table;
 mod test;
 mod verify;
 
+pub use diff::load_pack;
 pub use exit::ExitStatus;
 pub use schema::RECEIPT_SCHEMA;
 
 use clap::{Parser, Subcommand};
 use std::io::Write;
 
-const EXIT_CODES: &str = "Exit codes (with many bundles the worst wins: errors outrank verdicts):\n  0  ok (every requirement met)\n  1  negative verdict (a test failed, a gate requirement was not met)\n  2  usage error (bad flag or value, a --require id not in the catalog)\n  3  bad input (bundle, claimed file, receipt or key file)\n  4  policy error (pack does not load, compile or evaluate)\n  5  receipt verification failed (verify found a mismatch)";
+const EXIT_CODES: &str = "Exit codes (with many bundles the worst wins: errors outrank verdicts):\n  0  ok (every requirement met)\n  1  negative verdict (test failed, gate unmet, invariant broken, diff --fail-on hit)\n  2  usage error (bad flag or value, a --require id not in the catalog)\n  3  bad input (bundle, claimed file, receipt or key file)\n  4  policy error (pack does not load, compile or evaluate)\n  5  receipt verification failed (verify found a mismatch)";
 
 /// claimgate: decide which claims about a compute job its evidence allows.
 #[derive(Debug, Parser)]
@@ -73,6 +76,12 @@ pub enum Command {
     /// The decision of every cell of the evidence space (CSV, JSON, or grouped markdown)
     #[command(after_help = EXIT_CODES)]
     Table(table::TableArgs),
+    /// What a policy change newly allows or blocks, over every evidence combination
+    #[command(after_help = EXIT_CODES)]
+    Diff(diff::DiffArgs),
+    /// Check the design's invariants over every evidence combination
+    #[command(after_help = EXIT_CODES)]
+    Check(check::CheckArgs),
     /// Run the `test_*` rules of a policy pack's `*_test.rego` files
     #[command(after_help = EXIT_CODES)]
     Test(test::TestArgs),
@@ -88,6 +97,8 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<ExitStatus, crate::Error> {
         Command::Schema(a) => schema::run(a, out),
         Command::Gate(a) => gate::run(a, out),
         Command::Table(a) => table::run(a, out),
+        Command::Diff(a) => diff::run(a, out),
+        Command::Check(a) => check::run(a, out),
         Command::Test(a) => test::run(a, out),
     }
 }

@@ -1,0 +1,324 @@
+//! `claimgate diff --base A --head B`: what a policy change newly allows or blocks.
+
+use super::ExitStatus;
+use crate::diff::{Change, Diff};
+use crate::policy::{CompiledPack, PolicyPack};
+use crate::source::SourceFile;
+use crate::Error;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Arguments of `claimgate diff`.
+#[derive(Debug, clap::Args)]
+pub struct DiffArgs {
+    /// The pack before: a pack directory, `embedded`, or a git revision of this repository
+    #[arg(long, value_name = "PACK")]
+    pub base: String,
+    /// The pack after (same forms as --base)
+    #[arg(long, value_name = "PACK")]
+    pub head: String,
+    /// Upstream policies run next to both packs
+    #[arg(long, value_name = "FILE")]
+    pub upstream: Option<PathBuf>,
+    /// Also compare the decisions on every bundle under this directory
+    #[arg(long, value_name = "DIR")]
+    pub corpus: Option<PathBuf>,
+    /// Write one counterexample bundle per change into this directory
+    #[arg(long, value_name = "DIR")]
+    pub write_examples: Option<PathBuf>,
+    /// Exit 1 when the diff has changes of this kind
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+    /// Output format
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: DiffFormat,
+}
+
+/// Which changes fail a `diff`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    /// A claim newly allowed somewhere
+    Widening,
+    /// A claim newly blocked somewhere
+    Narrowing,
+    /// Any change, labels included
+    Any,
+}
+
+/// Output formats of `diff` and `check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DiffFormat {
+    /// Text for people
+    Human,
+    /// JSON
+    Json,
+    /// Markdown for a pull-request comment
+    Markdown,
+}
+
+/// Loads a pack from a directory, `embedded`, or a git revision (`origin/main`, a commit).
+pub fn load_pack(spec: &str) -> Result<PolicyPack, Error> {
+    if spec == "embedded" {
+        return Ok(PolicyPack::embedded());
+    }
+    let path = Path::new(spec);
+    if path.is_dir() {
+        return Ok(PolicyPack::from_dir(path)?);
+    }
+    let bad = |message: String| Error::ReceiptInput {
+        path: spec.to_string(),
+        message,
+    };
+    let git = |args: &[&str]| -> Result<Vec<u8>, Error> {
+        let out = std::process::Command::new("git")
+            .args(args)
+            .output()
+            .map_err(|e| bad(format!("not a directory, and git could not run: {e}")))?;
+        if !out.status.success() {
+            return Err(bad(format!(
+                "not a pack directory nor a git revision: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            )));
+        }
+        Ok(out.stdout)
+    };
+    // Pack paths are relative to the repository root, wherever claimgate runs inside it.
+    let top = git(&["rev-parse", "--show-toplevel"])?;
+    let top = String::from_utf8_lossy(&top).trim().to_string();
+    let list = git(&[
+        "-C",
+        &top,
+        "ls-tree",
+        "-r",
+        "--name-only",
+        spec,
+        "--",
+        "policies",
+        "claims",
+    ])?;
+    let mut files = Vec::new();
+    for name in String::from_utf8_lossy(&list).lines() {
+        if !matches!(
+            Path::new(name).extension().and_then(|e| e.to_str()),
+            Some("rego" | "yaml" | "yml" | "json")
+        ) {
+            continue;
+        }
+        let text = git(&["show", &format!("{spec}:{name}")])?;
+        files.push(SourceFile {
+            name: name.to_string(),
+            text: String::from_utf8(text).map_err(|e| bad(format!("{name} is not UTF-8: {e}")))?,
+        });
+    }
+    if files.is_empty() {
+        return Err(bad("the revision has no policies/ or claims/".into()));
+    }
+    files.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(PolicyPack {
+        origin: format!("git:{spec}"),
+        files,
+    })
+}
+
+fn compile(spec: &str, upstream: Option<&Path>) -> Result<CompiledPack, Error> {
+    let mut pack = CompiledPack::compile(&load_pack(spec)?)?;
+    if let Some(u) = upstream {
+        pack.upstream = crate::policy::load_upstream(u)?;
+    }
+    Ok(pack)
+}
+
+/// A real bundle whose decision differs between the packs.
+#[derive(Debug, serde::Serialize)]
+struct CorpusChange {
+    bundle: String,
+    base: String,
+    head: String,
+}
+
+fn corpus_bundles(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    entries.sort();
+    if crate::bundle::MANIFEST_NAMES
+        .iter()
+        .any(|m| dir.join(m).is_file())
+    {
+        out.push(dir.to_path_buf());
+        return Ok(());
+    }
+    for p in entries {
+        if p.is_dir() {
+            corpus_bundles(&p, out)?;
+        } else if p.to_string_lossy().ends_with(".bundle.yaml") {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+fn summary(d: &crate::decision::Decision) -> String {
+    let ids: Vec<&str> = d.allowed.iter().map(|a| a.id.as_str()).collect();
+    format!("{}: {}", d.label.name(), ids.join(", "))
+}
+
+pub(super) fn run(args: &DiffArgs, out: &mut dyn Write) -> Result<ExitStatus, Error> {
+    let base = compile(&args.base, args.upstream.as_deref())?;
+    let head = compile(&args.head, args.upstream.as_deref())?;
+    let (tb, th) = (crate::table::build(&base)?, crate::table::build(&head)?);
+    let diff = crate::diff::diff(&tb, &th);
+    let mut corpus = Vec::new();
+    if let Some(dir) = &args.corpus {
+        let mut bundles = Vec::new();
+        corpus_bundles(dir, &mut bundles)?;
+        for b in bundles {
+            let (db, dh) = (
+                crate::evaluate(&b, &base, None)?,
+                crate::evaluate(&b, &head, None)?,
+            );
+            if db.label != dh.label || db.allowed != dh.allowed {
+                corpus.push(CorpusChange {
+                    bundle: b.display().to_string(),
+                    base: summary(&db),
+                    head: summary(&dh),
+                });
+            }
+        }
+    }
+    let all: Vec<&Change> = diff
+        .widened
+        .iter()
+        .chain(&diff.narrowed)
+        .chain(&diff.labels)
+        .collect();
+    let mut examples = Vec::new();
+    if let Some(dir) = &args.write_examples {
+        for c in &all {
+            let name = match (&c.claim, c.labels) {
+                (Some(id), _) => format!("{}-{id}", c.kind),
+                (None, Some((a, b))) => format!("label-{}-to-{}", a.name(), b.name()),
+                _ => c.kind.to_string(),
+            };
+            let d = dir.join(name);
+            crate::space::write_bundle(&crate::space::cell(c.example), &d)?;
+            examples.push(d.display().to_string());
+        }
+    }
+    render(args, &diff, &corpus, &examples, out)?;
+    let failed = match args.fail_on {
+        None => false,
+        Some(FailOn::Widening) => !diff.widened.is_empty(),
+        Some(FailOn::Narrowing) => !diff.narrowed.is_empty(),
+        Some(FailOn::Any) => !diff.is_empty() || !corpus.is_empty(),
+    };
+    Ok(if failed {
+        ExitStatus::Verdict
+    } else {
+        ExitStatus::Ok
+    })
+}
+
+fn title(c: &Change) -> String {
+    match (&c.claim, c.labels) {
+        (Some(id), _) if c.kind == "widening" => format!("newly ALLOWED `{id}`"),
+        (Some(id), _) => format!("newly BLOCKED `{id}`"),
+        (None, Some((a, b))) => format!("label `{}` → `{}`", a.name(), b.name()),
+        _ => c.kind.to_string(),
+    }
+}
+
+fn render(
+    args: &DiffArgs,
+    diff: &Diff,
+    corpus: &[CorpusChange],
+    examples: &[String],
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let all: Vec<&Change> = diff
+        .widened
+        .iter()
+        .chain(&diff.narrowed)
+        .chain(&diff.labels)
+        .collect();
+    match args.format {
+        DiffFormat::Json => {
+            let report = serde_json::json!({
+                "base": args.base, "head": args.head, "cells": diff.cells,
+                "widened": diff.widened, "narrowed": diff.narrowed, "labels": diff.labels,
+                "corpus": corpus, "examples": examples,
+            });
+            serde_json::to_writer_pretty(&mut *out, &report).map_err(std::io::Error::from)?;
+            writeln!(out)
+        }
+        DiffFormat::Markdown => {
+            writeln!(
+                out,
+                "### claimgate diff `{}` → `{}`\n",
+                args.base, args.head
+            )?;
+            writeln!(
+                out,
+                "{} evidence combinations compared: {} widened, {} narrowed, {} label changes.\n",
+                diff.cells,
+                diff.widened.len(),
+                diff.narrowed.len(),
+                diff.labels.len()
+            )?;
+            for c in &all {
+                writeln!(out, "#### {} ({} cells)\n", title(c), c.cells)?;
+                for d in c.description.iter().take(8) {
+                    writeln!(out, "- {d}")?;
+                }
+                if c.description.len() > 8 {
+                    writeln!(out, "- … {} more groups", c.description.len() - 8)?;
+                }
+                writeln!(
+                    out,
+                    "\nCounterexample: `{}`\n",
+                    crate::space::cell(c.example)
+                        .describe()
+                        .iter()
+                        .map(|(f, v)| format!("{f}={v}"))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                )?;
+            }
+            for c in corpus {
+                writeln!(out, "- corpus `{}`: {} → {}", c.bundle, c.base, c.head)?;
+            }
+            Ok(())
+        }
+        DiffFormat::Human => {
+            writeln!(
+                out,
+                "diff {} → {} over {} cells",
+                args.base, args.head, diff.cells
+            )?;
+            if diff.is_empty() && corpus.is_empty() {
+                return writeln!(out, "no change: every cell decides the same");
+            }
+            for c in &all {
+                writeln!(out, "\n{} in {} cells:", title(c), c.cells)?;
+                for d in &c.description {
+                    writeln!(out, "  where {d}")?;
+                }
+                writeln!(out, "  e.g. cell {}", c.example)?;
+            }
+            for c in corpus {
+                writeln!(
+                    out,
+                    "\ncorpus {}:\n  base: {}\n  head: {}",
+                    c.bundle, c.base, c.head
+                )?;
+            }
+            for e in examples {
+                writeln!(
+                    out,
+                    "\ncounterexample bundle written: {e}  (claimgate eval {e})"
+                )?;
+            }
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,122 @@
+//! What a policy change newly allows or blocks, over every cell of the evidence space.
+
+use crate::cover;
+use crate::decision::Label;
+use crate::space;
+use crate::table::Table;
+use serde::Serialize;
+
+/// One kind of change and where it happens.
+#[derive(Debug, Clone, Serialize)]
+pub struct Change {
+    /// `widening` (newly allowed), `narrowing` (newly blocked) or `label`
+    pub kind: &'static str,
+    /// The claim, for widening and narrowing
+    pub claim: Option<String>,
+    /// The label before and after, for label changes
+    pub labels: Option<(Label, Label)>,
+    /// How many cells
+    pub cells: usize,
+    /// Which cells: one line per cube of feature values
+    pub description: Vec<String>,
+    /// The first cell it happens in, for a counterexample bundle
+    pub example: usize,
+}
+
+/// Every change between two tables.
+#[derive(Debug, Clone, Serialize)]
+pub struct Diff {
+    /// Cells compared
+    pub cells: usize,
+    /// Claims newly allowed
+    pub widened: Vec<Change>,
+    /// Claims newly blocked
+    pub narrowed: Vec<Change>,
+    /// Label changes
+    pub labels: Vec<Change>,
+}
+
+impl Diff {
+    /// Whether nothing changed.
+    pub fn is_empty(&self) -> bool {
+        self.widened.is_empty() && self.narrowed.is_empty() && self.labels.is_empty()
+    }
+}
+
+fn change(
+    kind: &'static str,
+    claim: Option<String>,
+    labels: Option<(Label, Label)>,
+    members: &[bool],
+) -> Option<Change> {
+    let example = members.iter().position(|m| *m)?;
+    let description = cover::cover(members)
+        .iter()
+        .map(|c| {
+            let t = c.terms();
+            if t.is_empty() {
+                "every cell".to_string()
+            } else {
+                t.join(" ∧ ")
+            }
+        })
+        .collect();
+    Some(Change {
+        kind,
+        claim,
+        labels,
+        cells: members.iter().filter(|m| **m).count(),
+        description,
+        example,
+    })
+}
+
+/// Compares two tables of the same evidence space, claim by claim and label by label.
+pub fn diff(base: &Table, head: &Table) -> Diff {
+    let mut ids: Vec<&String> = base.ids.iter().chain(&head.ids).collect();
+    ids.sort();
+    ids.dedup();
+    let (mut widened, mut narrowed) = (Vec::new(), Vec::new());
+    for id in ids {
+        let (b, h) = (base.bit(id), head.bit(id));
+        let has = |t: &Table, bit: Option<u64>, i: usize| {
+            bit.is_some_and(|bit| t.outcomes.get(i).is_some_and(|o| o.allowed & bit != 0))
+        };
+        let n = base.outcomes.len();
+        let wide: Vec<bool> = (0..n)
+            .map(|i| has(head, h, i) && !has(base, b, i))
+            .collect();
+        let narrow: Vec<bool> = (0..n)
+            .map(|i| has(base, b, i) && !has(head, h, i))
+            .collect();
+        widened.extend(change("widening", Some(id.clone()), None, &wide));
+        narrowed.extend(change("narrowing", Some(id.clone()), None, &narrow));
+    }
+    let mut pairs: Vec<(Label, Label)> = base
+        .outcomes
+        .iter()
+        .zip(&head.outcomes)
+        .filter(|(a, b)| a.label != b.label)
+        .map(|(a, b)| (a.label, b.label))
+        .collect();
+    pairs.sort();
+    pairs.dedup();
+    let labels = pairs
+        .into_iter()
+        .filter_map(|(from, to)| {
+            let members: Vec<bool> = base
+                .outcomes
+                .iter()
+                .zip(&head.outcomes)
+                .map(|(a, b)| a.label == from && b.label == to)
+                .collect();
+            change("label", None, Some((from, to)), &members)
+        })
+        .collect();
+    Diff {
+        cells: space::size(),
+        widened,
+        narrowed,
+        labels,
+    }
+}

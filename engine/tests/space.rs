@@ -1,0 +1,233 @@
+//! The evidence space: the decision table, invariants over it, and semantic diffs.
+use crate::{run, Scratch};
+use claimgate::policy::{CompiledPack, PolicyPack};
+use claimgate::space;
+use claimgate::table::{self, Table};
+use std::sync::OnceLock;
+
+fn default_pack() -> &'static CompiledPack {
+    static PACK: OnceLock<CompiledPack> = OnceLock::new();
+    PACK.get_or_init(|| CompiledPack::compile(&PolicyPack::embedded()).unwrap())
+}
+
+fn default_table() -> &'static Table {
+    static TABLE: OnceLock<Table> = OnceLock::new();
+    TABLE.get_or_init(|| table::build(default_pack()).unwrap())
+}
+
+/// The embedded pack with edits (path, old, new) applied, written to a scratch directory.
+fn pack_with(name: &str, edits: &[(&str, &str, &str)]) -> (Scratch, CompiledPack) {
+    let dir = Scratch::new(name);
+    for f in PolicyPack::embedded().files {
+        let mut text = f.text.clone();
+        for (path, old, new) in edits {
+            if *path == f.name {
+                assert!(text.contains(old), "edit target `{old}` not in {path}");
+                text = text.replacen(old, new, 1);
+            }
+        }
+        let p = dir.0.join(&f.name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    let pack = CompiledPack::compile(&PolicyPack::from_dir(&dir.0).unwrap()).unwrap();
+    (dir, pack)
+}
+
+fn violated(pack: &CompiledPack) -> Vec<&'static str> {
+    let t = table::build(pack).unwrap();
+    claimgate::invariant::check(pack, &t)
+        .unwrap()
+        .iter()
+        .map(|v| v.invariant)
+        .collect()
+}
+
+/// The job claim no longer needs a passing verifier decision: rule and catalog both loosened.
+const LOOSEN_JOB: [(&str, &str, &str); 2] = [
+    (
+        "claims/claims.rego",
+        "\tinput.job.workload_digest.state == \"valid\"\n\tverifier_pass\n\truntime_bound",
+        "\tinput.job.workload_digest.state == \"valid\"\n\truntime_bound",
+    ),
+    (
+        "claims/catalog.yaml",
+        "requires: [workload_digest, verifier_pass, runtime_bound_to_job, output_digest]",
+        "requires: [workload_digest, runtime_bound_to_job, output_digest]",
+    ),
+];
+
+/// Which claims each evidence combination allows: one line per distinct outcome. Any rule
+/// change that moves a cell shows up here as a changed count.
+#[test]
+fn decision_table_summary() {
+    let t = default_table();
+    assert!(t.outcomes.len() >= 100_000, "{}", t.outcomes.len());
+    let mut lines: Vec<String> = table::groups(t)
+        .iter()
+        .map(|g| {
+            format!(
+                "{:>6}  {:<21} {}",
+                g.cells,
+                g.label.name(),
+                g.allowed.join(" ")
+            )
+        })
+        .collect();
+    lines.sort();
+    insta::assert_snapshot!(format!("{} cells\n{}", t.outcomes.len(), lines.join("\n")));
+}
+
+#[test]
+fn the_default_pack_keeps_every_invariant() {
+    let v = claimgate::invariant::check(default_pack(), default_table()).unwrap();
+    assert!(v.is_empty(), "{v:#?}");
+}
+
+#[test]
+fn written_cells_decide_like_in_memory_cells() {
+    let t = default_table();
+    let dir = Scratch::new("cells");
+    for i in (0..space::size())
+        .step_by(4_999)
+        .chain([1620, space::size() - 1])
+    {
+        let cell = space::cell(i);
+        let d = dir.0.join(i.to_string());
+        space::write_bundle(&cell, &d).unwrap();
+        let decision = claimgate::evaluate(&d, default_pack(), None).unwrap();
+        let o = &t.outcomes[i];
+        let allowed: Vec<&str> = decision.allowed.iter().map(|a| a.id.as_str()).collect();
+        assert_eq!(
+            (decision.label, allowed),
+            (o.label, t.allowed(o)),
+            "cell {i}: {:?}",
+            cell.describe()
+        );
+    }
+}
+
+#[test]
+fn a_non_monotone_rule_is_caught() {
+    // Capacity context only when no storage facts: removing storage evidence allows a claim.
+    let (_d, pack) = pack_with("monotone", &[(
+        "claims/claims.rego",
+        "allow contains \"capacity.benchmark_context\" if count(input.capacity.benchmarks) > 0",
+        "allow contains \"capacity.benchmark_context\" if {\n\tcount(input.capacity.benchmarks) > 0\n\tcount(input.storage.facts) == 0\n}",
+    )]);
+    assert_eq!(violated(&pack), ["monotone"]);
+}
+
+#[test]
+fn a_benchmark_that_moves_a_job_claim_is_caught() {
+    let (_d, pack) = pack_with("box", &[(
+        "claims/claims.rego",
+        "output_ok if {\n\tinput.job.output_digest.state == \"valid\"",
+        "output_ok if {\n\tcount(input.capacity.benchmarks) == 0\n\tinput.job.output_digest.state == \"valid\"",
+    )]);
+    let v = violated(&pack);
+    assert!(v.contains(&"box isolation"), "{v:?}");
+}
+
+#[test]
+fn a_job_claim_without_a_passing_verifier_is_caught() {
+    let (_d, pack) = pack_with("label-gate", &LOOSEN_JOB);
+    assert_eq!(violated(&pack), ["label gate"]);
+}
+
+#[test]
+fn a_denial_without_its_path_record_is_caught() {
+    let (_d, pack) = pack_with(
+        "denial",
+        &[(
+            "claims/claims.rego",
+            "allow contains \"verifier.path_exercised\" if count(decisions) > 0",
+            "allow contains \"verifier.path_exercised\" if verifier_pass",
+        )],
+    );
+    assert_eq!(violated(&pack), ["denial floor"]);
+}
+
+#[test]
+fn a_rule_that_reads_the_clock_is_caught() {
+    let (_d, pack) = pack_with("determinism", &[(
+        "claims/claims.rego",
+        "allow contains \"capacity.benchmark_context\" if count(input.capacity.benchmarks) > 0",
+        "allow contains \"capacity.benchmark_context\" if {\n\tcount(input.capacity.benchmarks) > 0\n\ttime.now_ns() % 2 == 0\n}",
+    )]);
+    assert!(violated(&pack).contains(&"determinism"));
+}
+
+#[test]
+fn diff_reports_exactly_the_loosened_claim_with_a_working_counterexample() {
+    let (dir, _) = pack_with("diff-head", &LOOSEN_JOB);
+    let examples = Scratch::new("diff-examples");
+    let args = |fail_on: &str| {
+        vec![
+            "diff".to_string(),
+            "--base".into(),
+            "embedded".into(),
+            "--head".into(),
+            dir.0.display().to_string(),
+            "--fail-on".into(),
+            fail_on.into(),
+            "--format".into(),
+            "json".into(),
+            "--write-examples".into(),
+            examples.0.display().to_string(),
+        ]
+    };
+    let a = args("widening");
+    let (code, out, err) = run(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, 1, "{err}");
+    let d: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let widened = d["widened"].as_array().unwrap();
+    assert_eq!(widened.len(), 1, "{widened:#?}");
+    assert_eq!(widened[0]["claim"], "job.ran_under_policy");
+    assert_eq!(widened[0]["cells"], 3840);
+    assert!(d["narrowed"].as_array().unwrap().is_empty());
+    assert!(
+        d["labels"].as_array().unwrap().is_empty(),
+        "the label gate holds the label"
+    );
+    // The counterexample is a real bundle: the head pack allows the claim, the base does not.
+    let ex = examples.0.join("widening-job.ran_under_policy");
+    let base = claimgate::evaluate(&ex, default_pack(), None).unwrap();
+    let head = claimgate::evaluate(
+        &ex,
+        &CompiledPack::compile(&PolicyPack::from_dir(&dir.0).unwrap()).unwrap(),
+        None,
+    )
+    .unwrap();
+    assert!(!base.allows("job.ran_under_policy") && head.allows("job.ran_under_policy"));
+    let a = args("narrowing");
+    assert_eq!(run(&a.iter().map(String::as_str).collect::<Vec<_>>()).0, 0);
+}
+
+#[test]
+fn the_same_pack_diffs_to_nothing_and_git_revisions_load() {
+    let (code, out, err) = run(&[
+        "diff",
+        "--base",
+        "embedded",
+        "--head",
+        "..",
+        "--fail-on",
+        "any",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("no change"), "{out}");
+    // A git revision of this repository is a pack too (CI runs in a clone).
+    if std::process::Command::new("git")
+        .args(["rev-parse", "HEAD"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        let pack = claimgate::cli::load_pack("HEAD").unwrap();
+        assert!(pack.files.iter().any(|f| f.name == "claims/catalog.yaml"));
+    }
+    assert_eq!(
+        run(&["diff", "--base", "no-such-rev-or-dir", "--head", "embedded"]).0,
+        3
+    );
+}
