@@ -48,6 +48,21 @@ impl Cube {
     }
 }
 
+/// The cover of `members` as lines of text, one per cube (`every cell` for an empty one).
+pub fn describe(members: &[bool]) -> Vec<String> {
+    cover(members)
+        .iter()
+        .map(|c| {
+            let t = c.terms();
+            if t.is_empty() {
+                "every cell".to_string()
+            } else {
+                t.join(" ∧ ")
+            }
+        })
+        .collect()
+}
+
 /// Covers the cells marked in `members` (indexed like [`space::cells`]) with cubes.
 pub fn cover(members: &[bool]) -> Vec<Cube> {
     let inside = |c: &Cell| members.get(c.index()).copied().unwrap_or(false);

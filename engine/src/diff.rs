@@ -1,6 +1,5 @@
 //! What a policy change newly allows or blocks, over every cell of the evidence space.
 
-use crate::cover;
 use crate::decision::Label;
 use crate::space;
 use crate::table::Table;
@@ -50,17 +49,7 @@ fn change(
     members: &[bool],
 ) -> Option<Change> {
     let example = members.iter().position(|m| *m)?;
-    let description = cover::cover(members)
-        .iter()
-        .map(|c| {
-            let t = c.terms();
-            if t.is_empty() {
-                "every cell".to_string()
-            } else {
-                t.join(" ∧ ")
-            }
-        })
-        .collect();
+    let description = crate::cover::describe(members);
     Some(Change {
         kind,
         claim,

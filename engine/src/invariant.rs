@@ -98,11 +98,7 @@ fn value_index(feature: usize, value: &str) -> Option<u8> {
 }
 
 fn show(cell: &Cell) -> String {
-    cell.describe()
-        .iter()
-        .map(|(f, v)| format!("{f}={v}"))
-        .collect::<Vec<_>>()
-        .join(" ")
+    cell.to_string()
 }
 
 struct Found {

@@ -137,6 +137,16 @@ impl Cell {
     }
 }
 
+/// `feature=value …`, space-separated, in feature order.
+impl std::fmt::Display for Cell {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, (name, value)) in self.describe().into_iter().enumerate() {
+            write!(f, "{}{name}={value}", if i > 0 { " " } else { "" })?;
+        }
+        Ok(())
+    }
+}
+
 /// Number of cells.
 pub fn size() -> usize {
     FEATURES.iter().map(|f| f.values.len()).product()
@@ -344,15 +354,7 @@ pub fn write_bundle(cell: &Cell, dir: &Path) -> std::io::Result<()> {
     std::fs::write(dir.join("result.txt"), RESULT)?;
     std::fs::write(
         dir.join("README.md"),
-        format!(
-            "Cell {} of the evidence space: {}.\n",
-            cell.index(),
-            cell.describe()
-                .iter()
-                .map(|(f, v)| format!("{f}={v}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
+        format!("Cell {} of the evidence space: {cell}.\n", cell.index()),
     )
 }
 

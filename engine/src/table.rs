@@ -142,17 +142,7 @@ pub fn groups(table: &Table) -> Vec<Group> {
                 label: k.label,
                 allowed: table.allowed(k).into_iter().map(str::to_string).collect(),
                 cells: members.iter().filter(|m| **m).count(),
-                description: crate::cover::cover(&members)
-                    .iter()
-                    .map(|c| {
-                        let t = c.terms();
-                        if t.is_empty() {
-                            "every cell".to_string()
-                        } else {
-                            t.join(" ∧ ")
-                        }
-                    })
-                    .collect(),
+                description: crate::cover::describe(&members),
             }
         })
         .collect();

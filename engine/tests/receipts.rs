@@ -232,17 +232,14 @@ fn a_policy_rule_is_a_policy_change() {
     let dir = copy_bundle("full_pass", "tamper-policy");
     let out = dir.0.join("receipt.json");
     write_receipt(&dir.0, &out, &[]);
-    let pack = Scratch::new("tamper-policy-pack");
-    for f in claimgate::policy::PolicyPack::embedded().files {
-        let p = pack.0.join(&f.name);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(
-            p,
-            f.text
-                .replace("max_age_seconds := 86400", "max_age_seconds := 60"),
-        )
-        .unwrap();
-    }
+    let pack = crate::policy::pack_with(
+        "tamper-policy-pack",
+        &[(
+            "policies/gpu_tee_policy_v3.rego",
+            "max_age_seconds := 86400",
+            "max_age_seconds := 60",
+        )],
+    );
     let (code, report) = verify(&[
         out.to_str().unwrap(),
         "--bundle",

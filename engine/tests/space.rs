@@ -15,21 +15,9 @@ fn default_table() -> &'static Table {
     TABLE.get_or_init(|| table::build(default_pack()).unwrap())
 }
 
-/// The embedded pack with edits (path, old, new) applied, written to a scratch directory.
+/// The embedded pack with edits applied (see `policy::pack_with`), written and compiled.
 fn pack_with(name: &str, edits: &[(&str, &str, &str)]) -> (Scratch, CompiledPack) {
-    let dir = Scratch::new(name);
-    for f in PolicyPack::embedded().files {
-        let mut text = f.text.clone();
-        for (path, old, new) in edits {
-            if *path == f.name {
-                assert!(text.contains(old), "edit target `{old}` not in {path}");
-                text = text.replacen(old, new, 1);
-            }
-        }
-        let p = dir.0.join(&f.name);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    }
+    let dir = crate::policy::pack_with(name, edits);
     let pack = CompiledPack::compile(&PolicyPack::from_dir(&dir.0).unwrap()).unwrap();
     (dir, pack)
 }

@@ -277,11 +277,6 @@ fn render(
                     out,
                     "\nCounterexample: `{}`\n",
                     crate::space::cell(c.example)
-                        .describe()
-                        .iter()
-                        .map(|(f, v)| format!("{f}={v}"))
-                        .collect::<Vec<_>>()
-                        .join(" ")
                 )?;
             }
             for c in corpus {
@@ -303,7 +298,7 @@ fn render(
                 for d in &c.description {
                     writeln!(out, "  where {d}")?;
                 }
-                writeln!(out, "  e.g. cell {}", c.example)?;
+                writeln!(out, "  e.g. {}", crate::space::cell(c.example))?;
             }
             for c in corpus {
                 writeln!(
