@@ -202,6 +202,32 @@ impl Catalog {
                 )
             })?;
         }
+        // A claim may not carry the wording of a sentence that must never be allowed.
+        let norm = |s: &str| {
+            s.trim()
+                .trim_end_matches('.')
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .to_lowercase()
+        };
+        for c in &self.claims {
+            let loud = self
+                .blocked
+                .iter()
+                .map(|b| b.sentence.as_str())
+                .chain(c.never_inflate_to.iter().map(String::as_str))
+                .find(|s| norm(s) == norm(&c.sentence));
+            if let Some(loud) = loud {
+                return Err(fail(
+                    format!(
+                        "claim `{}` has the wording of a blocked or inflated sentence: \"{loud}\"",
+                        c.id
+                    ),
+                    &c.sentence,
+                ));
+            }
+        }
         for b in &self.blocked {
             if !ids.insert(b.id.as_str()) {
                 return Err(fail(format!("claim id `{}` is listed twice", b.id), &b.id));

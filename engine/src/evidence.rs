@@ -61,8 +61,10 @@ pub enum Signature {
     Absent,
     /// Signed (e.g. a JWT) but the signature was not checked
     Unverified,
-    /// Signed and checked
+    /// Signed, and a trusted key (`--jws-key`) verifies the signature
     Verified,
+    /// Signed, keys were given, and none of them verifies the signature
+    Invalid,
 }
 
 /// The outcome of one check a verifier reports (e.g. a certificate chain status).

@@ -317,10 +317,9 @@ fn determinism(pack: &CompiledPack, table: &Table) -> Result<Found, crate::Error
             crate::jcs::to_string(&a).unwrap_or_default(),
             crate::jcs::to_string(&b).unwrap_or_default(),
         );
-        let same_as_table = table
-            .outcomes
-            .get(i)
-            .is_some_and(|o| o.label == a.label && a.allowed.len() == table.allowed(o).len());
+        let same_as_table = table.outcomes.get(i).is_some_and(|o| {
+            o.label == a.label && a.allowed.iter().map(|x| x.id.as_str()).eq(table.allowed(o))
+        });
         if ja != jb || !same_as_table {
             f.add(i, || format!("two evaluations differ at: {}", show(&cell)));
         }

@@ -34,6 +34,7 @@ pub mod evidence;
 pub mod gate;
 pub mod invariant;
 pub mod jcs;
+pub mod jws;
 pub mod jwt;
 pub mod policy;
 pub mod receipt;
@@ -143,7 +144,7 @@ fn run(
     let at = at
         .or(bundle.evaluated_at)
         .unwrap_or_else(time::Instant::now);
-    let evidence = adapter::normalize(bundle, at);
+    let evidence = adapter::normalize_with(bundle, at, &pack.jws_keys);
     let outcome = pack.evaluate(&evidence)?;
     let decision = decision::decide(&bundle.name, &evidence, &outcome, &pack.catalog);
     Ok((evidence, decision))

@@ -150,6 +150,7 @@ fn body(bundle: &Bundle, ev: &Evidence, d: &Decision, pack: &CompiledPack) -> Va
             },
             "catalog_sha256": pack.catalog_digest.to_string(),
             "upstream_policies": upstream,
+            "jws_keys": pack.jws_keys.digests(),
             "engine": {"claimgate": env!("CARGO_PKG_VERSION"), "regorus": REGORUS_VERSION},
         },
     })
@@ -281,9 +282,10 @@ pub fn compare(receipt: &Value, replay: Option<&Value>) -> Vec<Mismatch> {
     );
     push(
         "policy changed",
-        "replay.policy_pack".into(),
-        rr.get("policy_pack"),
-        fr.get("policy_pack"),
+        "replay.policy_pack.sha256".into(),
+        // The pack is its content: the same files embedded or in a directory are the same pack.
+        rr.get("policy_pack").and_then(|p| p.get("sha256")),
+        fr.get("policy_pack").and_then(|p| p.get("sha256")),
     );
     push(
         "policy changed",
@@ -296,6 +298,12 @@ pub fn compare(receipt: &Value, replay: Option<&Value>) -> Vec<Mismatch> {
         "replay.upstream_policies".into(),
         rr.get("upstream_policies"),
         fr.get("upstream_policies"),
+    );
+    push(
+        "policy changed",
+        "replay.jws_keys".into(),
+        rr.get("jws_keys"),
+        fr.get("jws_keys"),
     );
     push(
         "engine changed",

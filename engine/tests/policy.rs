@@ -301,3 +301,21 @@ fn a_decision_with_unknown_keys_is_a_policy_error() {
     assert_eq!(code, 4);
     assert!(err.contains("`confidence`"), "{err}");
 }
+
+#[test]
+fn a_claim_cannot_take_a_blocked_sentence_as_its_wording() {
+    let dir = pack_with(
+        "wording",
+        &[(
+            "claims/catalog.yaml",
+            "sentence: \"The output digest is the digest of the delivered result.\"",
+            "sentence: \"This proves the model answer is true.\"",
+        )],
+    );
+    let (code, _, err) = eval_with(&dir, "full_pass");
+    assert_eq!(code, 4);
+    assert!(
+        err.contains("inflated sentence") && err.contains("job.output_bound"),
+        "{err}"
+    );
+}

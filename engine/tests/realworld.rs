@@ -212,3 +212,96 @@ fn a_short_expected_nonce_does_not_match_by_report_data_prefix() {
     let ev: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(ev["runtime"]["attestations"][0]["nonce"], "missing");
 }
+
+fn b64url(bytes: &[u8]) -> String {
+    claimgate::jwt::base64_encode(bytes)
+        .replace('+', "-")
+        .replace('/', "_")
+        .trim_end_matches('=')
+        .to_string()
+}
+
+/// The Trustee example claims as an ES384-signed JWT, with the signer's public key.
+fn signed_token(seed: u8) -> (String, String) {
+    use p384::ecdsa::signature::Signer;
+    use p384::pkcs8::{EncodePublicKey, LineEnding};
+    let key = p384::ecdsa::SigningKey::from_slice(&[seed; 48]).unwrap();
+    let claims = std::fs::read(testdata("realworld/trustee/example.token.json")).unwrap();
+    let input = format!(
+        "{}.{}",
+        b64url(br#"{"alg":"ES384","typ":"JWT"}"#),
+        b64url(&claims)
+    );
+    let sig: p384::ecdsa::Signature = key.sign(input.as_bytes());
+    let pem = key
+        .verifying_key()
+        .to_public_key_pem(LineEnding::LF)
+        .unwrap();
+    (format!("{input}.{}", b64url(&sig.to_bytes())), pem)
+}
+
+fn signature_state(dir: &std::path::Path, keys: &[&std::path::Path]) -> (String, String) {
+    let mut args = vec!["receipt".to_string(), dir.display().to_string()];
+    for k in keys {
+        args.push("--jws-key".into());
+        args.push(k.display().to_string());
+    }
+    let (code, out, err) = crate::run(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, 0, "{err}");
+    let r: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let att = &r["attestation_result"]["results"][0];
+    let gpu = r["policy_decision"]["decisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["policy_id"] == "gpu_tee_policy_v3")
+        .map(|d| d["reason"].as_str().unwrap().to_string())
+        .unwrap_or_default();
+    (att["signature"].as_str().unwrap().to_string(), gpu)
+}
+
+#[test]
+fn jws_signatures_are_verified_only_when_asked_and_only_with_a_trusted_key() {
+    let (token, pem) = signed_token(7);
+    let (_, other_pem) = signed_token(9);
+    let dir = crate::Scratch::new("jws");
+    std::fs::write(dir.0.join("token.jwt"), &token).unwrap();
+    std::fs::write(dir.0.join("key.pem"), &pem).unwrap();
+    std::fs::write(dir.0.join("other.pem"), &other_pem).unwrap();
+    std::fs::write(
+        dir.0.join("bundle.yaml"),
+        "schema: claimgate.bundle/v1\nevaluated_at: \"2025-10-14T07:16:00Z\"\njob:\n  job_id: j\ndocuments:\n  - path: token.jwt\n",
+    )
+    .unwrap();
+    assert_eq!(signature_state(&dir.0, &[]).0, "unverified");
+    assert_eq!(
+        signature_state(&dir.0, &[&dir.0.join("key.pem")]).0,
+        "verified"
+    );
+    let (state, reason) = signature_state(&dir.0, &[&dir.0.join("other.pem")]);
+    assert_eq!(state, "invalid");
+    assert!(
+        reason.contains("verifier check jws signature failed"),
+        "{reason}"
+    );
+    // Any trusted key may verify: the right one among others is enough.
+    assert_eq!(
+        signature_state(&dir.0, &[&dir.0.join("other.pem"), &dir.0.join("key.pem")]).0,
+        "verified"
+    );
+    // A token altered after signing does not verify.
+    let mut parts: Vec<&str> = token.split('.').collect();
+    let forged =
+        b64url(&std::fs::read(testdata("realworld/veraison/results.psa.good.json")).unwrap());
+    parts[1] = &forged;
+    std::fs::write(dir.0.join("token.jwt"), parts.join(".")).unwrap();
+    std::fs::write(
+        dir.0.join("bundle.yaml"),
+        "schema: claimgate.bundle/v1\nevaluated_at: \"2025-10-14T07:16:00Z\"\njob:\n  job_id: j\ndocuments:\n  - kind: veraison_ear\n    path: token.jwt\n",
+    )
+    .unwrap();
+    assert_eq!(
+        signature_state(&dir.0, &[&dir.0.join("key.pem")]).0,
+        "invalid"
+    );
+}

@@ -250,7 +250,7 @@ fn a_policy_rule_is_a_policy_change() {
     assert_eq!(code, 5);
     let k = kinds(&report);
     assert!(
-        k.contains(&("policy changed".into(), "replay.policy_pack".into())),
+        k.contains(&("policy changed".into(), "replay.policy_pack.sha256".into())),
         "{k:?}"
     );
     assert!(
@@ -385,4 +385,42 @@ fn the_recorded_regorus_version_is_the_one_built() {
         version,
         format!("version = \"{}\"", claimgate::receipt::REGORUS_VERSION)
     );
+}
+
+#[test]
+fn a_key_with_an_unsigned_receipt_fails_and_a_bad_key_is_named() {
+    let dir = copy_bundle("full_pass", "unsigned-with-key");
+    let Some((_, public)) = keypair(&dir.0, "k") else {
+        panic!("openssl is needed to make test keys");
+    };
+    let out = dir.0.join("receipt.json");
+    write_receipt(&dir.0, &out, &[]);
+    let (code, report) = verify(&[out.to_str().unwrap(), "--key", &public]);
+    assert_eq!(code, 5);
+    assert_eq!(kinds(&report)[0].0, "signature");
+    let bad = dir.0.join("bad.pub");
+    std::fs::write(&bad, "not a key").unwrap();
+    let (code, _, err) = run(&[
+        "verify",
+        out.to_str().unwrap(),
+        "--key",
+        bad.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 3);
+    assert!(err.contains("bad.pub"), "{err}");
+}
+
+#[test]
+fn the_same_pack_from_a_directory_replays_an_embedded_receipt() {
+    let dir = copy_bundle("full_pass", "pack-origin");
+    let out = dir.0.join("receipt.json");
+    write_receipt(&dir.0, &out, &[]);
+    let (code, report) = verify(&[
+        out.to_str().unwrap(),
+        "--bundle",
+        dir.0.to_str().unwrap(),
+        "--policy-dir",
+        "..",
+    ]);
+    assert_eq!(code, 0, "{report}");
 }

@@ -30,9 +30,15 @@ use serde_json::Value;
 /// Artifact files are hashed here (streaming sha256), so the evidence says whether the
 /// declared output digest is the digest of the delivered file.
 pub fn normalize(bundle: &Bundle, at: Instant) -> Evidence {
+    normalize_with(bundle, at, &crate::jws::TrustedKeys::default())
+}
+
+/// Like [`normalize`], verifying JWS signatures against the trusted keys when there are any.
+pub fn normalize_with(bundle: &Bundle, at: Instant, keys: &crate::jws::TrustedKeys) -> Evidence {
     let mut cx = Context {
         problems: Vec::new(),
         expected_nonce: None,
+        keys,
     };
     if let Some(n) = &bundle.expected_nonce {
         match hex_lower(n) {
@@ -172,11 +178,7 @@ fn add(ev: &mut Evidence, cx: &mut Context, entry: &Entry) {
     let (claims, signature) = match value {
         Value::String(token) => match crate::jwt::decode(token) {
             Ok(jwt) => {
-                let sig = if jwt.header["alg"] == "none" {
-                    Signature::Absent
-                } else {
-                    Signature::Unverified
-                };
+                let sig = cx.signature(&jwt, token);
                 (jwt.payload, sig)
             }
             Err(e) => {
@@ -213,10 +215,12 @@ fn add(ev: &mut Evidence, cx: &mut Context, entry: &Entry) {
 }
 
 /// Collects problems while adapters run, and carries the bundle's expectations.
-pub(crate) struct Context {
+pub(crate) struct Context<'k> {
     problems: Vec<Problem>,
     /// The expected nonce, lowercase hex, when the bundle names a well-formed one
     expected_nonce: Option<String>,
+    /// Keys that may verify JWS signatures (none: signatures stay unverified)
+    keys: &'k crate::jws::TrustedKeys,
 }
 
 /// What an adapter knows about one appraisal; [`Context::attestation`] derives the rest.
@@ -310,7 +314,21 @@ pub(crate) fn epoch(claims: &Value, name: &str) -> Option<i64> {
     claims.get(name).and_then(Value::as_i64)
 }
 
-impl Context {
+impl Context<'_> {
+    /// The signature state of a decoded token: absent for `alg: none`, unverified when no key
+    /// is trusted, else verified or invalid.
+    pub(crate) fn signature(&self, jwt: &crate::jwt::Jwt, token: &str) -> Signature {
+        if jwt.header["alg"] == "none" {
+            Signature::Absent
+        } else if self.keys.is_empty() {
+            Signature::Unverified
+        } else if self.keys.verify(token) {
+            Signature::Verified
+        } else {
+            Signature::Invalid
+        }
+    }
+
     pub(crate) fn problem(&mut self, source: &str, field: &str, msg: String) {
         self.problems.push(Problem {
             source: source.to_string(),
@@ -369,7 +387,20 @@ impl Context {
                 .any(|x| x.starts_with(j.as_str())),
             _ => false,
         };
-        let checks_passed = a.checks.iter().all(|c| c.state == CheckState::Passed);
+        let mut checks = a.checks;
+        // Asked-for verification is a check like any other: a bad signature fails closed.
+        match a.signature {
+            Signature::Verified => checks.push(Check {
+                name: "jws signature".into(),
+                state: CheckState::Passed,
+            }),
+            Signature::Invalid => checks.push(Check {
+                name: "jws signature".into(),
+                state: CheckState::Failed,
+            }),
+            Signature::Absent | Signature::Unverified => {}
+        }
+        let checks_passed = checks.iter().all(|c| c.state == CheckState::Passed);
         Attestation {
             source: source.to_string(),
             verifier: a.verifier,
@@ -390,7 +421,7 @@ impl Context {
             secure_boot: a.secure_boot,
             workload_digest: a.workload_digest,
             bound_to_job,
-            checks: a.checks,
+            checks,
             checks_passed,
             tier: a.tier,
             signature: a.signature,

@@ -291,11 +291,11 @@ pub(super) fn add_detached(ev: &mut Evidence, cx: &mut Context, src: &str, eat: 
             return;
         }
     };
-    let signature = if overall.header["alg"] == "none" {
-        Signature::Absent
-    } else {
-        Signature::Unverified
-    };
+    let overall_token = eat
+        .pointer("/0/1")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let overall_signature = cx.signature(&overall, overall_token);
     add_overall(ev, cx, &format!("{src}#overall"), &overall.payload);
     let tokens = eat.get(1).and_then(Value::as_object);
     for (name, token) in tokens.into_iter().flatten() {
@@ -304,8 +304,17 @@ pub(super) fn add_detached(ev: &mut Evidence, cx: &mut Context, src: &str, eat: 
             cx.problem(&here, name, "device token is not a string".into());
             continue;
         };
-        let device = match crate::jwt::decode(token) {
-            Ok(jwt) => jwt.payload,
+        let (device, signature) = match crate::jwt::decode(token) {
+            Ok(jwt) => {
+                // A device token counts as verified only when the overall token verifies too.
+                let own = cx.signature(&jwt, token);
+                let sig = match (own, overall_signature) {
+                    (Signature::Verified, Signature::Verified) => Signature::Verified,
+                    (Signature::Invalid, _) | (_, Signature::Invalid) => Signature::Invalid,
+                    (s, _) => s,
+                };
+                (jwt.payload, sig)
+            }
             Err(e) => {
                 cx.problem(&here, name, format!("device token does not decode: {e}"));
                 continue;
@@ -346,13 +355,13 @@ pub(super) fn add_nvattest(ev: &mut Evidence, cx: &mut Context, src: &str, out: 
         Some(v @ Value::Array(_)) => Some(v.clone()),
         _ => None,
     };
-    let overall = eat
+    let overall_token = eat
         .as_ref()
         .and_then(|e| e.pointer("/0/1"))
-        .and_then(Value::as_str)
-        .and_then(|t| crate::jwt::decode(t).ok());
-    let signature = match &overall {
-        Some(jwt) if jwt.header["alg"] != "none" => Signature::Unverified,
+        .and_then(Value::as_str);
+    let overall = overall_token.and_then(|t| crate::jwt::decode(t).ok());
+    let signature = match (&overall, overall_token) {
+        (Some(jwt), Some(token)) => cx.signature(jwt, token),
         _ => Signature::Absent,
     };
     let envelope = overall.as_ref().map(|j| &j.payload);

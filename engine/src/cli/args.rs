@@ -30,6 +30,10 @@ pub struct PolicyArgs {
     /// Upstream policies to run unchanged next to the pack (a claimgate.upstream/v1 file)
     #[arg(long, value_name = "FILE")]
     pub upstream: Option<PathBuf>,
+    /// Verify JWT/JWS signatures with this trusted public key (PEM: ES256, ES384 or Ed25519);
+    /// repeatable. Without it, signed tokens are marked unverified
+    #[arg(long, value_name = "PEM")]
+    pub jws_key: Vec<PathBuf>,
 }
 
 impl PolicyArgs {
@@ -38,6 +42,21 @@ impl PolicyArgs {
         let mut pack = CompiledPack::compile(&self.pack.pack()?)?;
         if let Some(config) = &self.upstream {
             pack.upstream = crate::policy::load_upstream(config)?;
+        }
+        for key in &self.jws_key {
+            let shown = key.display().to_string();
+            let pem = crate::source::SourceFile::read(key, shown.clone()).map_err(|e| {
+                crate::Error::ReceiptInput {
+                    path: shown.clone(),
+                    message: e.to_string(),
+                }
+            })?;
+            pack.jws_keys
+                .add_pem(&pem.text)
+                .map_err(|message| crate::Error::ReceiptInput {
+                    path: shown,
+                    message,
+                })?;
         }
         Ok(pack)
     }

@@ -44,6 +44,14 @@ pub(super) fn run(args: &VerifyArgs, out: &mut dyn Write) -> Result<ExitStatus, 
             message: format!("not JSON: {e}"),
         })?;
     let public = args.key.as_deref().map(read_text).transpose()?;
+    if let (Some(pem), Some(key)) = (&public, &args.key) {
+        // Check the key itself first, so a bad key is reported as the key's fault.
+        use ed25519_dalek::pkcs8::DecodePublicKey;
+        ed25519_dalek::VerifyingKey::from_public_key_pem(pem).map_err(|e| Error::ReceiptInput {
+            path: key.display().to_string(),
+            message: format!("not an Ed25519 public key PEM: {e}"),
+        })?;
+    }
     let (receipt, signature) =
         crate::envelope::open(&doc, public.as_deref()).map_err(|message| Error::ReceiptInput {
             path: shown.clone(),
@@ -73,6 +81,17 @@ pub(super) fn run(args: &VerifyArgs, out: &mut dyn Write) -> Result<ExitStatus, 
         }
     };
     let mut mismatches = crate::receipt::compare(&receipt, replay.as_ref());
+    if args.key.is_some() && signature == SignatureCheck::Unsigned {
+        mismatches.insert(
+            0,
+            Mismatch {
+                kind: "signature",
+                field: "signatures".into(),
+                receipt: "no signature (a bare receipt or Statement)".into(),
+                found: "a key was given: a signed DSSE envelope was expected".into(),
+            },
+        );
+    }
     if let SignatureCheck::Invalid(why) = &signature {
         mismatches.insert(
             0,

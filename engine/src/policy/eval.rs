@@ -31,6 +31,8 @@ pub struct CompiledPack {
     verifiers: Vec<String>,
     /// Upstream policies run unchanged next to the pack's own
     pub upstream: Vec<super::UpstreamPolicy>,
+    /// Public keys trusted to sign attestation tokens (empty: signatures stay unverified)
+    pub jws_keys: crate::jws::TrustedKeys,
 }
 
 /// What the pack's Rego said about one evidence document.
@@ -116,6 +118,7 @@ impl CompiledPack {
             engine,
             verifiers: verifiers.into_iter().collect(),
             upstream: Vec::new(),
+            jws_keys: crate::jws::TrustedKeys::default(),
         })
     }
 
