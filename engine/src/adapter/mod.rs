@@ -2,7 +2,7 @@
 //!
 //! Adapters know document formats and nothing about policy: they record facts, parse digests
 //! strictly, and judge time at the evaluation instant. Malformed values become
-//! [`Problem`](crate::evidence::Problem)s and derive nothing.
+//! [`Problem`]s and derive nothing.
 
 mod akash;
 mod dstack;
