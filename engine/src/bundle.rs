@@ -5,7 +5,7 @@
 //! and artifact paths are confined to the bundle directory.
 
 use crate::document::{self, Document, Kind};
-use crate::source::{Located, SourceFile, Syntax};
+use crate::source::{io_reason, Located, SourceFile, Syntax};
 use crate::time::Instant;
 use miette::{Diagnostic, NamedSource, SourceSpan};
 use serde::de::{self, DeserializeSeed, MapAccess, Visitor};
@@ -231,13 +231,6 @@ impl BundleError {
             span: file.span_of(needle),
             help,
         }
-    }
-}
-
-fn io_reason(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
-        _ => e.to_string(),
     }
 }
 

@@ -203,14 +203,7 @@ impl Catalog {
             })?;
         }
         // A claim may not carry the wording of a sentence that must never be allowed.
-        let norm = |s: &str| {
-            s.trim()
-                .trim_end_matches('.')
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ")
-                .to_lowercase()
-        };
+        let norm = normalize_sentence;
         for c in &self.claims {
             let loud = self
                 .blocked
@@ -262,6 +255,25 @@ impl Catalog {
             }
         }
         Ok(())
+    }
+}
+
+/// How sentences are compared everywhere (catalog wording, `gate --claimed`): whitespace
+/// collapsed, lowercase, typographic quotes straightened, one trailing period dropped.
+pub fn normalize_sentence(s: &str) -> String {
+    let straight: String = s
+        .chars()
+        .map(|c| match c {
+            '\u{2018}' | '\u{2019}' => '\'',
+            '\u{201C}' | '\u{201D}' => '"',
+            c => c,
+        })
+        .collect();
+    let joined = straight.split_whitespace().collect::<Vec<_>>().join(" ");
+    let lower = joined.to_lowercase();
+    match lower.strip_suffix('.') {
+        Some(s) => s.trim_end().to_string(),
+        None => lower,
     }
 }
 

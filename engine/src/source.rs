@@ -7,6 +7,15 @@ use std::path::Path;
 /// Largest document, manifest or policy file claimgate reads (bundles are evidence, not data sets).
 pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 
+/// An I/O error in words for a diagnostic ("no such file or directory" rather than
+/// the platform's "No such file or directory (os error 2)").
+pub fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
+        _ => e.to_string(),
+    }
+}
+
 /// One file (or embedded text) with the name used in diagnostics.
 #[derive(Debug, Clone)]
 pub struct SourceFile {

@@ -38,16 +38,20 @@ pub fn normalize_with(bundle: &Bundle, at: Instant, keys: &crate::jws::TrustedKe
     let mut cx = Context {
         problems: Vec::new(),
         expected_nonce: None,
+        nonce_malformed: false,
         keys,
     };
     if let Some(n) = &bundle.expected_nonce {
         match hex_lower(n) {
             Some(h) => cx.expected_nonce = Some(h),
-            None => cx.problem(
-                "manifest",
-                "expected_nonce",
-                format!("`{n}` is not hex: the nonce check cannot pass"),
-            ),
+            None => {
+                cx.nonce_malformed = true;
+                cx.problem(
+                    "manifest",
+                    "expected_nonce",
+                    format!("`{n}` is not hex: the nonce check cannot pass"),
+                );
+            }
         }
     }
     let job = &bundle.job;
@@ -219,6 +223,8 @@ pub(crate) struct Context<'k> {
     problems: Vec<Problem>,
     /// The expected nonce, lowercase hex, when the bundle names a well-formed one
     expected_nonce: Option<String>,
+    /// The bundle names an expected nonce that is not hex
+    nonce_malformed: bool,
     /// Keys that may verify JWS signatures (none: signatures stay unverified)
     keys: &'k crate::jws::TrustedKeys,
 }
@@ -352,7 +358,7 @@ impl Context<'_> {
             .as_deref()
             .map(|n| hex_lower(n).unwrap_or_else(|| n.to_string()));
         let nonce = match (&self.expected_nonce, &nonce_value) {
-            (None, _) if !self.nonce_expected_but_malformed() => NonceState::NotExpected,
+            (None, _) if !self.nonce_malformed => NonceState::NotExpected,
             (None, _) => NonceState::Malformed,
             (Some(e), Some(n)) if hex_lower(n).is_none() => {
                 self.problem(source, "nonce", format!("`{n}` is not hex; expected `{e}`"));
@@ -426,12 +432,6 @@ impl Context<'_> {
             tier: a.tier,
             signature: a.signature,
         }
-    }
-
-    fn nonce_expected_but_malformed(&self) -> bool {
-        self.problems
-            .iter()
-            .any(|p| p.source == "manifest" && p.field == "expected_nonce")
     }
 
     /// Parses an optional digest strictly; a malformed one is recorded as a problem.

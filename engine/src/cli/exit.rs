@@ -36,16 +36,9 @@ impl ExitStatus {
     /// How bad an outcome is when many are combined. Errors outrank verdicts and verdicts
     /// outrank success, so an error is never hidden behind a verdict. Among errors, a policy
     /// error (it concerns every bundle) outranks bad input, and a failed receipt (tampering)
-    /// outranks everything.
+    /// outranks everything. The exit codes are numbered in that order, so the code is the rank.
     fn severity(self) -> u8 {
-        match self {
-            ExitStatus::Ok => 0,
-            ExitStatus::Verdict => 1,
-            ExitStatus::Usage => 2,
-            ExitStatus::BadInput => 3,
-            ExitStatus::Policy => 4,
-            ExitStatus::Receipt => 5,
-        }
+        self.code()
     }
 
     /// The worst of many outcomes (one per bundle, say); [`ExitStatus::Ok`] when there are none.

@@ -137,23 +137,7 @@ fn push(items: &mut Vec<ClaimedItem>, text: &str, line: Option<usize>) {
     });
 }
 
-/// Whitespace collapsed, lowercase, typographic quotes straightened, one trailing period dropped.
-pub fn normalize(s: &str) -> String {
-    let straight: String = s
-        .chars()
-        .map(|c| match c {
-            '\u{2018}' | '\u{2019}' => '\'',
-            '\u{201C}' | '\u{201D}' => '"',
-            c => c,
-        })
-        .collect();
-    let joined = straight.split_whitespace().collect::<Vec<_>>().join(" ");
-    let lower = joined.to_lowercase();
-    match lower.strip_suffix('.') {
-        Some(s) => s.trim_end().to_string(),
-        None => lower,
-    }
-}
+pub use crate::catalog::normalize_sentence as normalize;
 
 /// What a claimed item is, as far as the catalog knows (independent of any bundle).
 #[derive(Debug, Clone, PartialEq, Eq)]

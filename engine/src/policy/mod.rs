@@ -164,10 +164,7 @@ impl PolicyPack {
         let shown = dir.display().to_string();
         let io = |path: &Path, e: std::io::Error| PolicyError::Io {
             path: path.display().to_string(),
-            reason: match e.kind() {
-                std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
-                _ => e.to_string(),
-            },
+            reason: crate::source::io_reason(&e),
         };
         std::fs::metadata(dir).map_err(|e| io(dir, e))?;
         let mut files = Vec::new();
