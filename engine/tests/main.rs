@@ -14,6 +14,8 @@ mod cli;
 mod errors;
 /// `claimgate gate`: every output format, exit codes, claimed files, bundle expansion, SARIF schema.
 mod gate;
+/// Hostile inputs under testdata/hostile, each against the real binary.
+mod hostile;
 /// Policy packs: Rego unit tests, broken packs, the catalog guard failing closed.
 mod policy;
 /// Real upstream documents: provenance, detection, decisions.
