@@ -12,12 +12,18 @@ mod bundles;
 mod cli;
 /// Bad bundles: each is a clear located error with exit code 3.
 mod errors;
+/// The fuzz corpus, replayed through the fuzz targets' code.
+mod fuzz;
 /// `claimgate gate`: every output format, exit codes, claimed files, bundle expansion, SARIF schema.
 mod gate;
 /// Hostile inputs under testdata/hostile, each against the real binary.
 mod hostile;
+/// Load: gate over 5,000 bundles with every hostile case (ignored by default).
+mod load;
 /// Policy packs: Rego unit tests, broken packs, the catalog guard failing closed.
 mod policy;
+/// Properties: weaker evidence never allows more, bundle text never becomes sentence text.
+mod props;
 /// Real upstream documents: provenance, detection, decisions.
 mod realworld;
 /// Receipts: canonical bytes, schema, verify and tampering.

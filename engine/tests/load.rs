@@ -1,0 +1,148 @@
+//! Load: `gate` over 5,000 bundles, every hostile bundle mixed in with copies of the good ones.
+//! Every good bundle is decided, every bundle is reported, and the run stays under 1 GB.
+//!
+//! Not run by default (it builds 5,000 directories); run it in release:
+//!
+//! ```text
+//! cargo test --release --test main load -- --ignored --nocapture
+//! ```
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const BUNDLES: usize = 5_000;
+const MEMORY_LIMIT_KB: u64 = 1024 * 1024;
+
+fn copy_dir(from: &Path, to: &Path) {
+    let ok = Command::new("cp")
+        .arg("-a")
+        .arg(from)
+        .arg(to)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "cp -a {} {}", from.display(), to.display());
+}
+
+/// Hostile cases whose attack is a bundle directory named `bundle`, with the FIFOs and sparse
+/// files their `setup` makes inside it.
+fn hostile_bundles() -> Vec<(PathBuf, Vec<(String, Value)>)> {
+    let mut out = Vec::new();
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(crate::testdata("hostile"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("bundle").is_dir())
+        .collect();
+    dirs.sort();
+    for d in dirs {
+        let case: Value =
+            serde_yaml::from_str(&std::fs::read_to_string(d.join("case.yaml")).unwrap()).unwrap();
+        let setup = case["setup"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|s| {
+                let (k, v) = s.as_object()?.iter().next()?;
+                let path = v.as_str().or_else(|| v["path"].as_str())?;
+                let rel = path.strip_prefix("bundle/")?;
+                Some((format!("{k}:{rel}"), v.clone()))
+            })
+            .collect();
+        out.push((d.join("bundle"), setup));
+    }
+    out
+}
+
+#[test]
+#[ignore = "load test: 5,000 bundles; run with --release -- --ignored"]
+fn gate_over_5000_bundles_with_every_hostile_case() {
+    let root = crate::Scratch::new("load");
+    let mut good: Vec<PathBuf> = std::fs::read_dir(crate::testdata("bundles"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    good.sort();
+    let hostile = hostile_bundles();
+    let mut expect_decided = Vec::new();
+    for i in 0..BUNDLES {
+        let name = format!("b{i:05}");
+        let to = root.0.join(&name);
+        if i % 10 == 0 && i / 10 < hostile.len() * 4 {
+            let (dir, setup) = &hostile[(i / 10) % hostile.len()];
+            copy_dir(dir, &to);
+            for (what, v) in setup {
+                let (kind, rel) = what.split_once(':').unwrap();
+                let p = to.join(rel);
+                match kind {
+                    "fifo" => {
+                        let _ = std::fs::remove_file(&p);
+                        assert!(Command::new("mkfifo").arg(&p).status().unwrap().success());
+                    }
+                    "sparse" => {
+                        let f = std::fs::File::create(&p).unwrap();
+                        f.set_len(v["bytes"].as_u64().unwrap()).unwrap();
+                    }
+                    _ => {}
+                }
+            }
+        } else {
+            copy_dir(&good[i % good.len()], &to);
+            expect_decided.push(name);
+        }
+    }
+    let out_file = root.0.join("gate.json");
+    let started = std::time::Instant::now();
+    let run = Command::new("/usr/bin/time")
+        .args(["-f", "%M"])
+        .arg(env!("CARGO_BIN_EXE_claimgate"))
+        .args(["gate", "--format", "json"])
+        .arg(&root.0)
+        .env("NO_COLOR", "1")
+        .stdout(std::fs::File::create(&out_file).unwrap())
+        .output()
+        .unwrap();
+    let elapsed = started.elapsed();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    let max_rss_kb: u64 = stderr
+        .lines()
+        .last()
+        .and_then(|l| l.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no max RSS in {stderr}"));
+    let code = run.status.code();
+    assert!(
+        matches!(code, Some(0..=5)),
+        "exit {code:?}, stderr: {stderr}"
+    );
+    let report: Value = serde_json::from_slice(&std::fs::read(&out_file).unwrap()).unwrap();
+    let bundles = report["bundles"].as_array().unwrap();
+    assert_eq!(bundles.len(), BUNDLES, "every bundle reported once");
+    let decided: std::collections::BTreeSet<String> = bundles
+        .iter()
+        .filter(|b| b["status"] != "error")
+        .filter_map(|b| {
+            Path::new(b["path"].as_str()?)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+        })
+        .collect();
+    for name in &expect_decided {
+        assert!(decided.contains(name), "good bundle {name} was not decided");
+    }
+    #[expect(
+        clippy::print_stdout,
+        reason = "the load figures are this test's report"
+    )]
+    {
+        println!(
+            "load: {BUNDLES} bundles ({} hostile) in {elapsed:.1?}, max RSS {} MB, exit {code:?}",
+            BUNDLES - expect_decided.len(),
+            max_rss_kb / 1024
+        );
+    }
+    assert!(
+        max_rss_kb < MEMORY_LIMIT_KB,
+        "max RSS {max_rss_kb} KB is over 1 GB"
+    );
+}
