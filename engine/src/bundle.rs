@@ -5,13 +5,14 @@
 //! and artifact paths are confined to the bundle directory.
 
 use crate::document::{self, Document, Kind};
-use crate::source::{io_reason, Located, SourceFile, Syntax};
+use crate::source::{io_reason, Allowance, Located, Over, SourceFile, Syntax};
 use crate::time::Instant;
 use miette::{Diagnostic, NamedSource, SourceSpan};
 use serde::de::{self, DeserializeSeed, MapAccess, Visitor};
 use serde::Deserialize;
 use std::fmt;
 use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The manifest format marker every bundle carries.
 pub const SCHEMA: &str = "claimgate.bundle/v1";
@@ -21,6 +22,141 @@ pub const MANIFEST_NAMES: [&str; 3] = ["bundle.yaml", "bundle.yml", "bundle.json
 pub const MAX_DOCUMENTS: usize = 256;
 /// Most artifacts one bundle may list.
 pub const MAX_ARTIFACTS: usize = 256;
+/// Default budget of bytes one bundle may have read (manifest and documents, a document listed
+/// twice counting twice); `--max-bundle-bytes` raises it.
+pub const DEFAULT_MAX_BUNDLE_BYTES: u64 = 64 * 1024 * 1024;
+/// Default budget of parsed elements (scalars and collections, YAML aliases expanded) of one
+/// bundle; `--max-bundle-elements` raises it.
+pub const DEFAULT_MAX_BUNDLE_ELEMENTS: u64 = crate::source::DEFAULT_MAX_ELEMENTS;
+/// Default size limit of one artifact (artifacts are hashed whole); `--max-artifact-bytes`
+/// raises it.
+pub const DEFAULT_MAX_ARTIFACT_BYTES: u64 = 1024 * 1024 * 1024;
+
+/// What one bundle may cost to load. Set once per process (from the command line) with
+/// [`set_limits`]; every load reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Bytes of manifest and documents read
+    pub bundle_bytes: u64,
+    /// Parsed elements, aliases expanded
+    pub bundle_elements: u64,
+    /// Size of one artifact
+    pub artifact_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            bundle_bytes: DEFAULT_MAX_BUNDLE_BYTES,
+            bundle_elements: DEFAULT_MAX_BUNDLE_ELEMENTS,
+            artifact_bytes: DEFAULT_MAX_ARTIFACT_BYTES,
+        }
+    }
+}
+
+static BUNDLE_BYTES: AtomicU64 = AtomicU64::new(DEFAULT_MAX_BUNDLE_BYTES);
+static BUNDLE_ELEMENTS: AtomicU64 = AtomicU64::new(DEFAULT_MAX_BUNDLE_ELEMENTS);
+static ARTIFACT_BYTES: AtomicU64 = AtomicU64::new(DEFAULT_MAX_ARTIFACT_BYTES);
+
+/// Sets the limits every later [`load`] uses.
+pub fn set_limits(limits: Limits) {
+    BUNDLE_BYTES.store(limits.bundle_bytes, Ordering::Relaxed);
+    BUNDLE_ELEMENTS.store(limits.bundle_elements, Ordering::Relaxed);
+    ARTIFACT_BYTES.store(limits.artifact_bytes, Ordering::Relaxed);
+}
+
+/// The limits in force.
+pub fn limits() -> Limits {
+    Limits {
+        bundle_bytes: BUNDLE_BYTES.load(Ordering::Relaxed),
+        bundle_elements: BUNDLE_ELEMENTS.load(Ordering::Relaxed),
+        artifact_bytes: ARTIFACT_BYTES.load(Ordering::Relaxed),
+    }
+}
+
+/// What a bundle has used of its [`Limits`] so far.
+struct Budget {
+    limits: Limits,
+    bytes: u64,
+    elements: u64,
+}
+
+impl Budget {
+    fn new(limits: Limits) -> Budget {
+        Budget {
+            limits,
+            bytes: 0,
+            elements: 0,
+        }
+    }
+
+    /// Charges a file's bytes.
+    fn read(&mut self, file: &SourceFile) -> Result<(), BundleError> {
+        let n = u64::try_from(file.text.len()).unwrap_or(u64::MAX);
+        self.bytes = self.bytes.saturating_add(n);
+        if self.bytes > self.limits.bundle_bytes {
+            return Err(BundleError::Budget {
+                file: file.name.clone(),
+                message: format!(
+                    "reading it brings the bundle to {} bytes; the limit is {} bytes",
+                    self.bytes, self.limits.bundle_bytes
+                ),
+                help: budget_help("--max-bundle-bytes"),
+            });
+        }
+        Ok(())
+    }
+
+    /// The allowance left for the next parse.
+    fn allowance(&self) -> Allowance {
+        Allowance {
+            elements: self.limits.bundle_elements.saturating_sub(self.elements),
+            // Text in the file is charged when read; this bounds what aliases repeat.
+            expanded_bytes: self.limits.bundle_bytes,
+        }
+    }
+
+    /// Parses a file within what is left, charging what it used.
+    fn parse<S, T>(
+        &mut self,
+        what: &'static str,
+        file: &SourceFile,
+        syntax: Syntax,
+        seed: S,
+    ) -> Result<T, BundleError>
+    where
+        S: for<'de> DeserializeSeed<'de, Value = T>,
+    {
+        match file.parse_within(syntax, seed, self.allowance()) {
+            Ok((value, usage)) => {
+                self.elements = self.elements.saturating_add(usage.elements);
+                Ok(value)
+            }
+            Err(e) => Err(match e.over {
+                Some(Over::Elements { .. }) => BundleError::Budget {
+                    file: file.name.clone(),
+                    message: format!(
+                        "the bundle holds more than {} parsed elements (scalars and collections, YAML aliases expanded); the limit is {}",
+                        self.limits.bundle_elements, self.limits.bundle_elements
+                    ),
+                    help: budget_help("--max-bundle-elements"),
+                },
+                Some(Over::ExpandedBytes { limit }) => BundleError::Budget {
+                    file: file.name.clone(),
+                    message: format!(
+                        "its YAML aliases expand to more than {limit} bytes of text; the limit is {limit} bytes"
+                    ),
+                    help: budget_help("--max-bundle-bytes"),
+                },
+                None => BundleError::parse(what, file, e),
+            }),
+        }
+    }
+}
+
+fn budget_help(flag: &str) -> String {
+    format!("a bundle is evidence about one job, not a data set; if this one is genuine, raise the limit with `{flag}`")
+}
 
 /// A loaded, validated bundle.
 #[derive(Debug, Clone)]
@@ -45,7 +181,10 @@ pub struct Bundle {
 
 /// The job identifiers and digests, as written (digests are judged later, strictly).
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "the `job` mapping (`job_id`, digests)"
+)]
 pub struct Job {
     /// Job identifier
     pub job_id: String,
@@ -94,7 +233,10 @@ pub enum Role {
 
 /// A file named by the bundle whose digest is recomputed.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "an artifact (`name`, `path`, `role`, `digest`)"
+)]
 pub struct Artifact {
     /// Name, e.g. `result_bundle`
     pub name: String,
@@ -174,6 +316,32 @@ pub enum BundleError {
         #[help]
         help: String,
     },
+    /// The bundle needs more bytes or parsed elements than its budget
+    #[error("bundle too large at `{file}`: {message}")]
+    #[diagnostic(code(claimgate::bundle::budget))]
+    Budget {
+        /// The file that went over
+        file: String,
+        /// Which limit, and by how much
+        message: String,
+        /// The flag that raises it
+        #[help]
+        help: String,
+    },
+    /// An artifact is larger than the artifact size limit, or is not a regular file
+    #[error("artifact `{name}` (`{path}`) {message}")]
+    #[diagnostic(code(claimgate::bundle::artifact))]
+    Artifact {
+        /// The artifact name
+        name: String,
+        /// Its path as written
+        path: String,
+        /// What is wrong
+        message: String,
+        /// What to do
+        #[help]
+        help: Option<String>,
+    },
     /// A semantic problem in the manifest (not a syntax error)
     #[error("invalid bundle manifest `{file}`: {message}")]
     #[diagnostic(code(claimgate::bundle::invalid))]
@@ -241,15 +409,24 @@ fn io_error(path: &str, e: &std::io::Error) -> BundleError {
     }
 }
 
-/// Loads a bundle from a directory (with a manifest) or from a single manifest file.
+/// Loads a bundle from a directory (with a manifest) or from a single manifest file, within
+/// the [`limits`] in force.
 pub fn load(path: &Path) -> Result<Bundle, BundleError> {
+    load_within(path, limits())
+}
+
+/// Loads a bundle within the given limits.
+pub fn load_within(path: &Path, limits: Limits) -> Result<Bundle, BundleError> {
+    let mut budget = Budget::new(limits);
     let name = path.display().to_string();
     let meta = std::fs::metadata(path).map_err(|e| io_error(&name, &e))?;
     let (manifest_path, root) = if meta.is_dir() {
+        // Whatever exists under a manifest name counts (a FIFO too: reading it is refused
+        // with a reason, rather than a misleading "no manifest").
         let found: Vec<PathBuf> = MANIFEST_NAMES
             .iter()
             .map(|m| path.join(m))
-            .filter(|p| p.is_file())
+            .filter(|p| std::fs::symlink_metadata(p).is_ok())
             .collect();
         match found.as_slice() {
             [] => return Err(BundleError::NoManifest { dir: name }),
@@ -278,9 +455,14 @@ pub fn load(path: &Path) -> Result<Bundle, BundleError> {
     let manifest_name = manifest_path.display().to_string();
     let manifest = SourceFile::read(&manifest_path, manifest_name.clone())
         .map_err(|e| io_error(&manifest_name, &e))?;
-    let raw: RawManifest = manifest
-        .parse(Syntax::of(&manifest_path))
-        .map_err(|e| BundleError::parse("bundle manifest", &manifest, e))?;
+    budget.read(&manifest)?;
+    manifest_shape(&manifest, Syntax::of(&manifest_path))?;
+    let raw: RawManifest = budget.parse(
+        "bundle manifest",
+        &manifest,
+        Syntax::of(&manifest_path),
+        std::marker::PhantomData,
+    )?;
     if raw.schema != SCHEMA {
         return Err(BundleError::invalid(
             &manifest,
@@ -343,7 +525,9 @@ pub fn load(path: &Path) -> Result<Bundle, BundleError> {
                         None,
                     )
                 })?;
-                let doc = read_document(&file, &file_path, entry.kind)?;
+                // A file listed many times is read, and charged, every time.
+                budget.read(&file)?;
+                let doc = read_document(&mut budget, &file, &file_path, entry.kind)?;
                 (shown, doc, Some(file))
             }
         };
@@ -380,7 +564,7 @@ pub fn load(path: &Path) -> Result<Bundle, BundleError> {
                 None,
             ));
         }
-        confine(&root, &a.path).map_err(|why| {
+        let p = confine(&root, &a.path).map_err(|why| {
             BundleError::invalid(
                 &manifest,
                 format!("artifact path `{}` {why}", a.path),
@@ -388,6 +572,7 @@ pub fn load(path: &Path) -> Result<Bundle, BundleError> {
                 Some("artifact paths are relative and stay inside the bundle directory".into()),
             )
         })?;
+        check_artifact(a, &p, limits.artifact_bytes)?;
     }
     if raw
         .artifacts
@@ -415,8 +600,88 @@ pub fn load(path: &Path) -> Result<Bundle, BundleError> {
     })
 }
 
+/// An artifact that exists must be a regular file within the size limit (a missing one is
+/// evidence that falls short, reported when it is hashed).
+fn check_artifact(a: &Artifact, path: &Path, limit: u64) -> Result<(), BundleError> {
+    let Ok(meta) = std::fs::metadata(path) else {
+        return Ok(());
+    };
+    if !meta.is_file() {
+        return Err(BundleError::Artifact {
+            name: a.name.clone(),
+            path: a.path.clone(),
+            message: format!(
+                "is not a regular file (it is {})",
+                crate::source::file_type_words(&meta)
+            ),
+            help: Some("artifacts are regular files; pipes and devices are never read".into()),
+        });
+    }
+    if meta.len() > limit {
+        return Err(BundleError::Artifact {
+            name: a.name.clone(),
+            path: a.path.clone(),
+            message: format!(
+                "is {} bytes; the artifact size limit is {limit} bytes",
+                meta.len()
+            ),
+            help: Some(
+                "if the artifact is genuine, raise the limit with `--max-artifact-bytes`".into(),
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// A manifest must be a mapping: say so in words before serde names a Rust type.
+fn manifest_shape(manifest: &SourceFile, syntax: Syntax) -> Result<(), BundleError> {
+    let body = manifest.text.trim_start();
+    let found = match syntax {
+        Syntax::Json => match body.chars().next() {
+            None => Some("an empty file"),
+            Some('{') => None,
+            Some('[') => Some("a list"),
+            Some('n') if body.trim_end() == "null" => Some("null"),
+            Some(_) => Some("a single value"),
+        },
+        Syntax::Yaml => {
+            let meaningful: Vec<&str> = body
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('#') && *l != "---")
+                .collect();
+            match meaningful.as_slice() {
+                [] => Some("an empty file"),
+                [one] if matches!(*one, "null" | "~" | "Null" | "NULL") => Some("null"),
+                [first, ..]
+                    if first.starts_with('[') || first.starts_with("- ") || *first == "-" =>
+                {
+                    Some("a list")
+                }
+                _ => None,
+            }
+        }
+    };
+    match found {
+        None => Ok(()),
+        Some(what) => Err(BundleError::Parse {
+            what: "bundle manifest",
+            file: manifest.name.clone(),
+            message: format!(
+                "the manifest is {what}; it must be a mapping with `schema`, `job` and `documents`"
+            ),
+            src: manifest.named(),
+            span: None,
+            help: Some(format!(
+                "the first line of a manifest is `schema: {SCHEMA}`"
+            )),
+        }),
+    }
+}
+
 /// Parses a document file as its named kind, or detects an upstream kind from its shape.
 fn read_document(
+    budget: &mut Budget,
     file: &SourceFile,
     path: &Path,
     kind: Option<Kind>,
@@ -439,9 +704,8 @@ fn read_document(
     }
     match kind {
         Some(k) if k.is_upstream() => {
-            let value: serde_json::Value = file
-                .parse(Syntax::of(path))
-                .map_err(|e| BundleError::parse("document", file, e))?;
+            let value: serde_json::Value =
+                budget.parse("document", file, Syntax::of(path), std::marker::PhantomData)?;
             // A named upstream kind must still have that format's shape: a wrong `kind` on
             // some other JSON must not turn it into, say, a KBS denial.
             if !crate::document::detect(&value).contains(&k) {
@@ -456,13 +720,10 @@ fn read_document(
             }
             Ok(Document::Upstream(k, value))
         }
-        Some(k) => file
-            .parse_seed(Syntax::of(path), KindSeed(k))
-            .map_err(|e| BundleError::parse("document", file, e)),
+        Some(k) => budget.parse("document", file, Syntax::of(path), KindSeed(k)),
         None => {
-            let value: serde_json::Value = file
-                .parse(Syntax::of(path))
-                .map_err(|e| BundleError::parse("document", file, e))?;
+            let value: serde_json::Value =
+                budget.parse("document", file, Syntax::of(path), std::marker::PhantomData)?;
             let kind = detect_one(file, &value)?;
             Ok(Document::Upstream(kind, value))
         }
@@ -519,7 +780,10 @@ pub fn confine(root: &Path, rel: &str) -> Result<PathBuf, &'static str> {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a bundle manifest (a mapping with `schema`, `job` and `documents`)"
+)]
 struct RawManifest {
     schema: String,
     job: Job,

@@ -131,7 +131,7 @@ impl Catalog {
     pub fn parse(file: &SourceFile) -> Result<Catalog, CatalogProblem> {
         let cat: Catalog = file
             .parse(Syntax::Yaml)
-            .map_err(|Located { message, span }| CatalogProblem { message, span })?;
+            .map_err(|Located { message, span, .. }| CatalogProblem { message, span })?;
         cat.validate(file)?;
         Ok(cat)
     }

@@ -114,15 +114,30 @@ impl Digest {
     /// The digest of a file with the given algorithm, streamed in fixed-size chunks.
     pub fn file(path: &Path, algorithm: Algorithm) -> std::io::Result<Digest> {
         fn stream<H: sha2::Digest>(path: &Path) -> std::io::Result<Vec<u8>> {
-            let mut file = std::fs::File::open(path)?;
+            // Regular files only, within the artifact size limit: checked before opening (a
+            // FIFO would block the open) and again on the handle. Reading stops at the limit
+            // even if the file grows meanwhile.
+            let limit = crate::bundle::limits().artifact_bytes;
+            crate::source::regular(&std::fs::metadata(path)?, limit)?;
+            let file = std::fs::File::open(path)?;
+            let len = file.metadata()?.len();
+            crate::source::regular(&file.metadata()?, limit)?;
+            let mut file = file.take(limit.saturating_add(1));
             let mut hasher = H::new();
+            let mut total: u64 = 0;
             // Up to 1 MiB, but no larger than the file: small artifacts stay cheap.
-            let len = file.metadata().map_or(1 << 20, |m| m.len());
             let mut buf = vec![0u8; usize::try_from(len.clamp(1, 1 << 20)).unwrap_or(1 << 20)];
             loop {
                 let n = file.read(&mut buf)?;
                 if n == 0 {
                     break;
+                }
+                total = total.saturating_add(u64::try_from(n).unwrap_or(u64::MAX));
+                if total > limit {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        format!("file grew past the artifact size limit of {limit} bytes"),
+                    ));
                 }
                 hasher.update(buf.get(..n).unwrap_or_default());
             }

@@ -139,7 +139,10 @@ impl Document {
 
 /// `runtime_measurement`: what the runtime was measured to be.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a `runtime_measurement` document (a mapping)"
+)]
 pub struct RuntimeMeasurement {
     /// What was measured, e.g. `container-image`, `cvm-rtmr3`
     pub target: String,
@@ -162,7 +165,10 @@ pub enum Appraisal {
 
 /// One measured value and the reference value the verifier compared it with.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a measurement (`name`, `value`, `reference`)"
+)]
 pub struct MeasurementCheck {
     /// Name of the measured component, e.g. `vbios`, `rtmr3`
     pub name: String,
@@ -175,7 +181,10 @@ pub struct MeasurementCheck {
 
 /// `attestation_result`: a verifier's appraisal of TEE evidence.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a `attestation_result` document (a mapping)"
+)]
 pub struct AttestationResult {
     /// Verifier name, e.g. `nvidia-nras`, `trustee-as`
     pub verifier: String,
@@ -265,7 +274,10 @@ impl PathStep {
 
 /// `verifier_decision`: a decision a verifier policy made outside claimgate.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a `verifier_decision` document (a mapping)"
+)]
 pub struct VerifierDecision {
     /// The policy that decided, e.g. `kbs_resource_policy_v2`
     pub policy_id: String,
@@ -286,7 +298,10 @@ pub struct VerifierDecision {
 
 /// `key_release`: a key broker released (or refused) a resource.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a `key_release` document (a mapping)"
+)]
 pub struct KeyRelease {
     /// The resource path, e.g. `default/model-key/1`
     pub resource: String,
@@ -301,7 +316,10 @@ pub struct KeyRelease {
 
 /// `benchmark_result`: a measurement of a hardware class, not of a job.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a `benchmark_result` document (a mapping)"
+)]
 pub struct BenchmarkResult {
     /// Benchmark name, e.g. `llm-decode-throughput`
     pub name: String,
@@ -333,7 +351,7 @@ pub enum Persistence {
 
 /// A backup location outside the provider.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a backup (`location`, `digest`)")]
 pub struct Backup {
     /// Where the copy is, e.g. `s3://bucket/job-42/result.tar`
     pub location: String,
@@ -343,7 +361,7 @@ pub struct Backup {
 
 /// `deployment`: provider and storage facts that bound replayability.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a `deployment` document (a mapping)")]
 pub struct Deployment {
     /// Provider or network, e.g. `akash`
     pub provider: String,
@@ -372,7 +390,10 @@ pub enum Replay {
 
 /// `operator_trace`: a reproducible-operator trace and its replay.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a `operator_trace` document (a mapping)"
+)]
 pub struct OperatorTrace {
     /// Digest of the recorded trace
     pub trace_digest: String,

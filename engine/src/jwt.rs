@@ -33,7 +33,8 @@ pub fn decode(token: &str) -> Result<Jwt, String> {
     let mut part = |what: &str| -> Result<Value, String> {
         let seg = parts.next().ok_or_else(|| format!("missing {what}"))?;
         let bytes = base64url(seg).ok_or_else(|| format!("{what} is not base64url"))?;
-        serde_json::from_slice(&bytes).map_err(|e| format!("{what} is not JSON: {e}"))
+        let text = std::str::from_utf8(&bytes).map_err(|_| format!("{what} is not UTF-8"))?;
+        crate::source::strict_json(text).map_err(|e| format!("{what} is not strict JSON: {e}"))
     };
     let header = part("header")?;
     let payload = part("payload")?;

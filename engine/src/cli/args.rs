@@ -78,3 +78,30 @@ pub struct BundleArgs {
     #[command(flatten)]
     pub time: TimeArgs,
 }
+
+/// What one bundle may cost to load; every subcommand that reads bundles honours these.
+#[derive(Debug, Clone, clap::Args)]
+#[command(next_help_heading = "Bundle limits (for commands that read bundles)")]
+pub struct LimitArgs {
+    /// Most bytes of manifest and documents one bundle may have read (a document listed twice
+    /// counts twice)
+    #[arg(long, global = true, value_name = "BYTES", default_value_t = crate::bundle::DEFAULT_MAX_BUNDLE_BYTES)]
+    pub max_bundle_bytes: u64,
+    /// Most parsed elements (scalars and collections, YAML aliases expanded) one bundle may hold
+    #[arg(long, global = true, value_name = "COUNT", default_value_t = crate::bundle::DEFAULT_MAX_BUNDLE_ELEMENTS)]
+    pub max_bundle_elements: u64,
+    /// Largest artifact a bundle may name (artifacts are hashed whole)
+    #[arg(long, global = true, value_name = "BYTES", default_value_t = crate::bundle::DEFAULT_MAX_ARTIFACT_BYTES)]
+    pub max_artifact_bytes: u64,
+}
+
+impl LimitArgs {
+    /// Makes these the limits of every bundle loaded from now on.
+    pub fn apply(&self) {
+        crate::bundle::set_limits(crate::bundle::Limits {
+            bundle_bytes: self.max_bundle_bytes,
+            bundle_elements: self.max_bundle_elements,
+            artifact_bytes: self.max_artifact_bytes,
+        });
+    }
+}

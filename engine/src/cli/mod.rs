@@ -14,6 +14,7 @@ mod table;
 mod test;
 mod verify;
 
+pub use args::LimitArgs;
 pub use diff::load_pack;
 pub use exit::ExitStatus;
 pub use schema::RECEIPT_SCHEMA;
@@ -36,6 +37,9 @@ pub struct Cli {
         env = "CLAIMGATE_ERROR_FORMAT"
     )]
     pub error_format: ErrorFormat,
+    /// Limits on what one bundle may cost to load
+    #[command(flatten)]
+    pub limits: LimitArgs,
     /// The subcommand
     #[command(subcommand)]
     pub command: Command,
@@ -89,6 +93,7 @@ pub enum Command {
 
 /// Runs a parsed command, writing results to `out`.
 pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<ExitStatus, crate::Error> {
+    cli.limits.apply();
     match &cli.command {
         Command::Eval(a) => eval::run(a, out),
         Command::Evidence(a) => evidence::run(a, out),

@@ -13,7 +13,11 @@
 //!
 //! Paths are kept as given, except that an absolute path under the working directory is made
 //! relative to it, so reports (SARIF, annotations) name files the way a repository does. The
-//! result is sorted by path, without duplicates.
+//! result is sorted by path, without duplicates: a bundle reached by two names (a symlink) is
+//! gated once, under the name that is not a symlink.
+//!
+//! Patterns are expanded by walking the directories under the pattern's literal prefix, each
+//! directory entered once by its canonical path (symlink loops end), at most 32 levels deep.
 
 use super::GateError;
 use crate::bundle::MANIFEST_NAMES;
@@ -47,31 +51,160 @@ pub fn expand(args: &[String]) -> Result<Vec<Target>, GateError> {
             resolve(&path, &mut out);
             continue;
         }
-        let options = glob::MatchOptions {
-            case_sensitive: true,
-            require_literal_separator: true,
-            require_literal_leading_dot: true,
-        };
-        let paths = glob::glob_with(arg, options).map_err(|e| GateError::Pattern {
-            pattern: arg.clone(),
-            message: e.msg.to_string(),
-        })?;
         let before = out.len();
-        for entry in paths {
-            match entry {
-                Ok(p) if p.is_dir() || is_manifest_file(&p) => resolve(&relative(&p), &mut out),
-                Ok(_) => {}
-                // A directory the pattern could not read: loading it reports why.
-                Err(e) => out.push(Target::Bundle(e.path().to_path_buf())),
-            }
-        }
+        walk_pattern(arg, &mut out)?;
         if out.len() == before {
             out.push(Target::NoMatch(arg.clone()));
         }
     }
     out.sort_by_key(Target::name);
     out.dedup_by_key(|t| t.name());
+    // The same bundle reached by two names (a symlink, `./x` and `x`) is gated once: under a
+    // name that is not itself a symlink when there is one, else the first in sorted order.
+    let canonical = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+    let is_link = |p: &Path| std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink());
+    let mut chosen: std::collections::HashMap<PathBuf, PathBuf> = std::collections::HashMap::new();
+    for t in &out {
+        if let Target::Bundle(p) = t {
+            let keep = chosen.entry(canonical(p)).or_insert_with(|| p.clone());
+            if is_link(keep) && !is_link(p) {
+                *keep = p.clone();
+            }
+        }
+    }
+    out.retain(|t| match t {
+        Target::Bundle(p) => chosen.get(&canonical(p)) == Some(p),
+        Target::NoMatch(_) => true,
+    });
     Ok(out)
+}
+
+/// Deepest directory level a `**` pattern descends to.
+const MAX_WALK_DEPTH: usize = 32;
+/// Most directory entries one pattern may visit.
+const MAX_WALK_ENTRIES: usize = 1_000_000;
+
+/// Expands a glob pattern by walking the directories under its literal prefix. Each directory
+/// is entered once by its canonical path, so symlink loops end; the walk is bounded in depth
+/// and entries.
+fn walk_pattern(arg: &str, out: &mut Vec<Target>) -> Result<(), GateError> {
+    let options = glob::MatchOptions {
+        case_sensitive: true,
+        require_literal_separator: true,
+        require_literal_leading_dot: true,
+    };
+    let pattern = glob::Pattern::new(arg).map_err(|e| GateError::Pattern {
+        pattern: arg.to_string(),
+        message: e.msg.to_string(),
+    })?;
+    // The literal prefix: the components before the first one with a pattern character.
+    let mut base = PathBuf::new();
+    let mut rest = Vec::new();
+    for c in Path::new(arg).components() {
+        let text = c.as_os_str().to_string_lossy();
+        if rest.is_empty() && !is_pattern(&text) {
+            base.push(c);
+        } else {
+            rest.push(text.into_owned());
+        }
+    }
+    let max_depth = if rest.iter().any(|c| c.contains("**")) {
+        MAX_WALK_DEPTH
+    } else {
+        rest.len()
+    };
+    let hidden = rest.iter().any(|c| c.starts_with('.'));
+    // As in shell globbing, a trailing `**` stands for directories only.
+    let dirs_only = rest.last().is_some_and(|c| c == "**");
+    let mut walk = Walk {
+        pattern: &pattern,
+        options,
+        hidden,
+        dirs_only,
+        max_depth,
+        visited: std::collections::HashSet::new(),
+        root: PathBuf::new(),
+        entries: 0,
+        out,
+    };
+    let dir = if base.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        base.clone()
+    };
+    if let Ok(real) = dir.canonicalize() {
+        walk.visited.insert(real.clone());
+        walk.root = real;
+    }
+    walk.consider(&base);
+    walk.dir(&dir, &base, 0);
+    Ok(())
+}
+
+struct Walk<'a> {
+    pattern: &'a glob::Pattern,
+    options: glob::MatchOptions,
+    hidden: bool,
+    dirs_only: bool,
+    max_depth: usize,
+    visited: std::collections::HashSet<PathBuf>,
+    /// The canonical directory the walk started in
+    root: PathBuf,
+    entries: usize,
+    out: &'a mut Vec<Target>,
+}
+
+impl Walk<'_> {
+    /// Keeps `shown` when the pattern matches it and it can be a bundle.
+    fn consider(&mut self, shown: &Path) {
+        if shown.as_os_str().is_empty() || !self.pattern.matches_path_with(shown, self.options) {
+            return;
+        }
+        if shown.is_dir() || (!self.dirs_only && is_manifest_file(shown)) {
+            resolve(&relative(shown), self.out);
+        }
+    }
+
+    /// Visits the entries of `dir` (shown as `shown`) at `depth`.
+    fn dir(&mut self, dir: &Path, shown: &Path, depth: usize) {
+        if depth >= self.max_depth {
+            return;
+        }
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            // A directory the pattern could not read: loading it reports why.
+            if depth > 0 {
+                self.out.push(Target::Bundle(shown.to_path_buf()));
+            }
+            return;
+        };
+        let mut names: Vec<std::ffi::OsString> = entries.flatten().map(|e| e.file_name()).collect();
+        names.sort();
+        for name in names {
+            self.entries += 1;
+            if self.entries > MAX_WALK_ENTRIES {
+                return;
+            }
+            if !self.hidden && name.to_string_lossy().starts_with('.') {
+                continue;
+            }
+            let path = dir.join(&name);
+            let shown = shown.join(&name);
+            if path.is_dir() {
+                // A directory seen before, or one the walk started inside (a symlink back up),
+                // is a loop: neither matched nor entered again.
+                let Ok(real) = path.canonicalize() else {
+                    continue;
+                };
+                if self.root.starts_with(&real) || !self.visited.insert(real) {
+                    continue;
+                }
+                self.consider(&shown);
+                self.dir(&path, &shown, depth + 1);
+            } else {
+                self.consider(&shown);
+            }
+        }
+    }
 }
 
 /// An absolute path under the working directory, made relative to it; any other path as is.
