@@ -16,6 +16,8 @@ mod errors;
 mod gate;
 /// Hostile inputs under testdata/hostile, each against the real binary.
 mod hostile;
+/// Output that cannot be written: closed or full stdout, closed stderr, a full disk.
+mod output;
 /// Policy packs: Rego unit tests, broken packs, the catalog guard failing closed.
 mod policy;
 /// Real upstream documents: provenance, detection, decisions.
