@@ -91,18 +91,42 @@ pub enum SignatureCheck {
     Invalid(String),
 }
 
+/// What a receipt file held, opened.
+#[derive(Debug, Clone)]
+pub struct Opened {
+    /// The receipt (the Statement's predicate, for a Statement or envelope)
+    pub receipt: Value,
+    /// How it was protected
+    pub signature: SignatureCheck,
+    /// The in-toto Statement around the receipt, if any
+    pub statement: Option<Value>,
+    /// The DSSE payload bytes (the Statement as signed), if any
+    pub payload: Option<Vec<u8>>,
+}
+
 /// Reads a receipt from a bare receipt, a Statement or a DSSE envelope; checks the envelope's
-/// signature when a public key is given.
-pub fn open(doc: &Value, public_pem: Option<&str>) -> Result<(Value, SignatureCheck), String> {
+/// signature when a public key is given. Whether the Statement fits its receipt is
+/// [`statement_mismatches`]' business, so that each difference can be named.
+pub fn open(doc: &Value, public_pem: Option<&str>) -> Result<Opened, String> {
     if doc.get("payloadType").is_none() {
-        let receipt = if doc.get("_type").is_some() {
-            doc.get("predicate")
+        if doc.get("_type").is_some() {
+            let receipt = doc
+                .get("predicate")
                 .cloned()
-                .ok_or("the Statement has no predicate")?
-        } else {
-            doc.clone()
-        };
-        return Ok((receipt, SignatureCheck::Unsigned));
+                .ok_or("the Statement has no predicate")?;
+            return Ok(Opened {
+                receipt,
+                signature: SignatureCheck::Unsigned,
+                statement: Some(doc.clone()),
+                payload: None,
+            });
+        }
+        return Ok(Opened {
+            receipt: doc.clone(),
+            signature: SignatureCheck::Unsigned,
+            statement: None,
+            payload: None,
+        });
     }
     if doc.get("payloadType").and_then(Value::as_str) != Some(PAYLOAD_TYPE) {
         return Err(format!("DSSE payloadType is not {PAYLOAD_TYPE}"));
@@ -114,11 +138,6 @@ pub fn open(doc: &Value, public_pem: Option<&str>) -> Result<(Value, SignatureCh
         .ok_or("DSSE payload is not base64")?;
     let statement: Value =
         serde_json::from_slice(&body).map_err(|e| format!("DSSE payload is not JSON: {e}"))?;
-    if statement.get("predicateType").and_then(Value::as_str) != Some(PREDICATE_TYPE) {
-        return Err(format!(
-            "the Statement's predicateType is not {PREDICATE_TYPE}"
-        ));
-    }
     let receipt = statement
         .get("predicate")
         .cloned()
@@ -144,5 +163,47 @@ pub fn open(doc: &Value, public_pem: Option<&str>) -> Result<(Value, SignatureCh
             }
         }
     };
-    Ok((receipt, check))
+    Ok(Opened {
+        receipt,
+        signature: check,
+        statement: Some(statement),
+        payload: Some(body),
+    })
+}
+
+/// Where a Statement differs from the one claimgate writes for its own predicate: its
+/// `_type`, its `predicateType`, its `subject` (the output or evidence digest the receipt
+/// names) and any member claimgate does not write. Each as `(field, found, expected)`.
+pub fn statement_mismatches(found: &Value) -> Vec<(String, String, String)> {
+    let Some(receipt) = found.get("predicate") else {
+        return vec![("predicate".into(), "(absent)".into(), "the receipt".into())];
+    };
+    let expected = statement(receipt);
+    let text = |v: Option<&Value>| {
+        v.map_or_else(
+            || "(absent)".to_string(),
+            |v| String::from_utf8_lossy(&crate::jcs::to_vec(v)).into_owned(),
+        )
+    };
+    let mut out = Vec::new();
+    for key in ["_type", "predicateType", "subject"] {
+        if found.get(key) != expected.get(key) {
+            out.push((
+                key.to_string(),
+                text(found.get(key)),
+                text(expected.get(key)),
+            ));
+        }
+    }
+    let mut extra: Vec<&String> = found
+        .as_object()
+        .into_iter()
+        .flat_map(|o| o.keys())
+        .filter(|k| expected.get(k.as_str()).is_none())
+        .collect();
+    extra.sort();
+    for key in extra {
+        out.push((key.clone(), text(found.get(key)), "(absent)".into()));
+    }
+    out
 }

@@ -36,6 +36,7 @@ pub mod invariant;
 pub mod jcs;
 pub mod jws;
 pub mod jwt;
+pub mod output;
 pub mod policy;
 pub mod receipt;
 pub mod report;

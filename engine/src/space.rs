@@ -350,12 +350,14 @@ pub fn write_bundle(cell: &Cell, dir: &Path) -> std::io::Result<()> {
     }
     // `kind` must precede `data`: write keys in that order (serde_json keeps insertion order).
     text.push_str(&serde_yaml::to_string(&manifest).map_err(std::io::Error::other)?);
-    std::fs::write(dir.join("bundle.yaml"), text)?;
-    std::fs::write(dir.join("result.txt"), RESULT)?;
-    std::fs::write(
-        dir.join("README.md"),
-        format!("Cell {} of the evidence space: {cell}.\n", cell.index()),
-    )
+    // Each file whole or not at all: the artifact first, the manifest that names it last.
+    let write = crate::output::write_atomic;
+    write(&dir.join("result.txt"), RESULT)?;
+    write(
+        &dir.join("README.md"),
+        format!("Cell {} of the evidence space: {cell}.\n", cell.index()).as_bytes(),
+    )?;
+    write(&dir.join("bundle.yaml"), text.as_bytes())
 }
 
 #[cfg(test)]

@@ -93,23 +93,37 @@ pub fn build(pack: &CompiledPack) -> Result<Table, crate::Error> {
         });
     }
     let scratch = Scratch::new()?;
-    let outcomes = (0..space::size())
-        .into_par_iter()
-        .map(|i| {
-            let d = decide_cell(&space::cell(i), pack, &scratch.0)?;
-            let mut allowed = 0u64;
-            for a in &d.allowed {
-                if let Some(p) = ids.iter().position(|x| x == &a.id) {
-                    allowed |= 1u64 << p;
-                }
+    let one = |i: usize| -> Result<Outcome, crate::Error> {
+        let d = decide_cell(&space::cell(i), pack, &scratch.0)?;
+        let mut allowed = 0u64;
+        for a in &d.allowed {
+            if let Some(p) = ids.iter().position(|x| x == &a.id) {
+                allowed |= 1u64 << p;
             }
-            Ok(Outcome {
-                label: d.label,
-                allowed,
-                status: d.verifier_status,
-            })
+        }
+        Ok(Outcome {
+            label: d.label,
+            allowed,
+            status: d.verifier_status,
         })
-        .collect::<Result<Vec<_>, crate::Error>>()?;
+    };
+    // Policies are evaluated on threads with the large stack, as everywhere else; rayon's
+    // default worker stack is small enough for a deep (but allowed) pack to overflow.
+    let outcomes = match rayon::ThreadPoolBuilder::new()
+        .stack_size(crate::EVAL_STACK_BYTES)
+        .build()
+    {
+        Ok(pool) => pool.install(|| {
+            (0..space::size())
+                .into_par_iter()
+                .map(one)
+                .collect::<Result<Vec<_>, crate::Error>>()
+        })?,
+        // No threads to be had: the same table, one cell after another, on this thread.
+        Err(_) => (0..space::size())
+            .map(one)
+            .collect::<Result<Vec<_>, crate::Error>>()?,
+    };
     Ok(Table { ids, outcomes })
 }
 

@@ -20,6 +20,8 @@ mod gate;
 mod hostile;
 /// Load: gate over 5,000 bundles with every hostile case (ignored by default).
 mod load;
+/// Output that cannot be written: closed or full stdout, closed stderr, a full disk.
+mod output;
 /// Policy packs: Rego unit tests, broken packs, the catalog guard failing closed.
 mod policy;
 /// Properties: weaker evidence never allows more, bundle text never becomes sentence text.

@@ -24,7 +24,8 @@ pub(super) fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<ExitStatus, c
     if let Some(dir) = &args.write_examples {
         for v in &violations {
             let d = dir.join(v.invariant.replace(' ', "-"));
-            crate::space::write_bundle(&crate::space::cell(v.example_cell), &d)?;
+            crate::space::write_bundle(&crate::space::cell(v.example_cell), &d)
+                .map_err(|e| crate::output::named(&d, &e))?;
         }
     }
     match args.format {

@@ -201,7 +201,8 @@ pub(super) fn run(args: &DiffArgs, out: &mut dyn Write) -> Result<ExitStatus, Er
                 _ => c.kind.to_string(),
             };
             let d = dir.join(name);
-            crate::space::write_bundle(&crate::space::cell(c.example), &d)?;
+            crate::space::write_bundle(&crate::space::cell(c.example), &d)
+                .map_err(|e| crate::output::named(&d, &e))?;
             examples.push(d.display().to_string());
         }
     }

@@ -27,10 +27,7 @@ pub(super) fn run(args: &EvalArgs, out: &mut dyn Write) -> Result<ExitStatus, cr
     let a = crate::assess(&args.bundle.bundle, &pack, args.bundle.time.at)?;
     if let Some(path) = &args.receipt {
         let doc = args.receipt_out.wrap(&a.receipt(&pack))?;
-        std::fs::write(path, crate::jcs::to_vec(&doc)).map_err(|e| crate::Error::ReceiptInput {
-            path: path.display().to_string(),
-            message: e.to_string(),
-        })?;
+        crate::output::write_file(path, &crate::jcs::to_vec(&doc))?;
     } else if args.receipt_out.sign.is_some() || args.receipt_out.statement {
         return Err(crate::Error::ReceiptInput {
             path: "--sign/--statement".into(),

@@ -38,11 +38,11 @@ pub enum VerifyFormat {
 
 pub(super) fn run(args: &VerifyArgs, out: &mut dyn Write) -> Result<ExitStatus, Error> {
     let shown = args.receipt.display().to_string();
-    let doc: serde_json::Value =
-        serde_json::from_str(&read_text(&args.receipt)?).map_err(|e| Error::ReceiptInput {
-            path: shown.clone(),
-            message: format!("not JSON: {e}"),
-        })?;
+    let text = read_text(&args.receipt)?;
+    let doc: serde_json::Value = serde_json::from_str(&text).map_err(|e| Error::ReceiptInput {
+        path: shown.clone(),
+        message: format!("not JSON: {e}"),
+    })?;
     let public = args.key.as_deref().map(read_text).transpose()?;
     if let (Some(pem), Some(key)) = (&public, &args.key) {
         // Check the key itself first, so a bad key is reported as the key's fault.
@@ -52,11 +52,13 @@ pub(super) fn run(args: &VerifyArgs, out: &mut dyn Write) -> Result<ExitStatus, 
             message: format!("not an Ed25519 public key PEM: {e}"),
         })?;
     }
-    let (receipt, signature) =
+    let opened =
         crate::envelope::open(&doc, public.as_deref()).map_err(|message| Error::ReceiptInput {
             path: shown.clone(),
             message,
         })?;
+    let receipt = opened.receipt;
+    let signature = opened.signature;
     if receipt.get("schema").and_then(serde_json::Value::as_str) != Some(crate::receipt::SCHEMA) {
         return Err(Error::ReceiptInput {
             path: shown,
@@ -80,7 +82,25 @@ pub(super) fn run(args: &VerifyArgs, out: &mut dyn Write) -> Result<ExitStatus, 
             Some(crate::assess(bundle, &pack, Some(at))?.receipt(&pack))
         }
     };
-    let mut mismatches = crate::receipt::compare(&receipt, replay.as_ref());
+    // The bytes first: what was hashed and signed must be what is read. A duplicate key (the
+    // parser keeps one of the two), extra white space or another member order is not the
+    // receipt claimgate wrote, whatever the parsed values say.
+    let mut mismatches: Vec<Mismatch> = Vec::new();
+    mismatches.extend(not_canonical("file", text.as_bytes(), &doc, true));
+    if let (Some(payload), Some(statement)) = (&opened.payload, &opened.statement) {
+        mismatches.extend(not_canonical("payload", payload, statement, false));
+    }
+    if let Some(statement) = &opened.statement {
+        for (field, said, expected) in crate::envelope::statement_mismatches(statement) {
+            mismatches.push(Mismatch {
+                kind: "statement",
+                field,
+                receipt: said,
+                found: format!("{expected} (what the Statement of this receipt holds)"),
+            });
+        }
+    }
+    mismatches.extend(crate::receipt::compare(&receipt, replay.as_ref()));
     if args.key.is_some() && signature == SignatureCheck::Unsigned {
         mismatches.insert(
             0,
@@ -155,5 +175,49 @@ pub(super) fn run(args: &VerifyArgs, out: &mut dyn Write) -> Result<ExitStatus, 
         ExitStatus::Ok
     } else {
         ExitStatus::Receipt
+    })
+}
+
+/// Bytes longest shown on each side of a canonical-form difference.
+const SHOWN_BYTES: usize = 48;
+
+/// A mismatch when `bytes` are not the canonical (RFC 8785) form of the value parsed from them.
+/// `newline`: one trailing newline is the writer's convention (`claimgate receipt` prints one).
+fn not_canonical(
+    field: &str,
+    bytes: &[u8],
+    parsed: &serde_json::Value,
+    newline: bool,
+) -> Option<Mismatch> {
+    let canonical = crate::jcs::to_vec(parsed);
+    let body = match bytes.strip_suffix(b"\n") {
+        Some(b) if newline => b,
+        _ => bytes,
+    };
+    if body == canonical.as_slice() {
+        return None;
+    }
+    let at = body
+        .iter()
+        .zip(&canonical)
+        .position(|(a, b)| a != b)
+        .unwrap_or_else(|| body.len().min(canonical.len()));
+    let excerpt = |b: &[u8]| {
+        let from = at.saturating_sub(SHOWN_BYTES / 2);
+        let to = at.saturating_add(SHOWN_BYTES / 2).min(b.len());
+        format!(
+            "{:?}",
+            String::from_utf8_lossy(b.get(from..to).unwrap_or_default())
+        )
+    };
+    Some(Mismatch {
+        kind: "not canonical",
+        field: field.to_string(),
+        receipt: format!("{} bytes, differing at byte {at}: {}", body.len(), excerpt(body)),
+        found: format!(
+            "{} bytes in canonical form (RFC 8785): {} (a duplicate key, white space, member order, escapes or number form differ)",
+            canonical.len(),
+            excerpt(&canonical)
+        ),
     })
 }

@@ -46,7 +46,12 @@ pub struct PolicyOutcome {
     pub block: BTreeMap<String, Vec<String>>,
 }
 
-/// Engine settings shared by evaluation and `claimgate test`.
+/// Most numbers one `numbers.range`/`numbers.range_step` call may make. regorus allocates the
+/// whole array in one step that its time limit cannot interrupt (`numbers.range(1, 1e9)`
+/// aborts on allocation failure), so claimgate puts its own bounded versions in their place.
+pub const MAX_RANGE_ELEMENTS: u64 = 1_000_000;
+
+/// Engine settings shared by evaluation, upstream policies and `claimgate test`.
 pub(super) fn new_engine() -> Engine {
     let mut engine = Engine::new();
     engine.set_rego_v0(false);
@@ -55,7 +60,60 @@ pub(super) fn new_engine() -> Engine {
         limit: EVAL_TIME_LIMIT,
         check_interval: std::num::NonZeroU32::MIN,
     });
+    // Extensions are looked up before builtins: these replace regorus' unbounded ranges. A
+    // fresh engine has no extension, so adding cannot fail; if it did, the builtins' names
+    // would still be taken by nothing weaker than regorus' own.
+    let _ = engine.add_extension("numbers.range".into(), 2, Box::new(bounded_range));
+    let _ = engine.add_extension("numbers.range_step".into(), 3, Box::new(bounded_range_step));
     engine
+}
+
+fn integer(name: &str, v: &Value) -> anyhow::Result<i64> {
+    v.as_i64()
+        .map_err(|_| anyhow::anyhow!("{name}: operand must be an integer (at most 64 bits)"))
+}
+
+/// `numbers.range(a, b)`: the integers from `a` to `b`, both included, ascending or descending.
+fn bounded_range(args: Vec<Value>) -> anyhow::Result<Value> {
+    let [a, b] = args.as_slice() else {
+        anyhow::bail!("numbers.range takes 2 arguments");
+    };
+    let (a, b) = (integer("numbers.range", a)?, integer("numbers.range", b)?);
+    stepped("numbers.range", a, b, 1)
+}
+
+/// `numbers.range_step(a, b, step)`: from `a` towards `b` by a positive `step`, `b` included
+/// when reached.
+fn bounded_range_step(args: Vec<Value>) -> anyhow::Result<Value> {
+    let name = "numbers.range_step";
+    let [a, b, step] = args.as_slice() else {
+        anyhow::bail!("{name} takes 3 arguments");
+    };
+    let (a, b, step) = (integer(name, a)?, integer(name, b)?, integer(name, step)?);
+    if step <= 0 {
+        anyhow::bail!("{name}: step must be a positive integer");
+    }
+    stepped(name, a, b, step.unsigned_abs())
+}
+
+fn stepped(name: &str, a: i64, b: i64, step: u64) -> anyhow::Result<Value> {
+    let count = (a.abs_diff(b) / step).saturating_add(1);
+    if count > MAX_RANGE_ELEMENTS {
+        anyhow::bail!(
+            "{name}({a}, {b}) would make {count} numbers; a pack may make at most {MAX_RANGE_ELEMENTS} in one call"
+        );
+    }
+    let start = i128::from(a);
+    let signed = if b >= a {
+        i128::from(step)
+    } else {
+        -i128::from(step)
+    };
+    let values: Vec<Value> = (0..i128::from(count))
+        .filter_map(|i| i64::try_from(start + i * signed).ok())
+        .map(Value::from)
+        .collect();
+    Ok(Value::from(values))
 }
 
 /// Adds one Rego file, turning regorus' error into a located diagnostic.

@@ -119,6 +119,48 @@ pub enum PolicyError {
         /// The cycle, e.g. `a.f → a.g → a.f`
         cycle: String,
     },
+    /// A rule or function calls a builtin whose result is not a function of the input
+    #[error("policy `{file}` calls `{builtin}` in `{rule}`: it {why}")]
+    #[diagnostic(
+        code(claimgate::policy::builtin),
+        help("a pack is a function of its input: the same evidence must give the same decision, or receipts do not replay; pass what the policy needs in the evidence instead")
+    )]
+    Builtin {
+        /// The file of the call
+        file: String,
+        /// The builtin
+        builtin: String,
+        /// Why it is refused
+        why: String,
+        /// The rule or function making the call
+        rule: String,
+        /// The file text
+        #[source_code]
+        src: NamedSource<String>,
+        /// The call
+        #[label("refused builtin")]
+        span: Option<SourceSpan>,
+    },
+    /// Rules or functions call each other in a chain too deep to evaluate
+    #[error("call chain in policy `{file}` is {depth} rules deep from `{rule}` ({chain} …); the limit is {limit}")]
+    #[diagnostic(
+        code(claimgate::policy::depth),
+        help(
+            "each call level costs stack; a chain this deep would overflow it. Flatten the chain"
+        )
+    )]
+    CallDepth {
+        /// The file defining the top of the chain
+        file: String,
+        /// The rule or function at the top
+        rule: String,
+        /// How many rules and functions deep
+        depth: usize,
+        /// The limit
+        limit: usize,
+        /// The first members, `a → b → c`
+        chain: String,
+    },
     /// Evaluation failed (a runtime error, a time limit)
     #[error("evaluating `{rule}` failed: {message}")]
     #[diagnostic(code(claimgate::policy::eval))]
@@ -248,19 +290,41 @@ fn walk(
     Ok(())
 }
 
-/// Refuses a compiled engine whose rules or functions recurse (regorus would overflow the stack).
+/// Refuses a compiled engine whose rules or functions recurse (regorus would overflow the
+/// stack), call each other in a chain deeper than [`recursion::MAX_CALL_DEPTH`], or call a
+/// builtin whose result is not a function of the input. Upstream policies get the same check.
 pub(crate) fn reject_recursion(engine: &regorus::Engine) -> Result<(), PolicyError> {
-    match recursion::find_cycle(engine) {
-        Ok(None) => Ok(()),
-        Ok(Some(c)) => Err(PolicyError::Recursion {
+    let findings = recursion::check(engine).map_err(|message| PolicyError::Eval {
+        rule: "(call graph)".into(),
+        message,
+    })?;
+    if let Some(f) = findings.forbidden {
+        let span = SourceSpan::new(f.span.0.into(), f.span.1);
+        return Err(PolicyError::Builtin {
+            src: NamedSource::new(f.file.clone(), f.text),
+            file: f.file,
+            builtin: f.builtin,
+            why: f.why.to_string(),
+            rule: f.rule,
+            span: Some(span),
+        });
+    }
+    if let Some(c) = findings.cycle {
+        return Err(PolicyError::Recursion {
             file: c.file,
             cycle: c.path.join(" → "),
-        }),
-        Err(message) => Err(PolicyError::Eval {
-            rule: "(call graph)".into(),
-            message,
-        }),
+        });
     }
+    if let Some(d) = findings.deep {
+        return Err(PolicyError::CallDepth {
+            file: d.file,
+            rule: d.rule,
+            depth: d.depth,
+            limit: recursion::MAX_CALL_DEPTH,
+            chain: d.start.join(" → "),
+        });
+    }
+    Ok(())
 }
 
 /// Turns regorus' `--> file:line:col` into a span in that file.

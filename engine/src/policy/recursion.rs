@@ -1,10 +1,14 @@
-//! Rejects recursive rules and functions at load time.
+//! The load-time checks over a pack's parsed policies: recursion, call depth, and builtins a
+//! pack must not call.
 //!
 //! regorus evaluates a recursive function until the thread's stack overflows, which aborts the
 //! process (no timer or limit catches it). OPA rejects recursion at compile time; so does
 //! claimgate, with a call graph over the parsed policies: every rule and function is a node,
 //! every call or reference to another rule or function of the pack is an edge, and a cycle is
-//! an error naming its members.
+//! an error naming its members. An acyclic chain overflows the stack too when it is deep
+//! enough, so the longest chain is bounded ([`MAX_CALL_DEPTH`]). The same walk finds calls of
+//! builtins whose result is not a function of the policy's input ([`forbidden_builtin`]): a
+//! pack is a function of its input, or its receipts would not replay.
 
 use regorus::Engine;
 use serde_json::Value as Json;
@@ -19,8 +23,83 @@ pub struct Cycle {
     pub file: String,
 }
 
-/// Finds a cycle among the rules and functions loaded in `engine`, if any.
-pub fn find_cycle(engine: &Engine) -> Result<Option<Cycle>, String> {
+/// The longest chain of rules and functions calling each other that a pack may have. Each
+/// level costs regorus several stack frames; real packs stay far below this.
+pub const MAX_CALL_DEPTH: usize = 200;
+
+/// A call of a builtin a pack must not use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForbiddenCall {
+    /// The builtin, e.g. `time.now_ns`
+    pub builtin: String,
+    /// Why it is refused
+    pub why: &'static str,
+    /// The file of the call
+    pub file: String,
+    /// The file's text
+    pub text: String,
+    /// Byte offset and length of the call in the file
+    pub span: (usize, usize),
+    /// The rule or function making the call
+    pub rule: String,
+}
+
+/// A chain of calls deeper than [`MAX_CALL_DEPTH`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeepChain {
+    /// The rule or function at the top of the chain
+    pub rule: String,
+    /// The file defining it
+    pub file: String,
+    /// How many rules and functions the chain holds
+    pub depth: usize,
+    /// The first few members, in call order
+    pub start: Vec<String>,
+}
+
+/// What the load-time walk found wrong, the first problem of each kind.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Findings {
+    /// A builtin that is not a function of the input
+    pub forbidden: Option<ForbiddenCall>,
+    /// Rules or functions calling each other in a cycle
+    pub cycle: Option<Cycle>,
+    /// A chain too deep to evaluate safely
+    pub deep: Option<DeepChain>,
+}
+
+/// Why a builtin may not be called by a pack, or `None` when it may.
+///
+/// Refused: whatever reads the clock, a random source, the process environment or the
+/// network, and what expands without a bound regorus can interrupt. Pure builtins
+/// (`uuid.parse`, `net.cidr_contains`, `time.parse_rfc3339_ns`, ...) are allowed. `numbers.range`
+/// is allowed but bounded at run time (`super::eval`).
+pub fn forbidden_builtin(name: &str) -> Option<&'static str> {
+    const CLOCK: &str = "reads the clock: the result changes from run to run";
+    const RANDOM: &str = "is random: the result changes from run to run";
+    const OUTSIDE: &str =
+        "reaches outside the policy's input (network, environment or system trust roots)";
+    match name {
+        "time.now_ns" => Some(CLOCK),
+        "test.sleep" => Some("waits on the clock"),
+        "rand.intn" | "uuid.rfc4122" => Some(RANDOM),
+        "opa.runtime" => Some("reads the process environment and configuration"),
+        "http.send" | "net.lookup_ip_addr" | "providers.aws.sign_req" => Some(OUTSIDE),
+        "net.cidr_expand" => {
+            Some("expands to up to 2^128 addresses in one call, past any time or memory limit")
+        }
+        // OPA checks these against the system's trust roots or the current time when no
+        // constraint is given.
+        "io.jwt.decode_verify" => Some(CLOCK),
+        n if n.starts_with("crypto.x509.parse_and_verify") => Some(OUTSIDE),
+        n if n.starts_with("rand.") => Some(RANDOM),
+        n if n.starts_with("http.") => Some(OUTSIDE),
+        _ => None,
+    }
+}
+
+/// Walks every policy loaded in `engine` once: forbidden builtins, cycles, call depth.
+pub fn check(engine: &Engine) -> Result<Findings, String> {
     let ast: Json = serde_json::from_str(&engine.get_ast_as_json().map_err(|e| e.to_string())?)
         .map_err(|e| e.to_string())?;
     let modules = ast.as_array().ok_or("unexpected AST shape")?;
@@ -28,6 +107,8 @@ pub fn find_cycle(engine: &Engine) -> Result<Option<Cycle>, String> {
     // Pass 1: every defined rule/function, qualified by package.
     let mut defined: BTreeMap<String, String> = BTreeMap::new();
     struct Module<'a> {
+        file: String,
+        text: &'a str,
         package: String,
         imports: BTreeMap<String, String>,
         rules: Vec<(String, &'a Json)>,
@@ -58,10 +139,14 @@ pub fn find_cycle(engine: &Engine) -> Result<Option<Cycle>, String> {
             let name = flatten(&h["refr"]);
             let Some(first) = name.first() else { continue };
             let qualified = format!("{package}.{first}");
-            defined.insert(qualified.clone(), file.clone());
+            defined
+                .entry(qualified.clone())
+                .or_insert_with(|| file.clone());
             rules.push((qualified, rule));
         }
         parsed.push(Module {
+            text: m["source"]["contents"].as_str().unwrap_or_default(),
+            file,
             package,
             imports,
             rules,
@@ -70,8 +155,32 @@ pub fn find_cycle(engine: &Engine) -> Result<Option<Cycle>, String> {
 
     // Pass 2: edges from every reference that names a defined rule/function.
     let mut edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut findings = Findings::default();
     for m in &parsed {
         for (name, rule) in &m.rules {
+            if findings.forbidden.is_none() {
+                let mut calls = Vec::new();
+                collect_calls(rule, &mut calls);
+                findings.forbidden = calls.into_iter().find_map(|(path, span)| {
+                    let joined = path.join(".");
+                    let why = forbidden_builtin(&joined)?;
+                    // A pack function of the same name shadows the builtin.
+                    let own = format!("{}.{joined}", m.package);
+                    if defined.contains_key(&own)
+                        || path.first().is_some_and(|f| m.imports.contains_key(f))
+                    {
+                        return None;
+                    }
+                    Some(ForbiddenCall {
+                        builtin: joined,
+                        why,
+                        file: m.file.clone(),
+                        text: m.text.to_string(),
+                        span,
+                        rule: name.clone(),
+                    })
+                });
+            }
             // The head's own name and a function's parameters are not references.
             let mut refs = Vec::new();
             if let Some(spec) = rule["Spec"].as_object() {
@@ -106,55 +215,127 @@ pub fn find_cycle(engine: &Engine) -> Result<Option<Cycle>, String> {
         }
     }
 
-    // Depth-first search for a back edge.
-    let mut state: BTreeMap<&str, u8> = BTreeMap::new(); // 1 = on stack, 2 = done
-    let mut stack: Vec<&str> = Vec::new();
-    fn dfs<'a>(
-        n: &'a str,
-        edges: &'a BTreeMap<String, BTreeSet<String>>,
-        state: &mut BTreeMap<&'a str, u8>,
-        stack: &mut Vec<&'a str>,
-    ) -> Option<Vec<String>> {
-        state.insert(n, 1);
-        stack.push(n);
-        for next in edges.get(n).into_iter().flatten() {
-            match state.get(next.as_str()) {
-                Some(1) => {
-                    let start = stack.iter().position(|s| *s == next)?;
-                    let mut cycle: Vec<String> = stack
-                        .get(start..)?
-                        .iter()
-                        .map(|s| (*s).to_string())
-                        .collect();
-                    cycle.push(next.clone());
-                    return Some(cycle);
-                }
-                Some(_) => {}
-                None => {
-                    if let Some(c) = dfs(next, edges, state, stack) {
-                        return Some(c);
-                    }
-                }
-            }
-        }
-        stack.pop();
-        state.insert(n, 2);
-        None
-    }
-    for n in edges.keys() {
-        if state.contains_key(n.as_str()) {
+    let (cycle, deep) = walk_graph(&edges);
+    findings.cycle = cycle.map(|path| {
+        let file = path
+            .first()
+            .and_then(|p| defined.get(p))
+            .cloned()
+            .unwrap_or_default();
+        Cycle { path, file }
+    });
+    findings.deep = deep.map(|chain| DeepChain {
+        rule: chain.first().cloned().unwrap_or_default(),
+        file: chain
+            .first()
+            .and_then(|p| defined.get(p))
+            .cloned()
+            .unwrap_or_default(),
+        depth: chain.len(),
+        start: chain.into_iter().take(4).collect(),
+    });
+    Ok(findings)
+}
+
+/// One iterative depth-first search (no recursion: the graph may be as deep as the pack is
+/// long): the first cycle, if any, else the longest chain when it is deeper than
+/// [`MAX_CALL_DEPTH`].
+fn walk_graph(
+    edges: &BTreeMap<String, BTreeSet<String>>,
+) -> (Option<Vec<String>>, Option<Vec<String>>) {
+    let names: Vec<&str> = edges
+        .keys()
+        .map(String::as_str)
+        .chain(edges.values().flatten().map(String::as_str))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let index: BTreeMap<&str, usize> = names.iter().enumerate().map(|(i, n)| (*n, i)).collect();
+    let children: Vec<Vec<usize>> = names
+        .iter()
+        .map(|n| {
+            edges
+                .get(*n)
+                .into_iter()
+                .flatten()
+                .filter_map(|c| index.get(c.as_str()).copied())
+                .collect()
+        })
+        .collect();
+    const NEW: u8 = 0;
+    const OPEN: u8 = 1;
+    const DONE: u8 = 2;
+    let mut state = vec![NEW; names.len()];
+    // Longest chain below each finished node: its length and the next member.
+    let mut depth = vec![0usize; names.len()];
+    let mut next: Vec<Option<usize>> = vec![None; names.len()];
+    for root in 0..names.len() {
+        if state.get(root) != Some(&NEW) {
             continue;
         }
-        if let Some(path) = dfs(n, &edges, &mut state, &mut stack) {
-            let file = path
-                .first()
-                .and_then(|p| defined.get(p))
-                .cloned()
-                .unwrap_or_default();
-            return Ok(Some(Cycle { path, file }));
+        // (node, how many of its children were looked at)
+        let mut stack: Vec<(usize, usize)> = vec![(root, 0)];
+        if let Some(s) = state.get_mut(root) {
+            *s = OPEN;
+        }
+        while let Some(&mut (node, ref mut seen)) = stack.last_mut() {
+            let kids = children.get(node).map_or(&[][..], Vec::as_slice);
+            if let Some(&child) = kids.get(*seen) {
+                *seen += 1;
+                match state.get(child).copied() {
+                    Some(OPEN) => {
+                        let from = stack.iter().position(|(n, _)| *n == child).unwrap_or(0);
+                        let mut cycle: Vec<String> = stack
+                            .get(from..)
+                            .unwrap_or_default()
+                            .iter()
+                            .filter_map(|(n, _)| names.get(*n).map(|s| (*s).to_string()))
+                            .collect();
+                        cycle.extend(names.get(child).map(|s| (*s).to_string()));
+                        return (Some(cycle), None);
+                    }
+                    Some(NEW) => {
+                        if let Some(s) = state.get_mut(child) {
+                            *s = OPEN;
+                        }
+                        stack.push((child, 0));
+                    }
+                    _ => {}
+                }
+                continue;
+            }
+            // Every child is done: this node's longest chain is one more than theirs.
+            let best = kids
+                .iter()
+                .copied()
+                .max_by_key(|c| (depth.get(*c).copied().unwrap_or(0), std::cmp::Reverse(*c)));
+            let below = best.and_then(|c| depth.get(c).copied()).unwrap_or(0);
+            if let Some(d) = depth.get_mut(node) {
+                *d = 1 + below;
+            }
+            if let Some(n) = next.get_mut(node) {
+                *n = best;
+            }
+            if let Some(s) = state.get_mut(node) {
+                *s = DONE;
+            }
+            stack.pop();
         }
     }
-    Ok(None)
+    let deepest = (0..names.len())
+        .max_by_key(|n| (depth.get(*n).copied().unwrap_or(0), std::cmp::Reverse(*n)));
+    let deep = deepest
+        .filter(|n| depth.get(*n).copied().unwrap_or(0) > MAX_CALL_DEPTH)
+        .map(|top| {
+            let mut chain = Vec::new();
+            let mut at = Some(top);
+            while let Some(n) = at {
+                chain.extend(names.get(n).map(|s| (*s).to_string()));
+                at = next.get(n).copied().flatten();
+            }
+            chain
+        });
+    (None, deep)
 }
 
 fn alias_text(module: &Json, span: &Json) -> Option<String> {
@@ -182,6 +363,10 @@ fn flatten(refr: &Json) -> Vec<String> {
     }
     if let Some(d) = refr.get("RefDot") {
         let mut parts = flatten(&d["refr"]);
+        // `f(x).field`: a field of a value, not a name.
+        if parts.is_empty() {
+            return parts;
+        }
         if let Some(field) = d["field"].get(1).and_then(Json::as_str) {
             parts.push(field.to_string());
         }
@@ -189,6 +374,9 @@ fn flatten(refr: &Json) -> Vec<String> {
     }
     if let Some(b) = refr.get("RefBrack") {
         let mut parts = flatten(&b["refr"]);
+        if parts.is_empty() {
+            return parts;
+        }
         if let Some(s) = b["index"].get("String").and_then(|s| s["value"].as_str()) {
             parts.push(s.to_string());
         }
@@ -218,6 +406,43 @@ fn collect_refs(node: &Json, out: &mut Vec<Vec<String>>) {
     }
 }
 
+/// Every function call in a subtree (its dotted name and byte span), and every function named
+/// as a `with` replacement (`with f as time.now_ns`).
+fn collect_calls(node: &Json, out: &mut Vec<(Vec<String>, (usize, usize))>) {
+    match node {
+        Json::Object(o) => {
+            if let Some(call) = o.get("Call") {
+                let path = flatten(&call["fcn"]);
+                if !path.is_empty() {
+                    out.push((path, span_of(&call["span"])));
+                }
+            }
+            if let Some(with) = o.get("as").filter(|_| o.contains_key("refr")) {
+                let path = flatten(with);
+                if !path.is_empty() {
+                    out.push((path, span_of(&o["span"])));
+                }
+            }
+            for v in o.values() {
+                collect_calls(v, out);
+            }
+        }
+        Json::Array(a) => a.iter().for_each(|v| collect_calls(v, out)),
+        _ => {}
+    }
+}
+
+fn span_of(span: &Json) -> (usize, usize) {
+    let at = |k: &str| {
+        span[k]
+            .as_u64()
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or(0)
+    };
+    let (start, end) = (at("start"), at("end"));
+    (start, end.saturating_sub(start).max(1))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -228,7 +453,7 @@ mod tests {
             e.add_policy((*name).to_string(), (*text).to_string())
                 .unwrap();
         }
-        find_cycle(&e).unwrap().map(|c| c.path)
+        check(&e).unwrap().cycle.map(|c| c.path)
     }
 
     #[test]

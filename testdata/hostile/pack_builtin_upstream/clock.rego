@@ -1,0 +1,5 @@
+package policy
+
+allow if {
+	time.now_ns() > 0
+}

@@ -1,0 +1,103 @@
+# Verifier policy gpu_tee_policy_v3: decides pass, hold or reject on a GPU TEE job's
+# attestation results. Input: the normalized evidence document (claimgate.evidence/v1).
+#
+# reject: the evidence shows the runtime is not the expected one (measurement mismatch, a
+#         failed verifier check, debug on, nonce mismatch or malformed nonce).
+# hold:   the evidence cannot be judged now (stale, not-yet-valid or undated result, no
+#         reference value, an absent verifier check, unknown debug state, missing nonce):
+#         re-attest or supply what is missing. Missing is unknown, never a pass.
+# pass:   at least one attestation result and nothing to reject or hold.
+# No attestation result: no decision (undefined), which never counts as a pass.
+package claimgate.verifier.gpu_tee_policy_v3
+
+# Oldest attestation result accepted, in seconds, whatever its own expiry allows.
+max_age_seconds := 86400
+
+attestations := input.runtime.attestations
+
+reject_reasons contains sprintf("%s: measurement %s does not match its reference value", [a.source, m.name]) if {
+	some a in attestations
+	some m in a.measurements
+	m.value.state == "valid"
+	m.reference.state == "valid"
+	m.value.value != m.reference.value
+}
+
+reject_reasons contains sprintf("%s: measurement %s is malformed", [a.source, m.name]) if {
+	some a in attestations
+	some m in a.measurements
+	m.value.state == "malformed"
+}
+
+reject_reasons contains sprintf("%s: the verifier reports measurements not matched", [a.source]) if {
+	some a in attestations
+	a.measurement_result == "mismatched"
+	count(a.measurements) == 0
+}
+
+reject_reasons contains sprintf("%s: verifier check %s failed", [a.source, c.name]) if {
+	some a in attestations
+	some c in a.checks
+	c.state == "failed"
+}
+
+reject_reasons contains sprintf("%s: debug mode is enabled", [a.source]) if {
+	some a in attestations
+	a.debug_enabled == true
+}
+
+reject_reasons contains sprintf("%s: nonce differs: expected %v, the evidence carries %v", [a.source, object.get(input, "expected_nonce", null), object.get(a, "nonce_value", null)]) if {
+	some a in attestations
+	a.nonce == "mismatched"
+}
+
+reject_reasons contains sprintf("%s: a nonce is malformed (not hex)", [a.source]) if {
+	some a in attestations
+	a.nonce == "malformed"
+}
+
+hold_reasons contains sprintf("%s: result is stale (freshness %s)", [a.source, a.freshness]) if {
+	some a in attestations
+	a.freshness != "fresh"
+}
+
+hold_reasons contains sprintf("%s: result is older than %d seconds", [a.source, max_age_seconds]) if {
+	some a in attestations
+	a.age_seconds > max_age_seconds
+}
+
+hold_reasons contains sprintf("%s: measurements not compared with reference values", [a.source]) if {
+	some a in attestations
+	a.measurement_result == "unknown"
+	count(a.measurements) == 0
+}
+
+hold_reasons contains sprintf("%s: verifier check %s is absent (unknown)", [a.source, c.name]) if {
+	some a in attestations
+	some c in a.checks
+	c.state == "unknown"
+}
+
+hold_reasons contains sprintf("%s: measurement %s has no usable reference value", [a.source, m.name]) if {
+	some a in attestations
+	some m in a.measurements
+	m.reference.state != "valid"
+}
+
+hold_reasons contains sprintf("%s: debug state unknown", [a.source]) if {
+	some a in attestations
+	a.debug_enabled == null
+}
+
+hold_reasons contains sprintf("%s: expected nonce missing from the evidence", [a.source]) if {
+	some a in attestations
+	a.nonce == "missing"
+}
+
+decision := {"status": "reject", "reason": concat("; ", sort(reject_reasons))} if {
+	count(reject_reasons) > 0
+} else := {"status": "hold", "reason": concat("; ", sort(hold_reasons))} if {
+	count(hold_reasons) > 0
+} else := {"status": "pass", "reason": "reference values matched, fresh, debug disabled"} if {
+	count(attestations) > 0
+}

@@ -1,0 +1,99 @@
+package claimgate.verifier.gpu_tee_policy_v3_test
+
+import data.claimgate.verifier.gpu_tee_policy_v3 as p
+
+digest_a := {"state": "valid", "value": "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}
+
+digest_b := {"state": "valid", "value": "sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"}
+
+good := {
+	"source": "att",
+	"freshness": "fresh",
+	"age_seconds": 60,
+	"nonce": "not_expected",
+	"debug_enabled": false,
+	"measurements": [{"name": "vbios", "value": digest_a, "reference": digest_a, "matched": true}],
+	"measurement_result": "matched",
+	"measurements_matched": true,
+	"checks": [],
+}
+
+upstream := object.union(good, {"measurements": [], "checks": [{"name": "x-nvidia-gpu-arch-check", "state": "passed"}]})
+
+with_att(a) := {"runtime": {"attestations": [a]}}
+
+test_sound_attestation_passes if {
+	p.decision.status == "pass" with input as with_att(good)
+}
+
+test_no_attestation_is_no_decision if {
+	not p.decision with input as {"runtime": {"attestations": []}}
+}
+
+test_measurement_mismatch_rejects if {
+	bad := object.union(good, {"measurements": [{"name": "vbios", "value": digest_a, "reference": digest_b, "matched": false}]})
+	d := p.decision with input as with_att(bad)
+	d.status == "reject"
+	contains(d.reason, "vbios does not match")
+}
+
+test_debug_enabled_rejects if {
+	p.decision.status == "reject" with input as with_att(object.union(good, {"debug_enabled": true}))
+}
+
+test_debug_unknown_holds if {
+	p.decision.status == "hold" with input as with_att(object.union(good, {"debug_enabled": null}))
+}
+
+test_stale_holds if {
+	d := p.decision with input as with_att(object.union(good, {"freshness": "expired"}))
+	d.status == "hold"
+	contains(d.reason, "stale")
+}
+
+test_too_old_holds if {
+	p.decision.status == "hold" with input as with_att(object.union(good, {"age_seconds": 90000}))
+}
+
+test_missing_reference_holds if {
+	m := {"name": "vbios", "value": digest_a, "reference": {"state": "absent"}, "matched": false}
+	p.decision.status == "hold" with input as with_att(object.union(good, {"measurements": [m]}))
+}
+
+test_no_measurements_holds if {
+	no_meas := object.union(good, {"measurements": [], "measurement_result": "unknown", "measurements_matched": false})
+	p.decision.status == "hold" with input as with_att(no_meas)
+}
+
+test_upstream_measres_success_passes if {
+	p.decision.status == "pass" with input as with_att(upstream)
+}
+
+test_upstream_measres_failure_rejects if {
+	p.decision.status == "reject" with input as with_att(object.union(upstream, {"measurement_result": "mismatched"}))
+}
+
+test_failed_check_rejects if {
+	failed := object.union(upstream, {"checks": [{"name": "x-nvidia-gpu-arch-check", "state": "failed"}]})
+	d := p.decision with input as with_att(failed)
+	d.status == "reject"
+	contains(d.reason, "x-nvidia-gpu-arch-check failed")
+}
+
+test_absent_check_holds if {
+	absent := object.union(upstream, {"checks": [{"name": "ocsp-nonce-matches", "state": "unknown"}]})
+	p.decision.status == "hold" with input as with_att(absent)
+}
+
+test_malformed_nonce_rejects if {
+	p.decision.status == "reject" with input as with_att(object.union(good, {"nonce": "malformed"}))
+}
+
+test_nonce_mismatch_rejects if {
+	p.decision.status == "reject" with input as with_att(object.union(good, {"nonce": "mismatched"}))
+}
+
+test_reject_outranks_hold if {
+	both := object.union(good, {"debug_enabled": true, "freshness": "expired"})
+	p.decision.status == "reject" with input as with_att(both)
+}
