@@ -6,7 +6,7 @@
 //! item: [8]                      # the items of the issue this case covers
 //! attack: duplicate `kind` key   # one line: what a hostile provider tries
 //! args: [eval, bundle, --format, json, --at, "2026-11-25T12:00:00Z"]   # run in the case dir
-//! setup: [{fifo: bundle/a.yaml}, {sparse: {path: big.bin, bytes: 1099511627776}}, {symlink: {path: loop, to: .}}]
+//! setup: [!fifo bundle/a.yaml, !sparse {path: big.bin, bytes: 1099511627776}, !symlink {path: loop, to: .}]
 //! exit: 3                        # expected exit code
 //! code: claimgate::bundle::parse # a diagnostic code that must appear on stdout or stderr
 //! allowed_lacks: [runtime.environment_attested]  # claim ids the JSON decision must not allow
@@ -29,12 +29,12 @@ const EXIT_CODES: [i32; 6] = [0, 1, 2, 3, 4, 5];
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Case {
+pub struct Case {
     item: Vec<u32>,
     attack: String,
     args: Vec<String>,
     #[serde(default)]
-    setup: Vec<Setup>,
+    pub setup: Vec<Setup>,
     exit: i32,
     #[serde(default)]
     code: Option<String>,
@@ -57,7 +57,7 @@ struct Case {
 /// What git cannot store, made before the run and removed after it.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
-enum Setup {
+pub enum Setup {
     /// A named pipe nobody writes to.
     Fifo(String),
     /// A sparse file of the given length.
@@ -140,7 +140,33 @@ fn allowed_ids(stdout: &str, what: &str) -> BTreeSet<String> {
         .collect()
 }
 
-fn setup(dir: &Path, steps: &[Setup]) -> Vec<PathBuf> {
+impl Setup {
+    /// The step with its path made relative to `prefix`, if it lies under it (for copies of a
+    /// case's bundle directory).
+    pub fn within(self, prefix: &str) -> Option<Setup> {
+        let strip = |p: String| p.strip_prefix(prefix).map(str::to_string);
+        Some(match self {
+            Setup::Fifo(p) => Setup::Fifo(strip(p)?),
+            Setup::Sparse { path, bytes } => Setup::Sparse {
+                path: strip(path)?,
+                bytes,
+            },
+            Setup::Symlink { path, to } => Setup::Symlink {
+                path: strip(path)?,
+                to,
+            },
+        })
+    }
+}
+
+/// Reads a case's `case.yaml`.
+pub fn read_case(dir: &Path) -> Case {
+    let text = std::fs::read_to_string(dir.join("case.yaml")).unwrap();
+    serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{}/case.yaml: {e}", dir.display()))
+}
+
+/// Makes what the steps describe under `dir`; returns the paths made.
+pub fn setup(dir: &Path, steps: &[Setup]) -> Vec<PathBuf> {
     let mut made = Vec::new();
     for s in steps {
         let path = match s {
@@ -171,9 +197,7 @@ fn setup(dir: &Path, steps: &[Setup]) -> Vec<PathBuf> {
 
 fn check_case(dir: &Path) {
     let what = dir.display().to_string();
-    let text = std::fs::read_to_string(dir.join("case.yaml")).unwrap();
-    let case: Case =
-        serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{what}/case.yaml: {e}"));
+    let case = read_case(dir);
     assert!(
         !case.item.is_empty() && !case.attack.is_empty(),
         "{what}: item and attack"

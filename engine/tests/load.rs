@@ -7,6 +7,7 @@
 //! cargo test --release --test main load -- --ignored --nocapture
 //! ```
 
+use crate::hostile::{read_case, setup, Setup};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -25,33 +26,24 @@ fn copy_dir(from: &Path, to: &Path) {
     assert!(ok, "cp -a {} {}", from.display(), to.display());
 }
 
-/// Hostile cases whose attack is a bundle directory named `bundle`, with the FIFOs and sparse
-/// files their `setup` makes inside it.
-fn hostile_bundles() -> Vec<(PathBuf, Vec<(String, Value)>)> {
-    let mut out = Vec::new();
+/// Hostile cases whose attack is a bundle directory named `bundle`, with their `setup` steps.
+fn hostile_bundles() -> Vec<(PathBuf, Vec<Setup>)> {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(crate::testdata("hostile"))
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.join("bundle").is_dir())
         .collect();
     dirs.sort();
-    for d in dirs {
-        let case: Value =
-            serde_yaml::from_str(&std::fs::read_to_string(d.join("case.yaml")).unwrap()).unwrap();
-        let setup = case["setup"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|s| {
-                let (k, v) = s.as_object()?.iter().next()?;
-                let path = v.as_str().or_else(|| v["path"].as_str())?;
-                let rel = path.strip_prefix("bundle/")?;
-                Some((format!("{k}:{rel}"), v.clone()))
-            })
-            .collect();
-        out.push((d.join("bundle"), setup));
-    }
-    out
+    dirs.into_iter()
+        .map(|d| {
+            let setup = read_case(&d)
+                .setup
+                .into_iter()
+                .filter_map(|s| s.within("bundle/"))
+                .collect();
+            (d.join("bundle"), setup)
+        })
+        .collect()
 }
 
 #[test]
@@ -70,23 +62,9 @@ fn gate_over_5000_bundles_with_every_hostile_case() {
         let name = format!("b{i:05}");
         let to = root.0.join(&name);
         if i % 10 == 0 && i / 10 < hostile.len() * 4 {
-            let (dir, setup) = &hostile[(i / 10) % hostile.len()];
+            let (dir, setup_steps) = &hostile[(i / 10) % hostile.len()];
             copy_dir(dir, &to);
-            for (what, v) in setup {
-                let (kind, rel) = what.split_once(':').unwrap();
-                let p = to.join(rel);
-                match kind {
-                    "fifo" => {
-                        let _ = std::fs::remove_file(&p);
-                        assert!(Command::new("mkfifo").arg(&p).status().unwrap().success());
-                    }
-                    "sparse" => {
-                        let f = std::fs::File::create(&p).unwrap();
-                        f.set_len(v["bytes"].as_u64().unwrap()).unwrap();
-                    }
-                    _ => {}
-                }
-            }
+            setup(&to, setup_steps);
         } else {
             copy_dir(&good[i % good.len()], &to);
             expect_decided.push(name);
