@@ -56,6 +56,21 @@ reject_reasons contains sprintf("%s: a nonce is malformed (not hex)", [a.source]
 	a.nonce == "malformed"
 }
 
+# An NVSwitch attests the NVLink fabric, not the TEE: it never makes a pass, but a switch its
+# verifier failed contradicts the platform the job ran on.
+switches := object.get(input.runtime, "switches", [])
+
+reject_reasons contains sprintf("%s: switch check %s failed", [s.source, c.name]) if {
+	some s in switches
+	some c in s.checks
+	c.state == "failed"
+}
+
+reject_reasons contains sprintf("%s: the verifier reports switch measurements not matched", [s.source]) if {
+	some s in switches
+	s.measurement_result == "mismatched"
+}
+
 hold_reasons contains sprintf("%s: result is stale (freshness %s)", [a.source, a.freshness]) if {
 	some a in attestations
 	a.freshness != "fresh"

@@ -97,3 +97,14 @@ test_reject_outranks_hold if {
 	both := object.union(good, {"debug_enabled": true, "freshness": "expired"})
 	p.decision.status == "reject" with input as with_att(both)
 }
+
+test_a_switch_alone_makes_no_pass if {
+	not p.decision with input as {"runtime": {"attestations": [], "switches": [upstream]}}
+}
+
+test_a_failed_switch_check_rejects_beside_a_sound_gpu if {
+	sw := object.union(upstream, {"source": "sw", "checks": [{"name": "x-nvidia-switch-arch-check", "state": "failed"}]})
+	d := p.decision with input as {"runtime": {"attestations": [good], "switches": [sw]}}
+	d.status == "reject"
+	contains(d.reason, "switch check x-nvidia-switch-arch-check failed")
+}

@@ -67,6 +67,18 @@ pub enum Signature {
     Invalid,
 }
 
+impl Signature {
+    /// The state as it is written in the evidence document.
+    pub fn name(self) -> &'static str {
+        match self {
+            Signature::Absent => "absent",
+            Signature::Unverified => "unverified",
+            Signature::Verified => "verified",
+            Signature::Invalid => "invalid",
+        }
+    }
+}
+
 /// The outcome of one check a verifier reports (e.g. a certificate chain status).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Check {
@@ -189,6 +201,10 @@ pub struct Runtime {
     pub attestations: Vec<Attestation>,
     /// Reproducible-operator traces
     pub traces: Vec<Trace>,
+    /// NVSwitch appraisals: a switch attests the NVLink fabric between GPUs, not the TEE the
+    /// job ran in, so claim rules do not read these as the job's runtime. Absent when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub switches: Vec<Attestation>,
 }
 
 /// A runtime measurement.

@@ -32,6 +32,8 @@ mod realworld;
 mod receipts;
 /// The evidence space: decision table, invariants, semantic diffs.
 mod space;
+/// Time as an input: strict RFC 3339, and receipts at extreme instants verify.
+mod time;
 /// Upstream policies run unchanged (needs CLAIMGATE_UPSTREAM_DIR).
 mod upstream;
 

@@ -7,7 +7,7 @@
 //! (report data, SGX attributes, PSA nonce). Not trusted: anything a signature would protect,
 //! unless the token's signature was verified (the fact records `signature`).
 
-use super::{epoch, recorded, Appraised, Context};
+use super::{recorded, Appraised, Context};
 use crate::document::{Appraisal, Kind, PathStep, Status};
 use crate::evidence::{Check, CheckState, Evidence, MeasurementResult, Signature, Tier};
 use serde_json::Value;
@@ -76,6 +76,8 @@ pub(super) fn add(
         );
         return;
     };
+    let issued_at = cx.epoch(src, "iat", claims.get("iat"));
+    let expires_at = cx.epoch(src, "exp", claims.get("exp"));
     for (name, sub) in submods {
         let here = format!("{src}#{name}");
         let Some(tier) = sub
@@ -118,10 +120,10 @@ pub(super) fn add(
             .and_then(Value::as_str)
             .unwrap_or("(unnamed)");
 
-        let mut facts = Appraised::new(verifier.clone(), Appraisal::Remote, signature);
+        let mut facts = Appraised::signed(verifier.clone(), Appraisal::Remote, signature);
         facts.tee = Some(tee_name(annotated).unwrap_or_else(|| name.clone()));
-        facts.issued_at = epoch(claims, "iat");
-        facts.expires_at = epoch(claims, "exp");
+        facts.issued_at = issued_at;
+        facts.expires_at = expires_at;
         facts.measurement_result = match executables {
             Some(Tier::Affirming) => MeasurementResult::Matched,
             Some(Tier::Contraindicated | Tier::Warning) => MeasurementResult::Mismatched,
@@ -162,10 +164,11 @@ pub(super) fn add(
                 stated.join(", ")
             )
         };
+        let (status, reason) = cx.signed_verdict(status_of(tier), reason, signature);
         ev.verifier.decisions.push(recorded(
             &here,
             policy_id,
-            status_of(tier),
+            status,
             reason,
             &verifier,
             &[PathStep::AttestationService, PathStep::Policy],

@@ -12,7 +12,7 @@ mod native;
 mod nvidia;
 
 pub use ear::{status_of, tier_of};
-pub use nvidia::nvidia_devices;
+pub use nvidia::{nvidia_device_type, nvidia_devices};
 
 use crate::bundle::{Bundle, Entry, Role};
 use crate::digest::Digest;
@@ -168,6 +168,7 @@ pub fn normalize_with(bundle: &Bundle, at: Instant, keys: &crate::jws::TrustedKe
         add(&mut ev, &mut cx, entry);
     }
     cx.problems.sort();
+    cx.problems.dedup();
     ev.problems = cx.problems;
     ev
 }
@@ -192,10 +193,22 @@ fn add(ev: &mut Evidence, cx: &mut Context, entry: &Entry) {
         },
         other => (other.clone(), Signature::Absent),
     };
+    if signed_kind(*kind) && !cx.vouched(signature) {
+        cx.problem(
+            src,
+            "(signature)",
+            format!(
+                "trusted keys were given (--jws-key) but no trusted key verified this {} document \
+                 (signature {}): it backs no runtime claim and its verdict counts as a hold",
+                kind.name(),
+                signature.name()
+            ),
+        );
+    }
     match kind {
         Kind::TrusteeEar | Kind::VeraisonEar => ear::add(ev, cx, src, *kind, &claims, signature),
         Kind::NvidiaClaims => nvidia::add_claims(ev, cx, src, &claims, signature),
-        Kind::NvidiaOverall => nvidia::add_overall(ev, cx, src, &claims),
+        Kind::NvidiaOverall => nvidia::add_overall(ev, cx, src, &claims, signature),
         Kind::NvidiaDetachedEat => nvidia::add_detached(ev, cx, src, &claims),
         Kind::Nvattest => nvidia::add_nvattest(ev, cx, src, &claims),
         Kind::DstackVerify => dstack::add(ev, cx, src, &claims),
@@ -216,6 +229,21 @@ fn add(ev: &mut Evidence, cx: &mut Context, entry: &Entry) {
         signature,
         claims,
     });
+}
+
+/// Kinds whose verdicts are signed tokens upstream (JWS/JWT, EAR, NVIDIA EAT): delivered as
+/// plain JSON or with `alg: none` they carry no signature, and when trusted keys are given
+/// only a verified one counts.
+fn signed_kind(kind: Kind) -> bool {
+    matches!(
+        kind,
+        Kind::TrusteeEar
+            | Kind::VeraisonEar
+            | Kind::NvidiaClaims
+            | Kind::NvidiaOverall
+            | Kind::NvidiaDetachedEat
+            | Kind::Nvattest
+    )
 }
 
 /// Collects problems while adapters run, and carries the bundle's expectations.
@@ -247,6 +275,9 @@ pub(crate) struct Appraised {
     pub checks: Vec<Check>,
     pub tier: Option<Tier>,
     pub signature: Signature,
+    /// The document is of a kind that is signed upstream (see [`signed_kind`]): when trusted
+    /// keys are given, anything but a verified signature fails the `jws signature` check.
+    pub signed_kind: bool,
 }
 
 impl Appraised {
@@ -269,6 +300,19 @@ impl Appraised {
             checks: Vec::new(),
             tier: None,
             signature,
+            signed_kind: false,
+        }
+    }
+
+    /// An appraisal read from a document of a signed kind.
+    pub(crate) fn signed(
+        verifier: String,
+        appraisal: Appraisal,
+        signature: Signature,
+    ) -> Appraised {
+        Appraised {
+            signed_kind: true,
+            ..Appraised::new(verifier, appraisal, signature)
         }
     }
 }
@@ -315,12 +359,102 @@ pub(crate) fn bool_check(claims: &Value, name: &str) -> Check {
     }
 }
 
-/// An integer claim (epoch seconds) as an instant.
-pub(crate) fn epoch(claims: &Value, name: &str) -> Option<i64> {
-    claims.get(name).and_then(Value::as_i64)
+/// The signature state of evidence made of two signed parts (an NVIDIA device token and the
+/// overall token that names it): verified only when both are, invalid when either is.
+pub(crate) fn both_signed(a: Signature, b: Signature) -> Signature {
+    match (a, b) {
+        (Signature::Verified, Signature::Verified) => Signature::Verified,
+        (Signature::Invalid, _) | (_, Signature::Invalid) => Signature::Invalid,
+        (Signature::Absent, _) | (_, Signature::Absent) => Signature::Absent,
+        _ => Signature::Unverified,
+    }
 }
 
 impl Context<'_> {
+    /// Whether evidence with this signature state may back a claim: always when no key is
+    /// trusted (signatures are then not asked for), else only when a trusted key verified it.
+    pub(crate) fn vouched(&self, signature: Signature) -> bool {
+        self.keys.is_empty() || signature == Signature::Verified
+    }
+
+    /// A verdict of a signed kind: a pass that no trusted key vouches for (when keys are
+    /// given) is held, never counted as a pass. Rejects and holds stand.
+    pub(crate) fn signed_verdict(
+        &self,
+        status: Status,
+        reason: String,
+        signature: Signature,
+    ) -> (Status, String) {
+        if status == Status::Pass && !self.vouched(signature) {
+            (
+                Status::Hold,
+                format!(
+                    "{reason}, but no trusted key verified it (signature {})",
+                    signature.name()
+                ),
+            )
+        } else {
+            (status, reason)
+        }
+    }
+
+    /// An integer claim (epoch seconds) as an instant: `None` when absent; a value that is not
+    /// an integer within [`Instant::MIN`]..=[`Instant::MAX`] is a problem and counts as absent
+    /// (so freshness is unknown, never computed from a wrapped number).
+    pub(crate) fn epoch(&mut self, source: &str, name: &str, value: Option<&Value>) -> Option<i64> {
+        let v = value?;
+        match v.as_i64().map(Instant::from_unix) {
+            Some(Ok(i)) => Some(i.unix),
+            Some(Err(why)) => {
+                self.problem(source, name, format!("`{v}`: {why}"));
+                None
+            }
+            None => {
+                self.problem(
+                    source,
+                    name,
+                    format!("`{v}` is not a time (integer seconds since the epoch)"),
+                );
+                None
+            }
+        }
+    }
+
+    /// The nonce check: the evidence nonce `n` (as it reads) against the bundle's expectation.
+    /// `report_data` counts only when the evidence carries no nonce (see below).
+    pub(crate) fn nonce_state(
+        &mut self,
+        source: &str,
+        field: &str,
+        n: Option<&str>,
+        report_data: Option<&str>,
+    ) -> NonceState {
+        match (&self.expected_nonce, n) {
+            (None, _) if !self.nonce_malformed => NonceState::NotExpected,
+            (None, _) => NonceState::Malformed,
+            (Some(e), Some(n)) if hex_lower(n).is_none() => {
+                let e = e.clone();
+                self.problem(source, field, format!("`{n}` is not hex; expected `{e}`"));
+                NonceState::Malformed
+            }
+            // An explicit nonce decides; report data counts only when the evidence carries no
+            // nonce, and only for a nonce long enough (16 bytes) that a prefix means something.
+            (Some(e), Some(n)) if hex_lower(n).as_deref() == Some(e.as_str()) => {
+                NonceState::Matched
+            }
+            (Some(_), Some(_)) => NonceState::Mismatched,
+            (Some(e), None)
+                if e.len() >= MIN_NONCE_HEX
+                    && report_data
+                        .and_then(hex_lower)
+                        .is_some_and(|r| r.starts_with(e.as_str())) =>
+            {
+                NonceState::Matched
+            }
+            (Some(_), None) => NonceState::Missing,
+        }
+    }
+
     /// The signature state of a decoded token: absent for `alg: none`, unverified when no key
     /// is trusted, else verified or invalid.
     pub(crate) fn signature(&self, jwt: &crate::jwt::Jwt, token: &str) -> Signature {
@@ -347,7 +481,10 @@ impl Context<'_> {
     /// binding to the job's workload digest.
     pub(crate) fn attestation(&mut self, ev: &Evidence, source: &str, a: Appraised) -> Attestation {
         let now = ev.evaluated_at.unix;
-        let freshness = match (a.issued_at, a.expires_at) {
+        // Times come checked from the adapters; one out of range here is still never used.
+        let in_range = |t: Option<i64>| t.filter(|u| Instant::from_unix(*u).is_ok());
+        let (issued_at, expires_at) = (in_range(a.issued_at), in_range(a.expires_at));
+        let freshness = match (issued_at, expires_at) {
             (Some(iat), _) if iat > now => Freshness::NotYetValid,
             (Some(_), Some(exp)) if now >= exp => Freshness::Expired,
             (Some(_), Some(_)) => Freshness::Fresh,
@@ -357,28 +494,12 @@ impl Context<'_> {
             .nonce
             .as_deref()
             .map(|n| hex_lower(n).unwrap_or_else(|| n.to_string()));
-        let nonce = match (&self.expected_nonce, &nonce_value) {
-            (None, _) if !self.nonce_malformed => NonceState::NotExpected,
-            (None, _) => NonceState::Malformed,
-            (Some(e), Some(n)) if hex_lower(n).is_none() => {
-                self.problem(source, "nonce", format!("`{n}` is not hex; expected `{e}`"));
-                NonceState::Malformed
-            }
-            // An explicit nonce decides; report data counts only when the evidence carries no
-            // nonce, and only for a nonce long enough (16 bytes) that a prefix means something.
-            (Some(e), Some(n)) if n == e => NonceState::Matched,
-            (Some(_), Some(_)) => NonceState::Mismatched,
-            (Some(e), None)
-                if e.len() >= MIN_NONCE_HEX
-                    && a.report_data
-                        .as_deref()
-                        .and_then(hex_lower)
-                        .is_some_and(|r| r.starts_with(e.as_str())) =>
-            {
-                NonceState::Matched
-            }
-            (Some(_), None) => NonceState::Missing,
-        };
+        let nonce = self.nonce_state(
+            source,
+            "nonce",
+            nonce_value.as_deref(),
+            a.report_data.as_deref(),
+        );
         // The job is bound when the evidence names its workload digest: natively, or as the
         // leading bytes of the report data or nonce.
         let job = ev.job.workload_digest.valid().map(|d| d.hex.clone());
@@ -404,6 +525,15 @@ impl Context<'_> {
                 name: "jws signature".into(),
                 state: CheckState::Failed,
             }),
+            // Trusted keys were given: a signed kind that no key verified fails closed too.
+            Signature::Absent | Signature::Unverified
+                if a.signed_kind && !self.vouched(a.signature) =>
+            {
+                checks.push(Check {
+                    name: "jws signature".into(),
+                    state: CheckState::Failed,
+                })
+            }
             Signature::Absent | Signature::Unverified => {}
         }
         let checks_passed = checks.iter().all(|c| c.state == CheckState::Passed);
@@ -413,9 +543,9 @@ impl Context<'_> {
             appraisal: a.appraisal,
             tee: a.tee,
             evidence_digest: a.evidence_digest,
-            issued_at: a.issued_at.map(|u| Instant { unix: u }.into()),
-            expires_at: a.expires_at.map(|u| Instant { unix: u }.into()),
-            age_seconds: a.issued_at.map(|u| now - u),
+            issued_at: issued_at.map(|u| Instant { unix: u }.into()),
+            expires_at: expires_at.map(|u| Instant { unix: u }.into()),
+            age_seconds: issued_at.and_then(|u| now.checked_sub(u)),
             freshness,
             nonce,
             nonce_value,
@@ -449,5 +579,130 @@ impl Context<'_> {
                 }
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "a failed unwrap is a failed test")]
+    use super::*;
+    use p384::ecdsa::signature::Signer;
+    use p384::pkcs8::{EncodePublicKey, LineEnding};
+
+    fn b64url(bytes: &[u8]) -> String {
+        crate::jwt::base64_encode(bytes)
+            .trim_end_matches('=')
+            .replace('+', "-")
+            .replace('/', "_")
+    }
+
+    /// v2 device claims that pass the default pack when nothing else is asked.
+    fn claims() -> Value {
+        serde_json::json!({
+            "iss": "https://nras.attestation.nvidia.com", "iat": 1_727_387_975_i64, "exp": 4_880_995_383_i64,
+            "measres": "success", "dbgstat": "disabled", "secboot": true,
+            "x-nvidia-gpu-arch-check": true,
+        })
+    }
+
+    fn token(claims: &Value, alg: &str, key: &p384::ecdsa::SigningKey) -> String {
+        let input = format!(
+            "{}.{}",
+            b64url(format!(r#"{{"alg":"{alg}"}}"#).as_bytes()),
+            b64url(claims.to_string().as_bytes())
+        );
+        if alg == "none" {
+            return format!("{input}.");
+        }
+        let sig: p384::ecdsa::Signature = key.sign(input.as_bytes());
+        format!("{input}.{}", b64url(&sig.to_bytes()))
+    }
+
+    fn normalized(
+        dir: &std::path::Path,
+        doc: &str,
+        kind: &str,
+        keys: &crate::jws::TrustedKeys,
+    ) -> Evidence {
+        std::fs::write(dir.join("doc"), doc).unwrap();
+        std::fs::write(
+            dir.join("bundle.yaml"),
+            format!("schema: claimgate.bundle/v1\njob:\n  job_id: j\ndocuments:\n  - kind: {kind}\n    path: doc\n"),
+        )
+        .unwrap();
+        let bundle = crate::bundle::load(&dir.join("bundle.yaml")).unwrap();
+        normalize_with(
+            &bundle,
+            Instant {
+                unix: 1_727_388_000,
+            },
+            keys,
+        )
+    }
+
+    fn jws_check(ev: &Evidence) -> Option<CheckState> {
+        ev.runtime.attestations[0]
+            .checks
+            .iter()
+            .find(|c| c.name == "jws signature")
+            .map(|c| c.state)
+    }
+
+    #[test]
+    fn with_trusted_keys_only_a_verified_signed_kind_counts() {
+        let dir =
+            std::env::temp_dir().join(format!("claimgate-adapter-jws-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let key = p384::ecdsa::SigningKey::from_slice(&[7; 48]).unwrap();
+        let pem = key
+            .verifying_key()
+            .to_public_key_pem(LineEnding::LF)
+            .unwrap();
+        let mut keys = crate::jws::TrustedKeys::default();
+        keys.add_pem(&pem).unwrap();
+        let none = crate::jws::TrustedKeys::default();
+        let c = claims();
+
+        // Signed by the trusted key: verified, and the check passes.
+        let ev = normalized(&dir, &token(&c, "ES384", &key), "nvidia_claims", &keys);
+        assert_eq!(ev.runtime.attestations[0].signature, Signature::Verified);
+        assert_eq!(jws_check(&ev), Some(CheckState::Passed));
+        assert!(ev.problems.is_empty(), "{:?}", ev.problems);
+
+        // alg none, and plain JSON: absent, and with keys that fails closed.
+        for (doc, kind) in [
+            (token(&c, "none", &key), "nvidia_claims"),
+            (c.to_string(), "nvidia_claims"),
+        ] {
+            let ev = normalized(&dir, &doc, kind, &keys);
+            assert_eq!(ev.runtime.attestations[0].signature, Signature::Absent);
+            assert_eq!(jws_check(&ev), Some(CheckState::Failed), "{doc}");
+            assert!(!ev.runtime.attestations[0].checks_passed);
+            assert!(ev.problems.iter().any(|p| p.field == "(signature)"));
+            // Without keys nothing is asked for, and nothing is added.
+            let ev = normalized(&dir, &doc, kind, &none);
+            assert_eq!(jws_check(&ev), None);
+            assert!(ev.problems.is_empty(), "{:?}", ev.problems);
+        }
+
+        // A plain-JSON overall result that passes is held under --jws-key, not without.
+        let overall = serde_json::json!({"x-nvidia-overall-att-result": true}).to_string();
+        let ev = normalized(&dir, &overall, "nvidia_overall", &keys);
+        assert_eq!(ev.verifier.decisions[0].status, Status::Hold);
+        let ev = normalized(&dir, &overall, "nvidia_overall", &none);
+        assert_eq!(ev.verifier.decisions[0].status, Status::Pass);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn two_signed_parts_are_verified_only_together() {
+        use Signature::*;
+        assert_eq!(both_signed(Verified, Verified), Verified);
+        assert_eq!(both_signed(Verified, Absent), Absent);
+        assert_eq!(both_signed(Absent, Verified), Absent);
+        assert_eq!(both_signed(Verified, Invalid), Invalid);
+        assert_eq!(both_signed(Absent, Invalid), Invalid);
+        assert_eq!(both_signed(Unverified, Unverified), Unverified);
+        assert_eq!(both_signed(Unverified, Absent), Absent);
     }
 }

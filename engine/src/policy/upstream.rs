@@ -367,11 +367,12 @@ fn inputs(shape: InputShape, claims: &Json) -> Vec<(Option<String>, Json)> {
                 .into_iter()
                 .map(|(_, d)| {
                     let mut d = d.clone();
-                    // Keyed NRAS claims name no device type; every key is a GPU. Nothing else
-                    // is filled in: an absent check stays absent.
+                    // Keyed NRAS claims name no device type: their claim names tell a GPU
+                    // from an NVSwitch. Nothing else is filled in: an absent check stays absent.
+                    let kind = crate::adapter::nvidia_device_type(&d);
                     if let Some(o) = d.as_object_mut() {
                         o.entry("x-nvidia-device-type")
-                            .or_insert_with(|| Json::String("gpu".into()));
+                            .or_insert_with(|| Json::String(kind.into()));
                     }
                     d
                 })
