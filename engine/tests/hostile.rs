@@ -172,8 +172,12 @@ fn setup(dir: &Path, steps: &[Setup]) -> Vec<PathBuf> {
 fn check_case(dir: &Path) {
     let what = dir.display().to_string();
     let text = std::fs::read_to_string(dir.join("case.yaml")).unwrap();
-    let case: Case = serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{what}/case.yaml: {e}"));
-    assert!(!case.item.is_empty() && !case.attack.is_empty(), "{what}: item and attack");
+    let case: Case =
+        serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{what}/case.yaml: {e}"));
+    assert!(
+        !case.item.is_empty() && !case.attack.is_empty(),
+        "{what}: item and attack"
+    );
     let made = setup(dir, &case.setup);
     let timeout = Duration::from_secs(case.timeout_secs.unwrap_or(30));
     let memory = case.memory_mb.unwrap_or(4096);
@@ -181,11 +185,17 @@ fn check_case(dir: &Path) {
     for p in made {
         let _ = std::fs::remove_file(p);
     }
-    let ctx = format!("{what} ({})\nstdout: {}\nstderr: {}", case.attack, ran.stdout, ran.stderr);
+    let ctx = format!(
+        "{what} ({})\nstdout: {}\nstderr: {}",
+        case.attack, ran.stdout, ran.stderr
+    );
     let code = ran
         .code
         .unwrap_or_else(|| panic!("{ctx}\nkilled by a signal (abort or crash)"));
-    assert!(EXIT_CODES.contains(&code), "{ctx}\nexit {code} is not in the table");
+    assert!(
+        EXIT_CODES.contains(&code),
+        "{ctx}\nexit {code} is not in the table"
+    );
     assert!(!ran.stderr.contains("panicked"), "{ctx}\npanicked");
     assert_eq!(code, case.exit, "{ctx}\nexit code");
     if let Some(c) = &case.code {
@@ -195,7 +205,10 @@ fn check_case(dir: &Path) {
         );
     }
     for s in &case.stdout_lacks {
-        assert!(!ran.stdout.contains(s.as_str()), "{ctx}\nstdout contains {s:?}");
+        assert!(
+            !ran.stdout.contains(s.as_str()),
+            "{ctx}\nstdout contains {s:?}"
+        );
     }
     for s in &case.stdout_has {
         assert!(ran.stdout.contains(s.as_str()), "{ctx}\nstdout lacks {s:?}");
@@ -212,7 +225,10 @@ fn check_case(dir: &Path) {
             let base = run_binary(dir, args, timeout, memory);
             let base_allowed = allowed_ids(&base.stdout, &format!("{what} baseline"));
             let widened: Vec<_> = allowed.difference(&base_allowed).collect();
-            assert!(widened.is_empty(), "{ctx}\nwidened beyond the baseline: {widened:?}");
+            assert!(
+                widened.is_empty(),
+                "{ctx}\nwidened beyond the baseline: {widened:?}"
+            );
         }
     }
 }
@@ -228,7 +244,12 @@ fn every_hostile_case_is_contained() {
         .collect();
     // `CLAIMGATE_HOSTILE_CASE=name` runs the cases whose directory name contains `name`.
     if let Ok(only) = std::env::var("CLAIMGATE_HOSTILE_CASE") {
-        dirs.retain(|d| d.file_name().unwrap().to_string_lossy().contains(only.as_str()));
+        dirs.retain(|d| {
+            d.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .contains(only.as_str())
+        });
     }
     dirs.sort();
     assert!(!dirs.is_empty(), "no cases under {}", root.display());
