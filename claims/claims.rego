@@ -30,6 +30,23 @@ runtime_attested if {
 	verifier_pass
 }
 
+# "This job's runtime" needs the attestation itself to name this job's workload digest.
+runtime_attested_for_job if {
+	input.job.workload_digest.state == "valid"
+	some a in input.runtime.attestations
+	sound(a)
+	a.bound_to_job == true
+	verifier_pass
+}
+
+# An attestation that names a workload digest other than the job's (or the job names none) is
+# about another workload. Not requiring the job's digest keeps the rules monotone.
+other_workload contains a if {
+	some a in input.runtime.attestations
+	a.workload_digest.state == "valid"
+	a.bound_to_job != true
+}
+
 trace_matched if {
 	some t in input.runtime.traces
 	t.replay == "matched"
@@ -55,7 +72,9 @@ output_ok if {
 
 allow contains "capacity.benchmark_context" if count(input.capacity.benchmarks) > 0
 
-allow contains "runtime.environment_attested" if runtime_attested
+allow contains "runtime.environment_attested" if runtime_attested_for_job
+
+allow contains "runtime.environment_appraised" if runtime_attested
 
 allow contains "runtime.trace_reproducible" if trace_matched
 
@@ -94,12 +113,19 @@ block contains {"id": id, "msg": sprintf("the input commitment `%s` is malformed
 }
 
 # Narrowing: a runtime claim needs the appraised evidence itself to be named by a digest.
-block contains {"id": "runtime.environment_attested", "msg": sprintf("attestation `%s` names its evidence by a malformed digest", [a.source])} if {
+block contains {"id": id, "msg": sprintf("attestation `%s` names its evidence by a malformed digest", [a.source])} if {
 	some a in input.runtime.attestations
 	a.evidence_digest.state == "malformed"
+	some id in {"runtime.environment_attested", "runtime.environment_appraised"}
 }
 
 block contains {"id": "job.ran_under_policy", "msg": sprintf("attestation `%s` names its evidence by a malformed digest", [a.source])} if {
 	some a in input.runtime.attestations
 	a.evidence_digest.state == "malformed"
+}
+
+# Narrowing: evidence of another workload in the bundle backs no runtime or job claim.
+block contains {"id": id, "msg": sprintf("attestation `%s` is bound to workload `%s`, not this job's (`%s`)", [a.source, a.workload_digest.value, object.get(input.job.workload_digest, "value", "none")])} if {
+	some a in other_workload
+	some id in {"runtime.environment_attested", "runtime.environment_appraised", "job.ran_under_policy"}
 }

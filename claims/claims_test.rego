@@ -83,3 +83,32 @@ test_a_failed_verifier_check_unsounds_the_attestation if {
 	not "runtime.environment_attested" in claims.allow with input as inp
 	not "job.ran_under_policy" in claims.allow with input as inp
 }
+
+other := {"state": "valid", "value": "sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"}
+
+test_a_bound_attestation_speaks_for_this_job if {
+	"runtime.environment_attested" in claims.allow with input as full
+	"runtime.environment_appraised" in claims.allow with input as full
+}
+
+test_an_unbound_attestation_speaks_for_its_environment_only if {
+	inp := json.patch(full, [{"op": "replace", "path": "/runtime/attestations/0/bound_to_job", "value": false}])
+	not "runtime.environment_attested" in claims.allow with input as inp
+	"runtime.environment_appraised" in claims.allow with input as inp
+	not "job.ran_under_policy" in claims.allow with input as inp
+}
+
+test_no_job_workload_digest_is_unbound if {
+	inp := json.patch(full, [{"op": "replace", "path": "/job/workload_digest", "value": {"state": "absent"}}])
+	not "runtime.environment_attested" in claims.allow with input as inp
+	"runtime.environment_appraised" in claims.allow with input as inp
+}
+
+test_another_workload_blocks_runtime_and_job_claims if {
+	inp := json.patch(full, [
+		{"op": "replace", "path": "/runtime/attestations/0/bound_to_job", "value": false},
+		{"op": "add", "path": "/runtime/attestations/0/workload_digest", "value": other},
+	])
+	ids := {b.id | some b in claims.block} with input as inp
+	ids == {"runtime.environment_attested", "runtime.environment_appraised", "job.ran_under_policy"}
+}

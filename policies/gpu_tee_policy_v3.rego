@@ -4,9 +4,12 @@
 # reject: the evidence shows the runtime is not the expected one (measurement mismatch, a
 #         failed verifier check, debug on, nonce mismatch or malformed nonce).
 # hold:   the evidence cannot be judged now (stale, not-yet-valid or undated result, no
-#         reference value, an absent verifier check, unknown debug state, missing nonce):
+#         reference value, an absent verifier check, unknown debug state, missing nonce), or
+#         the verifier itself only rated it at AR4SI warning or none tier (not contradicted):
 #         re-attest or supply what is missing. Missing is unknown, never a pass.
-# pass:   at least one attestation result and nothing to reject or hold.
+# pass:   at least one attestation result and nothing to reject or hold. The reason says what
+#         the match rests on: reference values this policy compared (measurements with their
+#         references in the document), or the verifier's own report that they matched.
 # No attestation result: no decision (undefined), which never counts as a pass.
 package claimgate.verifier.gpu_tee_policy_v3
 
@@ -14,6 +17,13 @@ package claimgate.verifier.gpu_tee_policy_v3
 max_age_seconds := 86400
 
 attestations := input.runtime.attestations
+
+# The verifier rated the appraisal below affirming but did not contradict it (AR4SI warning or
+# none): what it flags is held, not rejected.
+not_contradicted(a) if a.tier in {"warning", "none"}
+
+# Measurements this policy compares with their reference values itself.
+compared(a) if count(a.measurements) > 0
 
 reject_reasons contains sprintf("%s: measurement %s does not match its reference value", [a.source, m.name]) if {
 	some a in attestations
@@ -33,12 +43,14 @@ reject_reasons contains sprintf("%s: the verifier reports measurements not match
 	some a in attestations
 	a.measurement_result == "mismatched"
 	count(a.measurements) == 0
+	not not_contradicted(a)
 }
 
 reject_reasons contains sprintf("%s: verifier check %s failed", [a.source, c.name]) if {
 	some a in attestations
 	some c in a.checks
 	c.state == "failed"
+	not not_contradicted(a)
 }
 
 reject_reasons contains sprintf("%s: debug mode is enabled", [a.source]) if {
@@ -81,6 +93,20 @@ hold_reasons contains sprintf("%s: result is older than %d seconds", [a.source, 
 	a.age_seconds > max_age_seconds
 }
 
+hold_reasons contains sprintf("%s: the verifier rates the measurements %s tier, not affirming", [a.source, a.tier]) if {
+	some a in attestations
+	a.measurement_result == "mismatched"
+	count(a.measurements) == 0
+	not_contradicted(a)
+}
+
+hold_reasons contains sprintf("%s: verifier check %s is at %s tier, not affirming", [a.source, c.name, a.tier]) if {
+	some a in attestations
+	some c in a.checks
+	c.state == "failed"
+	not_contradicted(a)
+}
+
 hold_reasons contains sprintf("%s: measurements not compared with reference values", [a.source]) if {
 	some a in attestations
 	a.measurement_result == "unknown"
@@ -113,6 +139,16 @@ decision := {"status": "reject", "reason": concat("; ", sort(reject_reasons))} i
 	count(reject_reasons) > 0
 } else := {"status": "hold", "reason": concat("; ", sort(hold_reasons))} if {
 	count(hold_reasons) > 0
-} else := {"status": "pass", "reason": "reference values matched, fresh, debug disabled"} if {
+} else := {"status": "pass", "reason": pass_reason} if {
 	count(attestations) > 0
 }
+
+pass_reason := "reference values matched, fresh, debug disabled" if {
+	every a in attestations {
+		compared(a)
+	}
+} else := "the verifier reports measurements matched (this policy compared no reference values), fresh, debug disabled" if {
+	every a in attestations {
+		not compared(a)
+	}
+} else := "reference values matched where the results carry them, elsewhere the verifier reports measurements matched; fresh, debug disabled"

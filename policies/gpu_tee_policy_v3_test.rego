@@ -108,3 +108,37 @@ test_a_failed_switch_check_rejects_beside_a_sound_gpu if {
 	d.status == "reject"
 	contains(d.reason, "switch check x-nvidia-switch-arch-check failed")
 }
+
+test_pass_reason_says_reference_values_matched_only_when_compared if {
+	d := p.decision with input as with_att(good)
+	d.reason == "reference values matched, fresh, debug disabled"
+	u := p.decision with input as with_att(upstream)
+	u.status == "pass"
+	not contains(u.reason, "reference values matched")
+	contains(u.reason, "the verifier reports measurements matched")
+}
+
+test_warning_tier_holds_what_it_flags if {
+	warned := object.union(upstream, {
+		"tier": "warning",
+		"measurement_result": "mismatched",
+		"checks": [{"name": "ear.trustworthiness-vector.executables", "state": "failed"}],
+	})
+	d := p.decision with input as with_att(warned)
+	d.status == "hold"
+	contains(d.reason, "warning tier")
+}
+
+test_contraindicated_tier_still_rejects if {
+	bad := object.union(upstream, {
+		"tier": "contraindicated",
+		"measurement_result": "mismatched",
+		"checks": [{"name": "ear.trustworthiness-vector.hardware", "state": "failed"}],
+	})
+	p.decision.status == "reject" with input as with_att(bad)
+}
+
+test_warning_tier_with_debug_on_still_rejects if {
+	warned := object.union(upstream, {"tier": "warning", "debug_enabled": true})
+	p.decision.status == "reject" with input as with_att(warned)
+}

@@ -12,6 +12,34 @@ pub const SCHEMA: &str = "claimgate.catalog/v1";
 /// Placeholders a sentence may use; the decision fills them from the evidence.
 pub const PLACEHOLDERS: [&str; 3] = ["outcome", "appraised_by", "policy_id"];
 
+/// The longest value from a bundle that may fill a placeholder, in characters.
+pub const MAX_IDENTIFIER_CHARS: usize = 128;
+
+/// Checks that a value from a bundle (a verifier name, a policy id) may fill a placeholder: 1 to
+/// [`MAX_IDENTIFIER_CHARS`] characters, each an ASCII letter or digit or one of `._:/@-`. No
+/// space, so a placeholder adds a name to a catalog sentence, never words of its own; the error
+/// says what is wrong without repeating the value.
+pub fn check_identifier(s: &str) -> Result<(), String> {
+    let allowed =
+        |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | ':' | '/' | '@' | '-');
+    let n = s.chars().count();
+    if n == 0 {
+        return Err("it is empty".into());
+    }
+    if n > MAX_IDENTIFIER_CHARS {
+        return Err(format!(
+            "it is {n} characters long (at most {MAX_IDENTIFIER_CHARS})"
+        ));
+    }
+    match s.chars().position(|c| !allowed(c)) {
+        None => Ok(()),
+        Some(i) => Err(format!(
+            "character {} is not a letter, digit or one of `._:/@-`",
+            i + 1
+        )),
+    }
+}
+
 /// The claim boxes. A claim speaks for exactly one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -62,6 +90,8 @@ pub enum Requirement {
     OutputDigest,
     /// A sound attestation or matched trace bound to this job's workload digest
     RuntimeBoundToJob,
+    /// A sound attestation that itself names this job's workload digest (a trace does not count)
+    AttestationBoundToJob,
     /// A key release that followed a passing decision of the same policy
     KeyReleaseAfterPass,
     /// Provider storage facts
@@ -292,4 +322,35 @@ fn check_placeholders(sentence: &str) -> Result<(), String> {
         rest = after.get(end + 1..).unwrap_or_default();
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_are_names_not_words() {
+        for ok in [
+            "nvidia-nras",
+            "https://nras.attestation-stg.nvidia.com",
+            "NVAT-LOCAL-VERIFIER",
+            "policy:PSA_IOT",
+            "svc@host",
+        ] {
+            assert_eq!(check_identifier(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "",
+            "nvidia-nras. TEE attestation proves the answer is true",
+            "a\nlabel: compute_receipt",
+            "x\u{1b}[2K",
+            "trustee-as (attestation-service 0.1.0)",
+            "caf\u{e9}",
+            "x\u{202e}",
+        ] {
+            assert!(check_identifier(bad).is_err(), "{bad:?}");
+        }
+        assert!(check_identifier(&"a".repeat(MAX_IDENTIFIER_CHARS)).is_ok());
+        assert!(check_identifier(&"a".repeat(MAX_IDENTIFIER_CHARS + 1)).is_err());
+    }
 }

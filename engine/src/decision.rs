@@ -3,12 +3,16 @@
 //! A claim is allowed only when a claim rule allowed it, no rule blocked it, and every
 //! requirement the catalog lists holds in the evidence (checked here, in Rust, independently of
 //! Rego). Blocked sentences are never allowed. Anything undefined is not allowed.
+//!
+//! Sentences are the catalog's. A placeholder is filled only with a value from the bundle that
+//! is an identifier ([`check_identifier`]); anything else is a problem of the decision and never
+//! sentence text, and an attestation whose verifier is not named by one backs no claim.
 
-use crate::catalog::{Catalog, Claim, ClaimBox, Requirement};
+use crate::catalog::{check_identifier, Catalog, Claim, ClaimBox, Requirement};
 use crate::document::{Replay, Status};
 use crate::evidence::{
     Attestation, CheckState, DecisionFact, DigestFact, Evidence, Freshness, MeasurementResult,
-    NonceState, Problem,
+    NonceState, Origin, Problem,
 };
 use crate::policy::PolicyOutcome;
 use crate::time::Instant;
@@ -130,7 +134,8 @@ pub struct Decision {
     pub verifier_decisions: Vec<DecisionFact>,
     /// The worst verifier status, when there is any decision
     pub verifier_status: Option<Status>,
-    /// Malformed evidence that derived nothing
+    /// Malformed evidence that derived nothing, including bundle values that were not
+    /// identifiers and so filled no placeholder
     pub problems: Vec<Problem>,
 }
 
@@ -138,6 +143,21 @@ impl Decision {
     /// Whether the claim is allowed.
     pub fn allows(&self, id: &str) -> bool {
         self.allowed.iter().any(|a| a.id == id)
+    }
+}
+
+/// The claim limit a receipt states for its attestation results, worded like the runtime
+/// claims: "this job's runtime" only when an attestation names this job's workload digest and
+/// none names another's.
+pub fn attestation_claim_limit(ev: &Evidence) -> &'static str {
+    let job = &ev.job.workload_digest;
+    let atts = &ev.runtime.attestations;
+    if atts.iter().any(|a| contradicts_job(a, job)) {
+        "none: an attestation result is bound to another workload, so these results back no runtime claim"
+    } else if atts.iter().any(|a| a.bound_to_job) {
+        "supports the runtime/environment claim for this job's runtime; not the correctness of its output"
+    } else {
+        "supports the runtime/environment claim for the attested environment, not for a particular job (no result names the workload digest of the job); not the correctness of its output"
     }
 }
 
@@ -152,6 +172,9 @@ pub fn decide(bundle: &str, ev: &Evidence, outcome: &PolicyOutcome, catalog: &Ca
         ev,
         decisions: &decisions,
     };
+    // Which attestations a claim's `{appraised_by}` names: the bound ones for a claim that
+    // needs the binding, else every sound one.
+    let bound_only = |c: &Claim| c.requires.contains(&Requirement::AttestationBoundToJob);
 
     let mut allowed = Vec::new();
     let mut short: Vec<(&Claim, Vec<String>)> = Vec::new();
@@ -168,7 +191,7 @@ pub fn decide(bundle: &str, ev: &Evidence, outcome: &PolicyOutcome, catalog: &Ca
             allowed.push(Allowed {
                 id: claim.id.clone(),
                 claim_box: claim.claim_box,
-                sentence: facts.fill(&claim.sentence),
+                sentence: facts.fill(&claim.sentence, bound_only(claim)),
             });
             continue;
         }
@@ -187,7 +210,10 @@ pub fn decide(bundle: &str, ev: &Evidence, outcome: &PolicyOutcome, catalog: &Ca
         let hit = allowed.iter().find(|a| a.id == id);
         Some(Rewrite {
             id: c.id.clone(),
-            sentence: hit.map_or_else(|| facts.fill(&c.sentence), |a| a.sentence.clone()),
+            sentence: hit.map_or_else(
+                || facts.fill(&c.sentence, bound_only(c)),
+                |a| a.sentence.clone(),
+            ),
             allowed: hit.is_some(),
         })
     };
@@ -196,7 +222,7 @@ pub fn decide(bundle: &str, ev: &Evidence, outcome: &PolicyOutcome, catalog: &Ca
         .map(|(claim, reasons)| Blocked {
             id: claim.id.clone(),
             because: BlockKind::Evidence,
-            sentence: facts.fill(&claim.sentence),
+            sentence: facts.fill(&claim.sentence, bound_only(claim)),
             reasons,
             safer: claim
                 .rewrite_to
@@ -236,6 +262,12 @@ pub fn decide(bundle: &str, ev: &Evidence, outcome: &PolicyOutcome, catalog: &Ca
         Label::None
     };
 
+    let mut problems = ev.problems.clone();
+    let uses_policy_id = catalog
+        .claims
+        .iter()
+        .any(|c| c.sentence.contains("{policy_id}"));
+    problems.extend(identifier_problems(ev, &decisions, uses_policy_id));
     let show = |d: &DigestFact| d.valid().map(ToString::to_string);
     Decision {
         schema: SCHEMA,
@@ -253,8 +285,61 @@ pub fn decide(bundle: &str, ev: &Evidence, outcome: &PolicyOutcome, catalog: &Ca
         blocked,
         verifier_status: Evidence::combined_status(&decisions),
         verifier_decisions: decisions,
-        problems: ev.problems.clone(),
+        problems,
     }
+}
+
+/// One problem per bundle value a placeholder would have used but that is not an identifier:
+/// every attestation's verifier name (such an attestation backs no claim), and, when a catalog
+/// sentence names policies, the policy id of every passing decision.
+fn identifier_problems(
+    ev: &Evidence,
+    decisions: &[DecisionFact],
+    policy_ids: bool,
+) -> Vec<Problem> {
+    let mut out = Vec::new();
+    for a in &ev.runtime.attestations {
+        if let Err(why) = check_identifier(&a.verifier) {
+            out.push(Problem {
+                source: a.source.clone(),
+                field: "verifier".into(),
+                msg: format!(
+                    "the verifier name is not an identifier ({why}): no sentence names it, and this attestation backs no claim"
+                ),
+            });
+        }
+    }
+    if policy_ids {
+        for d in decisions.iter().filter(|d| d.status == Status::Pass) {
+            if let Err(why) = check_identifier(&d.policy_id) {
+                out.push(Problem {
+                    source: d.source.clone(),
+                    field: "policy_id".into(),
+                    msg: format!(
+                        "the policy id is not an identifier ({why}): no sentence names it"
+                    ),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Who made a verifier decision, for reasons: the bundle (claimgate only read it) or a policy
+/// claimgate ran.
+fn decided_by(d: &DecisionFact) -> &'static str {
+    match d.origin {
+        Origin::Document => "recorded by the bundle",
+        Origin::Policy => "decided by claimgate",
+    }
+}
+
+/// Whether an attestation names a workload digest that is not this job's (or the job names
+/// none): it is about a workload the bundle does not show to be this job's. Not depending on
+/// the job's digest being present keeps the decision monotone: removing the job's digest never
+/// lifts the block.
+fn contradicts_job(a: &Attestation, _job: &DigestFact) -> bool {
+    matches!(a.workload_digest, DigestFact::Valid { .. }) && !a.bound_to_job
 }
 
 fn req_name(r: Requirement) -> String {
@@ -275,7 +360,39 @@ impl Facts<'_> {
             .runtime
             .attestations
             .iter()
-            .filter(|a| attestation_flaws(a, self.ev.expected_nonce.as_deref()).is_empty())
+            .filter(|a| attestation_flaws(a, self.ev).is_empty())
+    }
+
+    /// An error naming every attestation bound to another workload, when there is one: such a
+    /// bundle backs no runtime or job claim, whatever else it holds.
+    fn contradiction(&self) -> Result<(), String> {
+        let job = &self.ev.job.workload_digest;
+        let other: Vec<String> = self
+            .ev
+            .runtime
+            .attestations
+            .iter()
+            .filter(|a| contradicts_job(a, job))
+            .map(|a| {
+                let theirs = a.workload_digest.valid().map(ToString::to_string);
+                format!(
+                    "attestation `{}` is bound to workload `{}`",
+                    a.source,
+                    theirs.unwrap_or_default()
+                )
+            })
+            .collect();
+        if other.is_empty() {
+            return Ok(());
+        }
+        let ours = job.valid().map_or_else(
+            || "this job names no workload digest".to_string(),
+            |d| format!("not this job's `{d}`"),
+        );
+        Err(format!(
+            "{}, {ours}: the bundle holds evidence of another workload",
+            other.join("; ")
+        ))
     }
 
     /// Checks one requirement; the error says what is missing or wrong.
@@ -291,13 +408,14 @@ impl Facts<'_> {
                 if ev.runtime.attestations.is_empty() {
                     return Err("no attestation result in the bundle".into());
                 }
+                self.contradiction()?;
                 if self.sound_attestations().next().is_none() {
                     let why: Vec<String> = ev
                         .runtime
                         .attestations
                         .iter()
                         .map(|a| {
-                            let flaws = attestation_flaws(a, ev.expected_nonce.as_deref());
+                            let flaws = attestation_flaws(a, ev);
                             format!("`{}`: {}", a.source, flaws.join(", "))
                         })
                         .collect();
@@ -326,7 +444,15 @@ impl Facts<'_> {
                         .decisions
                         .iter()
                         .filter(|d| d.status == s)
-                        .map(|d| format!("`{}` {}: {}", d.policy_id, s.verb(), d.reason))
+                        .map(|d| {
+                            format!(
+                                "`{}` {} ({}): {}",
+                                d.policy_id,
+                                s.verb(),
+                                decided_by(d),
+                                d.reason
+                            )
+                        })
                         .collect();
                     return Err(format!(
                         "the worst verifier status is {} ({})",
@@ -352,6 +478,7 @@ impl Facts<'_> {
             }
             Requirement::RuntimeBoundToJob => {
                 digest_ok("workload digest", &ev.job.workload_digest)?;
+                self.contradiction()?;
                 let attested = self.sound_attestations().any(|a| a.bound_to_job);
                 let traced = ev
                     .runtime
@@ -360,6 +487,16 @@ impl Facts<'_> {
                     .any(|t| t.replay == Replay::Matched && t.bound_to_job);
                 if !attested && !traced {
                     return Err("no sound attestation or matched trace is bound to this job's workload digest".into());
+                }
+            }
+            Requirement::AttestationBoundToJob => {
+                digest_ok("workload digest", &ev.job.workload_digest)?;
+                self.contradiction()?;
+                if !self.sound_attestations().any(|a| a.bound_to_job) {
+                    return Err(
+                        "no sound attestation names this job's workload digest (an unbound attestation speaks for its environment, not for this job)"
+                            .into(),
+                    );
                 }
             }
             Requirement::KeyReleaseAfterPass => {
@@ -402,8 +539,11 @@ impl Facts<'_> {
     }
 
     /// Fills `{outcome}`, `{appraised_by}` and `{policy_id}` from the evidence; where the
-    /// evidence has no value (a blocked claim), a generic phrase stands in.
-    fn fill(&self, sentence: &str) -> String {
+    /// evidence has no value (a blocked claim), a generic phrase stands in. Names come only
+    /// from identifiers: an attestation whose verifier is not one is not sound, and a policy id
+    /// that is not one is left out. With `bound_only`, only attestations bound to this job are
+    /// named.
+    fn fill(&self, sentence: &str, bound_only: bool) -> String {
         let mut s = sentence.to_string();
         if s.contains("{outcome}") {
             let verb = Evidence::combined_status(self.decisions)
@@ -413,6 +553,8 @@ impl Facts<'_> {
         if s.contains("{appraised_by}") {
             let mut who: Vec<String> = self
                 .sound_attestations()
+                .filter(|a| !bound_only || a.bound_to_job)
+                .filter(|a| check_identifier(&a.verifier).is_ok())
                 .map(|a| {
                     let place = match a.appraisal {
                         crate::document::Appraisal::Local => "a local verifier",
@@ -436,6 +578,7 @@ impl Facts<'_> {
                 .iter()
                 .filter(|d| d.status == Status::Pass)
                 .map(|d| d.policy_id.as_str())
+                .filter(|id| check_identifier(id).is_ok())
                 .collect();
             ids.sort_unstable();
             ids.dedup();
@@ -461,8 +604,21 @@ fn digest_ok(what: &str, d: &DigestFact) -> Result<(), String> {
 }
 
 /// Everything that keeps an attestation from backing a runtime claim.
-fn attestation_flaws(a: &Attestation, expected_nonce: Option<&str>) -> Vec<String> {
+fn attestation_flaws(a: &Attestation, ev: &Evidence) -> Vec<String> {
+    let expected_nonce = ev.expected_nonce.as_deref();
     let mut flaws = Vec::new();
+    if check_identifier(&a.verifier).is_err() {
+        flaws.push("its verifier is not named by an identifier".into());
+    }
+    if contradicts_job(a, &ev.job.workload_digest) {
+        flaws.push(format!(
+            "bound to another workload (`{}`)",
+            a.workload_digest
+                .valid()
+                .map(ToString::to_string)
+                .unwrap_or_default()
+        ));
+    }
     match a.freshness {
         Freshness::Fresh => {}
         Freshness::Expired => flaws.push(format!(

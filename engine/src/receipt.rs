@@ -20,8 +20,6 @@ pub const SCHEMA: &str = "claimgate.receipt/v1";
 pub const REGORUS_VERSION: &str = "0.14.1";
 
 const BENCHMARK_LIMIT: &str = "capacity context for a hardware class; not proof that this job ran";
-const ATTESTATION_LIMIT: &str =
-    "supports the runtime/environment claim for this job's runtime; not the correctness of its output";
 const DECISION_LIMIT: &str =
     "the verifier's decision about the evidence; a rejection still records that the path was exercised";
 const STORAGE_LIMIT: &str =
@@ -124,7 +122,7 @@ fn body(bundle: &Bundle, ev: &Evidence, d: &Decision, pack: &CompiledPack) -> Va
         "benchmark_result": (!benchmarks.is_empty())
             .then(|| json!({"results": benchmarks, "claim_limit": BENCHMARK_LIMIT})),
         "attestation_result": (!attestations.is_empty())
-            .then(|| json!({"results": attestations, "claim_limit": ATTESTATION_LIMIT})),
+            .then(|| json!({"results": attestations, "claim_limit": crate::decision::attestation_claim_limit(ev)})),
         "verifier_policy_id": policy_ids,
         "policy_decision": {
             "status": d.verifier_status.map(|s| s.name()),

@@ -223,8 +223,8 @@ fn exit_2_for_a_required_id_the_catalog_lacks() {
 
       × cannot require `job.ran_under_polcy`: it is not a claim id of the policy pack's catalog
       help: did you mean `job.ran_under_policy`? claim ids: capacity.benchmark_context,
-            runtime.environment_attested, runtime.trace_reproducible, job.output_bound,
-            job.ran_under_policy, verifier.path_exercised, verifier.secret_released,
+            runtime.environment_attested, runtime.environment_appraised, runtime.trace_reproducible,
+            job.output_bound, job.ran_under_policy, verifier.path_exercised, verifier.secret_released,
             storage.provider_local, storage.backup_shown
     ");
     let (code, _, err) = run(&[

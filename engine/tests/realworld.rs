@@ -126,10 +126,12 @@ fn a_nonce_mismatch_names_both_values() {
 #[test]
 fn a_local_nvattest_appraisal_stays_local() {
     let d = eval("dstack/gpu_attestation_h100.bundle.yaml");
+    // No workload digest binds it: the runtime claim is for the attested environment.
+    assert!(!d.allows("runtime.environment_attested"));
     let rt = d
         .allowed
         .iter()
-        .find(|a| a.id == "runtime.environment_attested")
+        .find(|a| a.id == "runtime.environment_appraised")
         .unwrap();
     assert!(
         rt.sentence

@@ -70,7 +70,7 @@ fn reads(req: Requirement, p: &Problem) -> bool {
     let manifest = p.source == MANIFEST_SOURCE;
     match req {
         Requirement::WorkloadDigest => manifest && field == "job.workload_digest",
-        Requirement::RuntimeBoundToJob => {
+        Requirement::RuntimeBoundToJob | Requirement::AttestationBoundToJob => {
             (manifest && field == "job.workload_digest")
                 || (!manifest && field == "workload_digest")
         }

@@ -1,24 +1,30 @@
 //! GitHub Actions workflow commands: one `::error file=…,line=…,title=…::message` per
 //! requirement not met and per bundle that could not be loaded or evaluated, then a summary
 //! line. Escaping follows the Actions toolkit: in the message `%`, `\r` and `\n`; in
-//! properties also `:` and `,`.
+//! properties also `:` and `,`. Text from a bundle is [`printable`] before it is joined into a
+//! message, so the only line breaks in an annotation are claimgate's own, and nothing else that
+//! acts on a log viewer (ANSI escapes, C1 controls, bidi overrides, separators) gets through.
 
-use super::{say_instead, summary_line};
+use super::{printable, say_instead, summary_line};
 use crate::gate::{GateReport, Location};
 use std::io::{self, Write};
 
 pub(super) fn write(r: &GateReport, w: &mut dyn Write) -> io::Result<()> {
     for b in &r.bundles {
         if let Some(e) = &b.error {
-            let mut msg = format!("{}: {}", b.path, e.message);
+            let mut msg = format!("{}: {}", printable(&b.path), printable(&e.message));
             if let Some(h) = &e.help {
-                msg.push_str(&format!("\nhelp: {h}"));
+                msg.push_str(&format!("\nhelp: {}", printable(h)));
             }
             command(w, &e.location, &e.code, &msg)?;
         }
         for c in b.failures() {
-            let mut lines = vec![format!("{}: {}", b.path, c.message)];
-            lines.extend(c.reasons.iter().map(|r| format!("because {r}")));
+            let mut lines = vec![format!("{}: {}", printable(&b.path), printable(&c.message))];
+            lines.extend(
+                c.reasons
+                    .iter()
+                    .map(|r| format!("because {}", printable(r))),
+            );
             lines.extend(c.safer.iter().map(say_instead));
             command(
                 w,
@@ -40,11 +46,13 @@ fn command(w: &mut dyn Write, at: &Location, title: &str, msg: &str) -> io::Resu
     writeln!(w, "::error {}::{}", props.join(","), data(msg))
 }
 
-/// Escapes a command's message.
+/// Escapes a command's message; any other unprintable character is written visibly.
 fn data(s: &str) -> String {
-    s.replace('%', "%25")
+    let s = s
+        .replace('%', "%25")
         .replace('\r', "%0D")
-        .replace('\n', "%0A")
+        .replace('\n', "%0A");
+    printable(&s).into_owned()
 }
 
 /// Escapes a command property value.
@@ -63,5 +71,6 @@ mod tests {
             "100%25 sure%0D%0Anext: a, b"
         );
         assert_eq!(property("a:b,c%\n"), "a%3Ab%2Cc%25%0A");
+        assert_eq!(data("x\u{1b}[2K\u{85}y"), "x\\u{1b}[2K\\u{85}y");
     }
 }

@@ -1,9 +1,11 @@
 //! The human format: what may be said first, then what may not and why. For the gate, one
 //! line per bundle, the unmet requirements of a failing one, and errors drawn with their
-//! source spans (no colour, fixed width, so the output is the same everywhere).
+//! source spans (no colour, fixed width, so the output is the same everywhere). Every text that
+//! came from outside the pack is shown [`printable`]: one line stays one line.
 
-use super::{at, requirements_line, say_instead, summary_line};
+use super::{at, printable, requirements_line, say_instead, summary_line};
 use crate::decision::{BlockKind, Decision};
+use crate::evidence::{DecisionFact, Origin};
 use crate::gate::{GateReport, Status};
 use std::io::{self, Write};
 
@@ -11,8 +13,9 @@ use std::io::{self, Write};
 const WIDTH: usize = 100;
 
 pub(super) fn write(d: &Decision, w: &mut dyn Write) -> io::Result<()> {
-    writeln!(w, "bundle:  {}", d.bundle)?;
-    writeln!(w, "job:     {}", d.job.job_id)?;
+    let p = |s: &str| printable(s).into_owned();
+    writeln!(w, "bundle:  {}", p(&d.bundle))?;
+    writeln!(w, "job:     {}", p(&d.job.job_id))?;
     writeln!(w, "at:      {}", d.evaluated_at)?;
     writeln!(w, "label:   {}", d.label.name())?;
     if !d.verifier_decisions.is_empty() {
@@ -22,9 +25,10 @@ pub(super) fn write(d: &Decision, w: &mut dyn Write) -> io::Result<()> {
                 w,
                 "  {:<7} {}  ({})",
                 v.status.name(),
-                v.policy_id,
-                v.reason
+                p(&v.policy_id),
+                p(&v.reason)
             )?;
+            writeln!(w, "          {}", provenance(v))?;
         }
     }
     writeln!(w, "\nallowed claims:")?;
@@ -32,7 +36,7 @@ pub(super) fn write(d: &Decision, w: &mut dyn Write) -> io::Result<()> {
         writeln!(w, "  (none)")?;
     }
     for a in &d.allowed {
-        writeln!(w, "  + {}\n      {}", a.id, a.sentence)?;
+        writeln!(w, "  + {}\n      {}", p(&a.id), p(&a.sentence))?;
     }
     writeln!(w, "\nblocked (the evidence falls short):")?;
     for b in d
@@ -40,12 +44,12 @@ pub(super) fn write(d: &Decision, w: &mut dyn Write) -> io::Result<()> {
         .iter()
         .filter(|b| b.because == BlockKind::Evidence)
     {
-        writeln!(w, "  - {}", b.id)?;
+        writeln!(w, "  - {}", p(&b.id))?;
         for r in &b.reasons {
-            writeln!(w, "      because {r}")?;
+            writeln!(w, "      because {}", p(r))?;
         }
         if let Some(s) = &b.safer {
-            writeln!(w, "      say instead ({}): {}", s.id, s.sentence)?;
+            writeln!(w, "      say instead ({}): {}", p(&s.id), p(&s.sentence))?;
         }
     }
     writeln!(w, "\nnever allowed (blocklist):")?;
@@ -54,18 +58,41 @@ pub(super) fn write(d: &Decision, w: &mut dyn Write) -> io::Result<()> {
         .iter()
         .filter(|b| b.because == BlockKind::Blocklist)
     {
-        writeln!(w, "  - \"{}\"", b.sentence)?;
+        writeln!(w, "  - \"{}\"", p(&b.sentence))?;
         if let Some(s) = b.safer.as_ref().filter(|s| s.allowed) {
-            writeln!(w, "      say instead: \"{}\"", s.sentence)?;
+            writeln!(w, "      say instead: \"{}\"", p(&s.sentence))?;
         }
     }
     if !d.problems.is_empty() {
         writeln!(w, "\nmalformed evidence (derived nothing):")?;
-        for p in &d.problems {
-            writeln!(w, "  ! {} {}: {}", p.source, p.field, p.msg)?;
+        for x in &d.problems {
+            writeln!(w, "  ! {} {}: {}", p(&x.source), p(&x.field), p(&x.msg))?;
         }
     }
     Ok(())
+}
+
+/// Who made a verifier decision: the bundle (claimgate only read it) or a policy claimgate ran.
+fn provenance(v: &DecisionFact) -> String {
+    let source = printable(&v.source);
+    match (v.origin, v.verifier.as_deref()) {
+        (Origin::Document, Some(by)) => format!(
+            "recorded by the bundle in `{source}` (verifier {}); not decided by claimgate",
+            printable(by)
+        ),
+        (Origin::Document, None) => {
+            format!("recorded by the bundle in `{source}`; not decided by claimgate")
+        }
+        (Origin::Policy, Some("claimgate") | None) => {
+            format!("decided by pack policy `{source}`")
+        }
+        (Origin::Policy, Some(by)) => {
+            format!(
+                "decided by claimgate running {} on `{source}`",
+                printable(by)
+            )
+        }
+    }
 }
 
 pub(super) fn write_gate(r: &GateReport, w: &mut dyn Write) -> io::Result<()> {
@@ -81,12 +108,12 @@ pub(super) fn write_gate(r: &GateReport, w: &mut dyn Write) -> io::Result<()> {
             Status::Fail => "FAIL ",
             Status::Error => "ERROR",
         };
-        writeln!(w, "{tag} {}{label}", b.path)?;
+        writeln!(w, "{tag} {}{label}", printable(&b.path))?;
         for c in b.failures() {
-            writeln!(w, "  x {}", c.message)?;
+            writeln!(w, "  x {}", printable(&c.message))?;
             writeln!(w, "      at {}", at(&c.location))?;
             for reason in &c.reasons {
-                writeln!(w, "      because {reason}")?;
+                writeln!(w, "      because {}", printable(reason))?;
             }
             if let Some(s) = &c.safer {
                 writeln!(w, "      {}", say_instead(s))?;
@@ -101,11 +128,13 @@ pub(super) fn write_gate(r: &GateReport, w: &mut dyn Write) -> io::Result<()> {
             if handler.render_report(&mut drawn, &e.error).is_err() {
                 drawn = format!("{}: {}", e.code, e.message);
             }
+            // The drawing quotes the bundle's own text: its lines stay lines, but nothing in
+            // them may act on the terminal.
             for line in drawn.lines() {
                 if line.trim().is_empty() {
                     writeln!(w)?;
                 } else {
-                    writeln!(w, "  {line}")?;
+                    writeln!(w, "  {}", printable(line))?;
                 }
             }
         }

@@ -1,9 +1,10 @@
 //! JUnit XML: one `<testsuite>` per bundle, one `<testcase>` per requirement. A requirement not
 //! met is a `<failure>`; a bundle that could not be loaded or evaluated has an `<error>` in every
 //! testcase, so it is never counted as passed or failed. No timestamps or durations: the same
-//! report gives the same bytes. Written by hand with XML escaping.
+//! report gives the same bytes. Written by hand with XML escaping. Message texts are
+//! [`printable`] first, as CI pages show them to people.
 
-use super::{at, say_instead};
+use super::{at, printable, say_instead};
 use crate::gate::{BundleResult, GateReport, Status};
 use std::io::{self, Write};
 
@@ -56,14 +57,14 @@ fn suite(r: &GateReport, b: &BundleResult, w: &mut dyn Write) -> io::Result<()> 
                 attr(&req.name),
                 attr(&e.location.file)
             )?;
-            let mut body = format!("{}: {}", at(&e.location), e.message);
+            let mut body = format!("{}: {}", at(&e.location), printable(&e.message));
             if let Some(h) = &e.help {
-                body.push_str(&format!("\nhelp: {h}"));
+                body.push_str(&format!("\nhelp: {}", printable(h)));
             }
             writeln!(
                 w,
                 r#"      <error message="{}" type="{}">{}</error>"#,
-                attr(&e.message),
+                attr(&printable(&e.message)),
                 attr(&e.code),
                 text(&body)
             )?;
@@ -81,13 +82,17 @@ fn suite(r: &GateReport, b: &BundleResult, w: &mut dyn Write) -> io::Result<()> 
             continue;
         }
         writeln!(w, "{open}>")?;
-        let mut body = vec![format!("{}: {}", at(&c.location), c.message)];
-        body.extend(c.reasons.iter().map(|r| format!("because {r}")));
+        let mut body = vec![format!("{}: {}", at(&c.location), printable(&c.message))];
+        body.extend(
+            c.reasons
+                .iter()
+                .map(|r| format!("because {}", printable(r))),
+        );
         body.extend(c.safer.iter().map(say_instead));
         writeln!(
             w,
             r#"      <failure message="{}" type="{}">{}</failure>"#,
-            attr(&c.message),
+            attr(&printable(&c.message)),
             c.kind.name(),
             text(&body.join("\n"))
         )?;

@@ -1,7 +1,9 @@
 //! Markdown for a pull-request comment: a verdict heading, a table with one row per bundle,
-//! then the unmet requirements and errors of each bundle that did not pass.
+//! then the unmet requirements and errors of each bundle that did not pass. Every text is
+//! [`printable`] before Markdown escaping: a bundle cannot break a line, a table row or the
+//! comment's layout.
 
-use super::{at, counts, requirements_line};
+use super::{at, counts, printable, requirements_line};
 use crate::gate::{GateReport, Status};
 use std::io::{self, Write};
 
@@ -88,6 +90,8 @@ pub(super) fn write(r: &GateReport, w: &mut dyn Write) -> io::Result<()> {
 
 /// Inline code that survives any backticks in `s`.
 fn code(s: &str) -> String {
+    let s = printable(s);
+    let s = s.as_ref();
     let longest = s.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest + 1);
     let pad = if s.starts_with('`') || s.ends_with('`') {
@@ -101,16 +105,17 @@ fn code(s: &str) -> String {
 /// Text whose `backtick` spans are code: those are kept, Markdown punctuation elsewhere is
 /// escaped. With unbalanced backticks everything is escaped.
 fn escape(s: &str) -> String {
+    let s = printable(s);
     let parts: Vec<&str> = s.split('`').collect();
     if parts.len() % 2 == 0 {
-        return escape_plain(s);
+        return escape_plain(&s);
     }
     parts
         .iter()
         .enumerate()
         .map(|(i, p)| {
             if i % 2 == 1 {
-                format!("`{}`", p.replace('\n', " "))
+                format!("`{p}`")
             } else {
                 escape_plain(p)
             }
@@ -119,6 +124,7 @@ fn escape(s: &str) -> String {
 }
 
 fn escape_plain(s: &str) -> String {
+    let s = printable(s);
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         if matches!(
@@ -127,14 +133,14 @@ fn escape_plain(s: &str) -> String {
         ) {
             out.push('\\');
         }
-        out.push(if c == '\n' { ' ' } else { c });
+        out.push(c);
     }
     out
 }
 
 /// A table cell: pipes escaped even inside code spans, no line breaks.
 fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
+    printable(s).replace('|', "\\|")
 }
 
 #[cfg(test)]
@@ -152,5 +158,14 @@ mod tests {
             "claim `job.output_bound` \\_x\\_"
         );
         assert_eq!(escape("odd ` tick"), "odd \\` tick");
+    }
+
+    #[test]
+    fn nothing_breaks_a_line_or_acts_on_a_terminal() {
+        assert_eq!(escape("a\n## b"), "a\\\\n\\#\\# b");
+        assert_eq!(escape("`x\ny`"), "`x\\ny`");
+        assert_eq!(code("p\u{1b}[2K"), "`p\\u{1b}[2K`");
+        assert_eq!(cell("a\r|b"), "a\\r\\|b");
+        assert_eq!(escape_plain("\u{202e}x"), "\\\\u{202e}x");
     }
 }

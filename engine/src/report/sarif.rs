@@ -4,8 +4,9 @@
 //! the file to fix (the bundle manifest, at the offending field where known; a document; the
 //! claimed file's line; the labelled line of a bundle error). Passing checks are not results.
 //! URIs are the paths as given, relative, percent-encoded. Keys are written in a fixed order.
+//! Message texts are [`printable`]: code-scanning pages show them to people.
 
-use super::say_instead;
+use super::{printable, say_instead};
 use crate::digest::Digest;
 use crate::gate::{GateReport, Location, RequirementKind};
 use serde_json::{json, Value};
@@ -80,9 +81,9 @@ pub(super) fn write(r: &GateReport, w: &mut dyn Write) -> io::Result<()> {
     let mut results = Vec::new();
     for b in &r.bundles {
         if let Some(e) = &b.error {
-            let mut text = format!("{}: {}", b.path, e.message);
+            let mut text = format!("{}: {}", printable(&b.path), printable(&e.message));
             if let Some(h) = &e.help {
-                text.push_str(&format!("\nhelp: {h}"));
+                text.push_str(&format!("\nhelp: {}", printable(h)));
             }
             results.push(json!({
                 "ruleId": e.code,
@@ -96,8 +97,12 @@ pub(super) fn write(r: &GateReport, w: &mut dyn Write) -> io::Result<()> {
         }
         for c in b.failures() {
             let id = rule_id(c.kind);
-            let mut lines = vec![format!("{}: {}", b.path, c.message)];
-            lines.extend(c.reasons.iter().map(|r| format!("because {r}")));
+            let mut lines = vec![format!("{}: {}", printable(&b.path), printable(&c.message))];
+            lines.extend(
+                c.reasons
+                    .iter()
+                    .map(|r| format!("because {}", printable(r))),
+            );
             lines.extend(c.safer.iter().map(say_instead));
             let mut result = json!({
                 "ruleId": id,
