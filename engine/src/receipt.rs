@@ -169,8 +169,8 @@ mod erased {
 /// One difference between a receipt and its replay.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Mismatch {
-    /// `receipt edited`, `evidence changed`, `artifact changed`, `policy changed`,
-    /// `engine changed`, `decision changed` or `signature`
+    /// `not canonical`, `statement`, `receipt edited`, `evidence changed`, `artifact
+    /// changed`, `policy changed`, `engine changed`, `decision changed` or `signature`
     pub kind: &'static str,
     /// The field, e.g. `replay.documents[attestation.yaml].sha256` or `allowed_claim`
     pub field: String,
