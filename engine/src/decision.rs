@@ -363,38 +363,6 @@ impl Facts<'_> {
             .filter(|a| attestation_flaws(a, self.ev).is_empty())
     }
 
-    /// An error naming every attestation bound to another workload, when there is one: such a
-    /// bundle backs no runtime or job claim, whatever else it holds.
-    fn contradiction(&self) -> Result<(), String> {
-        let job = &self.ev.job.workload_digest;
-        let other: Vec<String> = self
-            .ev
-            .runtime
-            .attestations
-            .iter()
-            .filter(|a| contradicts_job(a, job))
-            .map(|a| {
-                let theirs = a.workload_digest.valid().map(ToString::to_string);
-                format!(
-                    "attestation `{}` is bound to workload `{}`",
-                    a.source,
-                    theirs.unwrap_or_default()
-                )
-            })
-            .collect();
-        if other.is_empty() {
-            return Ok(());
-        }
-        let ours = job.valid().map_or_else(
-            || "this job names no workload digest".to_string(),
-            |d| format!("not this job's `{d}`"),
-        );
-        Err(format!(
-            "{}, {ours}: the bundle holds evidence of another workload",
-            other.join("; ")
-        ))
-    }
-
     /// Checks one requirement; the error says what is missing or wrong.
     fn check(&self, req: Requirement) -> Result<(), String> {
         let ev = self.ev;
@@ -408,7 +376,6 @@ impl Facts<'_> {
                 if ev.runtime.attestations.is_empty() {
                     return Err("no attestation result in the bundle".into());
                 }
-                self.contradiction()?;
                 if self.sound_attestations().next().is_none() {
                     let why: Vec<String> = ev
                         .runtime
@@ -478,7 +445,6 @@ impl Facts<'_> {
             }
             Requirement::RuntimeBoundToJob => {
                 digest_ok("workload digest", &ev.job.workload_digest)?;
-                self.contradiction()?;
                 let attested = self.sound_attestations().any(|a| a.bound_to_job);
                 let traced = ev
                     .runtime
@@ -491,7 +457,6 @@ impl Facts<'_> {
             }
             Requirement::AttestationBoundToJob => {
                 digest_ok("workload digest", &ev.job.workload_digest)?;
-                self.contradiction()?;
                 if !self.sound_attestations().any(|a| a.bound_to_job) {
                     return Err(
                         "no sound attestation names this job's workload digest (an unbound attestation speaks for its environment, not for this job)"

@@ -267,7 +267,6 @@ proptest! {
     /// A hostile string put into any string field reaches no allowed sentence (unless it is a
     /// plain identifier) and no report prints it raw.
     #[test]
-    #[ignore = "turned on when placeholders take validated identifiers only (issue 10, item 1)"]
     fn bundle_text_is_never_sentence_text(pick in any::<usize>(), field in any::<usize>(), text in hostile()) {
         let all = bundles();
         let (dir, base) = &all[pick % all.len()];
