@@ -159,6 +159,17 @@ impl Setup {
     }
 }
 
+impl Setup {
+    /// Whether the step makes the file at `path`.
+    pub fn makes(&self, path: &str) -> bool {
+        match self {
+            Setup::Fifo(p) | Setup::Sparse { path: p, .. } | Setup::Symlink { path: p, .. } => {
+                p == path
+            }
+        }
+    }
+}
+
 /// Reads a case's `case.yaml`.
 pub fn read_case(dir: &Path) -> Case {
     let text = std::fs::read_to_string(dir.join("case.yaml")).unwrap();

@@ -8,6 +8,7 @@
 //! ```
 
 use crate::hostile::{read_case, setup, Setup};
+use claimgate::bundle;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -36,12 +37,19 @@ fn hostile_bundles() -> Vec<(PathBuf, Vec<Setup>)> {
     dirs.sort();
     dirs.into_iter()
         .map(|d| {
-            let setup = read_case(&d)
+            let setup: Vec<Setup> = read_case(&d)
                 .setup
                 .into_iter()
                 .filter_map(|s| s.within("bundle/"))
                 .collect();
             (d.join("bundle"), setup)
+        })
+        // A case whose bundle is one file inside `bundle/` is no bundle directory to gate.
+        .filter(|(b, setup)| {
+            bundle::MANIFEST_NAMES
+                .iter()
+                .any(|m| b.join(m).symlink_metadata().is_ok())
+                || setup.iter().any(|s| s.makes("bundle.yaml"))
         })
         .collect()
 }

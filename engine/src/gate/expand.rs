@@ -234,8 +234,12 @@ fn is_manifest_file(p: &Path) -> bool {
         )
 }
 
+/// Whether a manifest name is there, whatever kind of file it is: a FIFO or a dangling link named
+/// `bundle.yaml` is a bundle that fails to load (and is reported), not a directory to skip.
 fn has_manifest(dir: &Path) -> bool {
-    MANIFEST_NAMES.iter().any(|m| dir.join(m).is_file())
+    MANIFEST_NAMES
+        .iter()
+        .any(|m| dir.join(m).symlink_metadata().is_ok())
 }
 
 fn resolve(path: &Path, out: &mut Vec<Target>) {
