@@ -94,6 +94,21 @@ fn a_full_stdout_is_an_io_error() {
     assert!(stderr.contains("claimgate::io"), "{stderr}");
 }
 
+/// Runs `eval --receipt PATH`, which must fail with `claimgate::io` (exit 3); returns stderr.
+fn receipt_io_error(path: &Path) -> String {
+    let out = bin()
+        .args(["eval", &bundle("full_pass"), "--receipt"])
+        .arg(path)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("claimgate::io"), "{stderr}");
+    stderr
+}
+
 /// `--receipt` into a missing directory: `claimgate::io`, naming the file.
 #[test]
 fn an_unwritable_receipt_is_an_io_error() {
@@ -101,16 +116,7 @@ fn an_unwritable_receipt_is_an_io_error() {
         "claimgate-no-such-dir-{}/r.json",
         std::process::id()
     ));
-    let out = bin()
-        .args(["eval", &bundle("full_pass"), "--receipt"])
-        .arg(&path)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(3), "{stderr}");
-    assert!(stderr.contains("claimgate::io"), "{stderr}");
+    let stderr = receipt_io_error(&path);
     assert!(!stderr.contains("claimgate::receipt::input"), "{stderr}");
     assert!(stderr.contains("r.json"), "{stderr}");
 }
@@ -162,16 +168,7 @@ fn a_receipt_onto_a_full_disk_leaves_the_old_file() {
     let receipt = fs.0.join("receipt.json");
     std::fs::write(&receipt, b"old receipt").unwrap();
     fill(&fs.0);
-    let out = bin()
-        .args(["eval", &bundle("full_pass"), "--receipt"])
-        .arg(&receipt)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(3), "{stderr}");
-    assert!(stderr.contains("claimgate::io"), "{stderr}");
+    receipt_io_error(&receipt);
     assert_eq!(std::fs::read(&receipt).unwrap(), b"old receipt");
     let mut names: Vec<String> = std::fs::read_dir(&fs.0)
         .unwrap()

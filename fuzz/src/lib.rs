@@ -91,6 +91,20 @@ fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
+/// Decides the bundle at `file` with JSON and with human output, at a pinned instant.
+fn decide(file: &Path) {
+    for format in ["json", "human"] {
+        claimgate(&[
+            "eval",
+            s(file),
+            "--format",
+            format,
+            "--at",
+            "2026-11-25T12:00:00Z",
+        ]);
+    }
+}
+
 /// The bytes as a bundle manifest (YAML or JSON by the first byte), decided and reported.
 pub fn bundle(data: &[u8]) {
     let dir = Scratch::new();
@@ -100,16 +114,7 @@ pub fn bundle(data: &[u8]) {
         "bundle.yaml"
     };
     let file = dir.write(name, data);
-    for format in ["json", "human"] {
-        claimgate(&[
-            "eval",
-            s(&file),
-            "--format",
-            format,
-            "--at",
-            "2026-11-25T12:00:00Z",
-        ]);
-    }
+    decide(&file);
     claimgate(&["gate", s(&file), "--format", "sarif"]);
 }
 
@@ -131,16 +136,7 @@ pub fn document(data: &[u8]) {
         "schema: claimgate.bundle/v1\nexpected_nonce: \"931d8dd0add203ac3d8b4fbde75e115278eefcdceac5b87671a748f32364dfcb\"\njob:\n  job_id: fuzz\n  workload_digest: \"sha256:41b543ab74e661d45bee12bece160a52fff521548459cc319ed97f1d85de6756\"\ndocuments:\n  - kind: {kind}\n    path: {doc}\n"
     );
     let file = dir.write("bundle.yaml", manifest.as_bytes());
-    for format in ["json", "human"] {
-        claimgate(&[
-            "eval",
-            s(&file),
-            "--format",
-            format,
-            "--at",
-            "2026-11-25T12:00:00Z",
-        ]);
-    }
+    decide(&file);
 }
 
 /// The bytes as a receipt (or in-toto Statement, or DSSE envelope) to verify, with and without
