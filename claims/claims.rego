@@ -1,126 +1,94 @@
 # Claim-narrowing rules: which catalog claims the evidence supports (`allow`) and reasons that
-# block a claim even when it is allowed (`block`). Input: claimgate.evidence/v1 plus
+# block a claim even when it is allowed (`block`). Input: claimgate.evidence/v2 plus
 # `input.decisions`, every verifier decision (recorded in the bundle and made by the pack).
 #
-# The catalog guard re-checks each claim's `requires` in Rust, so a rule here can only narrow
-# what the evidence supports, never widen it.
+# A claim is allowed only when a rule here allows it AND every requirement its catalog entry
+# names holds (claims/requirements.rego), so a rule here can only narrow, never widen.
+# The catalog is `data.claimgate.catalog`: a block written for a box, or for the claims that
+# rest on a requirement, covers every such claim, new ones too.
 package claimgate.claims
 
-decisions := input.decisions
+import data.claimgate.lib.attestation as att
+import data.claimgate.requirements as req
 
-# Statuses combine as the worst: a single reject or hold is not a pass.
-verifier_pass if {
-	count(decisions) > 0
-	every d in decisions {
-		d.status == "pass"
-	}
+claims_in(b) := {c.id | some c in data.claimgate.catalog.claims; c.box == b}
+
+allow contains "capacity.benchmark_context" if req.benchmark_result
+
+allow contains "runtime.environment_attested" if {
+	req.attestation_bound_to_job
+	req.verifier_pass
 }
 
-# An attestation that names a workload digest other than the job's (or the job names none) is
-# about another workload: it is not sound for this job and backs nothing. Not requiring the job's
-# digest keeps the rules monotone; it blocks no other evidence, so removing it allows nothing new.
-other_workload(a) if {
-	a.workload_digest.state == "valid"
-	a.bound_to_job != true
+allow contains "runtime.environment_appraised" if {
+	req.attestation_sound
+	req.verifier_pass
 }
 
-sound(a) if {
-	not other_workload(a)
-	a.freshness == "fresh"
-	a.measurements_matched == true
-	a.checks_passed == true
-	a.debug_enabled == false
-	a.nonce in {"not_expected", "matched"}
-}
+allow contains "runtime.trace_reproducible" if req.trace_replay_matched
 
-runtime_attested if {
-	some a in input.runtime.attestations
-	sound(a)
-	verifier_pass
-}
-
-# "This job's runtime" needs the attestation itself to name this job's workload digest.
-runtime_attested_for_job if {
-	input.job.workload_digest.state == "valid"
-	some a in input.runtime.attestations
-	sound(a)
-	a.bound_to_job == true
-	verifier_pass
-}
-
-trace_matched if {
-	some t in input.runtime.traces
-	t.replay == "matched"
-}
-
-runtime_bound if {
-	some a in input.runtime.attestations
-	sound(a)
-	a.bound_to_job == true
-	verifier_pass
-}
-
-runtime_bound if {
-	some t in input.runtime.traces
-	t.replay == "matched"
-	t.bound_to_job == true
-}
-
-output_ok if {
-	input.job.output_digest.state == "valid"
-	input.job.output_verified != false
-}
-
-allow contains "capacity.benchmark_context" if count(input.capacity.benchmarks) > 0
-
-allow contains "runtime.environment_attested" if runtime_attested_for_job
-
-allow contains "runtime.environment_appraised" if runtime_attested
-
-allow contains "runtime.trace_reproducible" if trace_matched
-
-allow contains "job.output_bound" if output_ok
+allow contains "job.output_bound" if req.output_digest
 
 allow contains "job.ran_under_policy" if {
-	input.job.workload_digest.state == "valid"
-	verifier_pass
-	runtime_bound
-	output_ok
+	req.workload_digest
+	req.verifier_pass
+	req.runtime_bound_to_job
+	req.output_digest
 }
 
 # A denial is evidence too: any recorded decision shows the path was exercised.
-allow contains "verifier.path_exercised" if count(decisions) > 0
+allow contains "verifier.path_exercised" if req.verifier_decision
 
 allow contains "verifier.secret_released" if {
-	some r in input.verifier.releases
-	r.released == true
-	some d in decisions
-	d.policy_id == r.policy_id
-	d.status == "pass"
-	verifier_pass
+	req.key_release_after_pass
+	req.verifier_pass
 }
 
-allow contains "storage.provider_local" if count(input.storage.facts) > 0
+allow contains "storage.provider_local" if req.storage_facts
 
-allow contains "storage.backup_shown" if {
-	some s in input.storage.facts
-	s.backup.digest.state == "valid"
-}
+allow contains "storage.backup_shown" if req.backup_with_digest
 
 # Narrowing: malformed evidence in the job box taints every job claim.
 block contains {"id": id, "msg": sprintf("the input commitment `%s` is malformed", [input.job.input_commitment.raw])} if {
 	input.job.input_commitment.state == "malformed"
-	some id in {"job.ran_under_policy", "job.output_bound"}
+	some id in claims_in("job")
 }
 
-# Narrowing: a runtime claim needs the appraised evidence itself to be named by a digest.
+# Narrowing: a claim that rests on attestation results needs the appraised evidence itself to
+# be named by a digest.
 block contains {"id": id, "msg": sprintf("attestation `%s` names its evidence by a malformed digest", [a.source])} if {
 	some a in input.runtime.attestations
 	a.evidence_digest.state == "malformed"
-	some id in {"runtime.environment_attested", "runtime.environment_appraised"}
+	some id in rests_on_attestations
 }
 
-block contains {"id": "job.ran_under_policy", "msg": sprintf("attestation `%s` names its evidence by a malformed digest", [a.source])} if {
-	some a in input.runtime.attestations
-	a.evidence_digest.state == "malformed"
+rests_on_attestations contains c.id if {
+	some c in data.claimgate.catalog.claims
+	some r in c.requires
+	r in {"attestation_sound", "attestation_bound_to_job", "runtime_bound_to_job"}
 }
+
+# The attestation results each claim's `{appraised_by}` names: the bound ones for the claim
+# about this job's runtime, every sound one for the claim about the attested environment.
+appraised_by["runtime.environment_attested"] := {a.source |
+	some a in input.runtime.attestations
+	att.sound(a)
+	att.bound_to_job(a)
+}
+
+appraised_by["runtime.environment_appraised"] := {a.source |
+	some a in input.runtime.attestations
+	att.sound(a)
+}
+
+# Which claim limit of the catalog the receipt states for its attestation results.
+attestation_limit := "other_workload" if {
+	some a in input.runtime.attestations
+	att.other_workload(a)
+} else := "bound" if {
+	some a in input.runtime.attestations
+	att.bound_to_job(a)
+} else := "unbound"
+
+# What the pack concluded about each attestation result, for the receipt.
+attestations := att.summary

@@ -2,20 +2,34 @@ package claimgate.claims_test
 
 import data.claimgate.claims
 
-valid := {"state": "valid", "value": "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}
+now := 1764000000
+
+hex_a := "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+
+valid := {"state": "valid", "value": concat("", ["sha256:", hex_a]), "algorithm": "sha256", "hex": hex_a}
 
 sound_att := {
 	"source": "att",
-	"freshness": "fresh",
-	"measurements_matched": true,
-	"checks_passed": true,
+	"verifier": "nvidia-nras",
+	"verifier_is_identifier": true,
+	"issued_at": {"unix": now - 60, "rfc3339": "x"},
+	"expires_at": {"unix": now + 3600, "rfc3339": "y"},
+	"nonce": {"state": "absent"},
+	"report_data": {"state": "absent"},
+	"measurements": [],
+	"measurement_result": "matched",
+	"checks": [],
 	"debug_enabled": false,
-	"nonce": "not_expected",
-	"bound_to_job": true,
+	"workload_digest": valid,
 	"evidence_digest": valid,
+	"signature": "absent",
+	"signed_kind": false,
 }
 
 full := {
+	"evaluated_at": {"unix": now, "rfc3339": "2025-11-24T16:00:00Z"},
+	"expected_nonce": {"state": "absent"},
+	"signatures_checked": false,
 	"job": {
 		"workload_digest": valid,
 		"input_commitment": valid,
@@ -23,7 +37,7 @@ full := {
 		"output_verified": null,
 	},
 	"runtime": {"attestations": [sound_att], "traces": []},
-	"verifier": {"releases": []},
+	"verifier": {"releases": [], "decisions": []},
 	"capacity": {"benchmarks": []},
 	"storage": {"facts": []},
 	"decisions": [{"policy_id": "gpu_tee_policy_v3", "status": "pass"}],
@@ -54,14 +68,12 @@ test_denial_still_exercises_the_path if {
 }
 
 test_benchmark_alone_is_capacity_context_only if {
-	inp := {
+	inp := object.union(full, {
 		"job": {"workload_digest": {"state": "absent"}, "output_digest": {"state": "absent"}, "input_commitment": {"state": "absent"}},
 		"runtime": {"attestations": [], "traces": []},
-		"verifier": {"releases": []},
 		"capacity": {"benchmarks": [{"name": "b"}]},
-		"storage": {"facts": []},
 		"decisions": [],
-	}
+	})
 	claims.allow == {"capacity.benchmark_context"} with input as inp
 }
 
@@ -79,12 +91,12 @@ test_backup_needs_a_valid_digest if {
 }
 
 test_a_failed_verifier_check_unsounds_the_attestation if {
-	inp := json.patch(full, [{"op": "replace", "path": "/runtime/attestations/0/checks_passed", "value": false}])
+	inp := json.patch(full, [{"op": "replace", "path": "/runtime/attestations/0/checks", "value": [{"name": "x", "state": "failed"}]}])
 	not "runtime.environment_attested" in claims.allow with input as inp
 	not "job.ran_under_policy" in claims.allow with input as inp
 }
 
-other := {"state": "valid", "value": "sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"}
+other := {"state": "valid", "value": "sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", "hex": "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"}
 
 test_a_bound_attestation_speaks_for_this_job if {
 	"runtime.environment_attested" in claims.allow with input as full
@@ -92,22 +104,24 @@ test_a_bound_attestation_speaks_for_this_job if {
 }
 
 test_an_unbound_attestation_speaks_for_its_environment_only if {
-	inp := json.patch(full, [{"op": "replace", "path": "/runtime/attestations/0/bound_to_job", "value": false}])
+	inp := json.patch(full, [{"op": "replace", "path": "/runtime/attestations/0/workload_digest", "value": {"state": "absent"}}])
 	not "runtime.environment_attested" in claims.allow with input as inp
 	"runtime.environment_appraised" in claims.allow with input as inp
 	not "job.ran_under_policy" in claims.allow with input as inp
 }
 
 test_no_job_workload_digest_is_unbound if {
-	inp := json.patch(full, [{"op": "replace", "path": "/job/workload_digest", "value": {"state": "absent"}}])
+	inp := json.patch(full, [
+		{"op": "replace", "path": "/job/workload_digest", "value": {"state": "absent"}},
+		{"op": "replace", "path": "/runtime/attestations/0/workload_digest", "value": {"state": "absent"}},
+	])
 	not "runtime.environment_attested" in claims.allow with input as inp
 	"runtime.environment_appraised" in claims.allow with input as inp
 }
 
 test_another_workloads_attestation_backs_no_runtime_or_job_claim if {
 	inp := json.patch(full, [
-		{"op": "replace", "path": "/runtime/attestations/0/bound_to_job", "value": false},
-		{"op": "add", "path": "/runtime/attestations/0/workload_digest", "value": other},
+		{"op": "replace", "path": "/runtime/attestations/0/workload_digest", "value": other},
 	])
 	allowed := claims.allow with input as inp
 	not "runtime.environment_attested" in allowed

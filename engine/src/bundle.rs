@@ -832,6 +832,24 @@ impl<'de> DeserializeSeed<'de> for KindSeed {
             }
             Kind::Deployment => Document::Deployment(doc::Deployment::deserialize(d)?),
             Kind::OperatorTrace => Document::OperatorTrace(doc::OperatorTrace::deserialize(d)?),
+            Kind::Facts => {
+                let f = doc::Facts::deserialize(d)?;
+                if f.facts.len() > doc::MAX_FACTS {
+                    return Err(de::Error::custom(format!(
+                        "a `facts` document states {} facts; at most {} are allowed",
+                        f.facts.len(),
+                        doc::MAX_FACTS
+                    )));
+                }
+                if let Some(why) = f.facts.keys().find_map(|k| {
+                    doc::check_fact_key(k)
+                        .err()
+                        .map(|why| format!("fact key `{k}`: {why}"))
+                }) {
+                    return Err(de::Error::custom(why));
+                }
+                Document::Facts(f)
+            }
             upstream => Document::Upstream(upstream, serde_json::Value::deserialize(d)?),
         })
     }

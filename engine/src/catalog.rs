@@ -1,13 +1,19 @@
-//! The claim catalog (`claims/catalog.yaml`): every sentence claimgate may allow, the evidence
-//! each one needs (checked in Rust, independently of Rego), and the always-blocked sentences
-//! with their safer rewrites.
+//! The claim catalog (`claims/catalog.yaml`): every sentence claimgate may allow, the
+//! requirements each one needs (rules of the pack's `claimgate.requirements` package), the
+//! labels claims make, the claim limits receipts state, and the always-blocked sentences with
+//! their safer rewrites.
 
 use crate::source::{Located, SourceFile, Syntax};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The catalog format marker.
-pub const SCHEMA: &str = "claimgate.catalog/v1";
+pub const SCHEMA: &str = "claimgate.catalog/v2";
+
+/// The claim the label floor and the denial floor are about: `compute_receipt` needs it.
+pub const JOB_CLAIM: &str = "job.ran_under_policy";
+/// The claim every recorded verifier decision allows, whatever the pack says.
+pub const PATH_CLAIM: &str = "verifier.path_exercised";
 
 /// Placeholders a sentence may use; the decision fills them from the evidence.
 pub const PLACEHOLDERS: [&str; 3] = ["outcome", "appraised_by", "policy_id"];
@@ -69,35 +75,58 @@ impl ClaimBox {
     }
 }
 
-/// Evidence facts the catalog guard checks before any claim is allowed.
+/// The honest label for what a bundle is. Which claim makes which label, in which order, is
+/// catalog data (`labels`); `none` is what is left.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Requirement {
-    /// At least one benchmark result
-    BenchmarkResult,
-    /// An attestation that is fresh, has every measurement matched, debug off, and its nonce
-    /// matched when the bundle expects one
-    AttestationSound,
-    /// A reproducible-operator trace whose replay matched
-    TraceReplayMatched,
-    /// At least one verifier decision, and the worst of all is `pass`
-    VerifierPass,
-    /// At least one verifier decision, whatever its status
-    VerifierDecision,
-    /// A well-formed workload digest
-    WorkloadDigest,
-    /// A well-formed output digest, equal to the output artifact's digest when it is present
-    OutputDigest,
-    /// A sound attestation or matched trace bound to this job's workload digest
-    RuntimeBoundToJob,
-    /// A sound attestation that itself names this job's workload digest (a trace does not count)
-    AttestationBoundToJob,
-    /// A key release that followed a passing decision of the same policy
-    KeyReleaseAfterPass,
-    /// Provider storage facts
-    StorageFacts,
-    /// A backup location outside the provider with a well-formed digest
-    BackupWithDigest,
+pub enum Label {
+    /// The job claim is allowed, with workload digest, passing verifier policy and output digest
+    ComputeReceipt,
+    /// A verifier decision is recorded, but no job claim
+    VerifierPathRecord,
+    /// Deployment/storage facts only
+    DeploymentNote,
+    /// Benchmark only
+    Benchmark,
+    /// Nothing can be said
+    None,
+}
+
+impl Label {
+    /// The label as written in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Label::ComputeReceipt => "compute_receipt",
+            Label::VerifierPathRecord => "verifier_path_record",
+            Label::DeploymentNote => "deployment_note",
+            Label::Benchmark => "benchmark",
+            Label::None => "none",
+        }
+    }
+}
+
+/// One label and the claim that makes it.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LabelRule {
+    /// The label
+    pub label: Label,
+    /// The claim whose being allowed makes it
+    pub claim: String,
+}
+
+/// The claim limit each part of a receipt states.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClaimLimits {
+    /// For benchmark results
+    pub benchmark_result: String,
+    /// For attestation results, by the key the claim rules pick (`attestation_limit`)
+    pub attestation_result: BTreeMap<String, String>,
+    /// For the verifier decisions
+    pub policy_decision: String,
+    /// For deployment/storage facts
+    pub provider_constraints: String,
 }
 
 /// A claim that may be allowed.
@@ -111,8 +140,8 @@ pub struct Claim {
     pub claim_box: ClaimBox,
     /// Exactly what a reviewer may repeat (may hold `{placeholders}`)
     pub sentence: String,
-    /// Evidence facts the guard checks
-    pub requires: Vec<Requirement>,
+    /// Names of requirement rules (`data.claimgate.requirements.<name>`) that must all be true
+    pub requires: Vec<String>,
     /// Louder sentences this claim must never become
     #[serde(default)]
     pub never_inflate_to: Vec<String>,
@@ -141,6 +170,10 @@ pub struct BlockedClaim {
 pub struct Catalog {
     /// Always [`SCHEMA`]
     pub schema: String,
+    /// Labels, strongest first: the first whose claim is allowed is the bundle's
+    pub labels: Vec<LabelRule>,
+    /// What receipts say each kind of evidence can back
+    pub claim_limits: ClaimLimits,
     /// Claims that may be allowed, in report order
     pub claims: Vec<Claim>,
     /// Sentences that are never allowed
@@ -221,6 +254,15 @@ impl Catalog {
                     &c.id,
                 ));
             }
+            if let Some(r) = c.requires.iter().find(|r| !is_rule_name(r)) {
+                return Err(fail(
+                    format!(
+                        "claim `{}` requires `{r}`, which is not a rule name (lowercase letters, digits and `_`)",
+                        c.id
+                    ),
+                    r,
+                ));
+            }
             check_placeholders(&c.sentence).map_err(|p| {
                 fail(
                     format!(
@@ -271,6 +313,36 @@ impl Catalog {
                 ));
             }
         }
+        for floor in [JOB_CLAIM, PATH_CLAIM] {
+            if self.claim(floor).is_none() {
+                return Err(fail(
+                    format!("the catalog has no claim `{floor}`, which claimgate's floor needs"),
+                    "claims:",
+                ));
+            }
+        }
+        let mut seen = BTreeSet::new();
+        for l in &self.labels {
+            if l.label == Label::None || !seen.insert(l.label) {
+                return Err(fail(
+                    format!(
+                        "label `{}` is listed twice or is `none` (`none` is what no label leaves)",
+                        l.label.name()
+                    ),
+                    l.label.name(),
+                ));
+            }
+            if self.claim(&l.claim).is_none() {
+                return Err(fail(
+                    format!(
+                        "label `{}` is made by unknown claim `{}`",
+                        l.label.name(),
+                        l.claim
+                    ),
+                    &l.claim,
+                ));
+            }
+        }
         for c in &self.claims {
             for r in &c.rewrite_to {
                 if self.claim(r).is_none() || r == &c.id {
@@ -286,6 +358,24 @@ impl Catalog {
         }
         Ok(())
     }
+}
+
+impl Catalog {
+    /// Every requirement name the claims use, sorted.
+    pub fn requirement_names(&self) -> BTreeSet<&str> {
+        self.claims
+            .iter()
+            .flat_map(|c| c.requires.iter().map(String::as_str))
+            .collect()
+    }
+}
+
+fn is_rule_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        && !s.starts_with(|c: char| c.is_ascii_digit())
 }
 
 /// How sentences are compared everywhere (catalog wording, `gate --claimed`): whitespace

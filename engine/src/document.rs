@@ -26,6 +26,8 @@ pub enum Kind {
     Deployment,
     /// [`OperatorTrace`]
     OperatorTrace,
+    /// [`Facts`]
+    Facts,
     /// Trustee attestation service EAR token (claims JSON or compact JWT)
     TrusteeEar,
     /// Veraison EAR attestation result (full EAR or its `submods` map)
@@ -48,7 +50,7 @@ pub enum Kind {
 
 impl Kind {
     /// All kinds, in the order they are documented.
-    pub const ALL: [Kind; 16] = [
+    pub const ALL: [Kind; 17] = [
         Kind::RuntimeMeasurement,
         Kind::AttestationResult,
         Kind::VerifierDecision,
@@ -56,6 +58,7 @@ impl Kind {
         Kind::BenchmarkResult,
         Kind::Deployment,
         Kind::OperatorTrace,
+        Kind::Facts,
         Kind::TrusteeEar,
         Kind::VeraisonEar,
         Kind::NvidiaClaims,
@@ -77,6 +80,7 @@ impl Kind {
             Kind::BenchmarkResult => "benchmark_result",
             Kind::Deployment => "deployment",
             Kind::OperatorTrace => "operator_trace",
+            Kind::Facts => "facts",
             Kind::TrusteeEar => "trustee_ear",
             Kind::VeraisonEar => "veraison_ear",
             Kind::NvidiaClaims => "nvidia_claims",
@@ -117,6 +121,8 @@ pub enum Document {
     Deployment(Deployment),
     /// A reproducible-operator trace and its replay outcome
     OperatorTrace(OperatorTrace),
+    /// Facts the provider asserts that no adapter models
+    Facts(Facts),
     /// A document in an upstream format, kept as it is
     Upstream(Kind, serde_json::Value),
 }
@@ -132,6 +138,7 @@ impl Document {
             Document::BenchmarkResult(_) => Kind::BenchmarkResult,
             Document::Deployment(_) => Kind::Deployment,
             Document::OperatorTrace(_) => Kind::OperatorTrace,
+            Document::Facts(_) => Kind::Facts,
             Document::Upstream(kind, _) => *kind,
         }
     }
@@ -404,6 +411,55 @@ pub struct OperatorTrace {
     /// The workload the trace ran
     #[serde(default)]
     pub workload_digest: Option<String>,
+}
+
+/// Most facts one `facts` document may state.
+pub const MAX_FACTS: usize = 256;
+
+/// `facts`: facts the provider asserts that no adapter reads from an upstream format (a GPU's
+/// confidential-computing mode from `nvidia-smi conf-compute`, a region). Keys are namespaced
+/// (`nvidia.gpu.cc_mode`); values are strings, numbers or booleans. Nothing checks them: the
+/// evidence marks them provider-asserted, and a claim rule decides what, if anything, they
+/// may back.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a `facts` document (a mapping)")]
+pub struct Facts {
+    /// Namespaced key → value
+    pub facts: std::collections::BTreeMap<String, FactValue>,
+}
+
+/// A fact's value: a scalar, never a structure.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(untagged, expecting = "a string, number or boolean")]
+pub enum FactValue {
+    /// true or false
+    Bool(bool),
+    /// An integer
+    Int(i64),
+    /// A number
+    Float(f64),
+    /// Text
+    Text(String),
+}
+
+/// Checks that a fact key is namespaced: two or more dot-separated segments, each of lowercase
+/// letters, digits, `_` or `-`, at most 128 characters in all.
+pub fn check_fact_key(key: &str) -> Result<(), String> {
+    if key.is_empty() || key.len() > 128 {
+        return Err("a fact key has 1 to 128 characters".into());
+    }
+    let segment_ok = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+    };
+    if !key.contains('.') || !key.split('.').all(segment_ok) {
+        return Err(
+            "a fact key is namespaced: dot-separated segments of a-z, 0-9, `_` or `-` (e.g. `nvidia.gpu.cc_mode`)"
+                .into(),
+        );
+    }
+    Ok(())
 }
 
 /// The upstream kinds whose shape `value` has. Exactly one match is an unambiguous detection.

@@ -1,8 +1,11 @@
-//! The normalized evidence document, `claimgate.evidence/v1`: what Rego policies see as `input`.
+//! The normalized evidence document, `claimgate.evidence/v2`: what Rego policies see as `input`.
 //!
-//! Every fact is derived from a bundle document by an adapter and records that document's id
-//! (`source`). Derived booleans are computed here once, strictly: a value that is absent or
-//! malformed is never `true`. Field-by-field reference: `docs/evidence.md`.
+//! Every fact is what a bundle document states, read by an adapter, and records that
+//! document's id (`source`). Values are checked for syntax (digests, hex, times) and a value
+//! that does not parse is `malformed`: it carries no value a policy could compare, so it derives
+//! nothing. What the facts mean (fresh, nonce matched, measurements matched, bound to this job,
+//! sound) is judged by the pack's Rego (`policies/lib/attestation.rego`), never here.
+//! Field-by-field reference: `docs/evidence.md`.
 
 use crate::digest::Digest;
 use crate::document::{Appraisal, PathStep, Persistence, Replay, Status};
@@ -10,7 +13,7 @@ use crate::time::Instant;
 use serde::Serialize;
 
 /// The schema marker of this document.
-pub const SCHEMA: &str = "claimgate.evidence/v1";
+pub const SCHEMA: &str = "claimgate.evidence/v2";
 
 /// The normalized evidence about one job.
 #[derive(Debug, Clone, Serialize)]
@@ -21,8 +24,10 @@ pub struct Evidence {
     pub evaluated_at: When,
     /// Job identity and binding digests
     pub job: Job,
-    /// The nonce the bundle expects the evidence to carry (lowercase hex), when well formed
-    pub expected_nonce: Option<String>,
+    /// The nonce the bundle expects the evidence to carry
+    pub expected_nonce: HexFact,
+    /// Whether trusted keys were given (`--jws-key`): signatures were asked for
+    pub signatures_checked: bool,
     /// Runtime box: measurements, attestations, traces
     pub runtime: Runtime,
     /// Verifier box: decisions recorded in documents, key releases
@@ -33,24 +38,68 @@ pub struct Evidence {
     pub storage: Storage,
     /// Artifacts named by the bundle, with declared and computed digests
     pub artifacts: Vec<ArtifactFact>,
-    /// Upstream documents as they were read (JWT payloads decoded), for policies that need
-    /// claims the normalized fields do not carry
-    pub upstream: Vec<UpstreamDoc>,
+    /// Facts a bundle asserts in `facts` documents, which no adapter reads from an upstream
+    /// format: the provider's word, marked as such
+    pub facts: Vec<AssertedFact>,
+    /// Every document as it was read (JWT payloads decoded), for policies that need claims the
+    /// normalized fields do not carry
+    pub documents: Vec<DocumentView>,
     /// Malformed evidence found while normalizing; it derived nothing
     pub problems: Vec<Problem>,
 }
 
-/// An upstream document, kept whole.
-#[derive(Debug, Clone, Serialize)]
-pub struct UpstreamDoc {
+/// A fact stated by a `facts` document.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AssertedFact {
     /// Document id
     pub source: String,
+    /// Namespaced key, e.g. `nvidia.gpu.cc_mode`
+    pub key: String,
+    /// The value as written (a string, number or boolean)
+    pub value: serde_json::Value,
+    /// Who vouches for it: always `provider` (no verifier checked it)
+    pub asserted_by: &'static str,
+}
+
+/// A bundle document, kept whole.
+#[derive(Debug, Clone, Serialize)]
+pub struct DocumentView {
+    /// Document id
+    pub id: String,
     /// Its kind (e.g. `trustee_ear`)
     pub kind: crate::document::Kind,
     /// Whether a signature covers it and was checked
     pub signature: Signature,
     /// The claims: the document itself, or the decoded JWT payload
     pub claims: serde_json::Value,
+}
+
+/// A hex value (a nonce, report data) after syntax checking.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum HexFact {
+    /// Not given
+    Absent,
+    /// An even number of hex digits
+    Valid {
+        /// Lowercase hex
+        hex: String,
+    },
+    /// Given but not hex; derives nothing
+    Malformed {
+        /// The text as written
+        raw: String,
+    },
+}
+
+impl HexFact {
+    /// The hex, when valid.
+    pub fn valid(&self) -> Option<&str> {
+        match self {
+            HexFact::Valid { hex } => Some(hex),
+            _ => None,
+        }
+    }
 }
 
 /// Whether a document's signature was checked.
@@ -100,7 +149,8 @@ pub enum CheckState {
     Unknown,
 }
 
-/// Whether measurements matched their reference values.
+/// What a verifier reports about measurements it compared itself (a native document, which
+/// carries measurements with their references, reports `unknown`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MeasurementResult {
@@ -144,9 +194,10 @@ impl From<Instant> for When {
     }
 }
 
-/// A digest field after strict parsing.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
+/// A digest field after strict parsing. A valid one is written with its `value`
+/// (`algorithm:hex`) and, for policies that compare digests across algorithms or with report
+/// data, its `algorithm` and `hex`.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DigestFact {
     /// Not given
     Absent,
@@ -162,6 +213,28 @@ pub enum DigestFact {
         /// What is wrong with it
         problem: String,
     },
+}
+
+impl Serialize for DigestFact {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(None)?;
+        match self {
+            DigestFact::Absent => m.serialize_entry("state", "absent")?,
+            DigestFact::Valid { value } => {
+                m.serialize_entry("state", "valid")?;
+                m.serialize_entry("value", value)?;
+                m.serialize_entry("algorithm", &value.algorithm)?;
+                m.serialize_entry("hex", &value.hex)?;
+            }
+            DigestFact::Malformed { raw, problem } => {
+                m.serialize_entry("state", "malformed")?;
+                m.serialize_entry("raw", raw)?;
+                m.serialize_entry("problem", problem)?;
+            }
+        }
+        m.end()
+    }
 }
 
 impl DigestFact {
@@ -220,36 +293,6 @@ pub struct Measurement {
     pub measured_by: Option<String>,
 }
 
-/// Freshness of an attestation at the evaluation instant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Freshness {
-    /// issued_at ≤ now < expires_at
-    Fresh,
-    /// now ≥ expires_at
-    Expired,
-    /// issued in the future
-    NotYetValid,
-    /// no issue time or no expiry: freshness cannot be judged (fails closed)
-    Unknown,
-}
-
-/// Whether the evidence nonce matched the one the bundle expects.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum NonceState {
-    /// The bundle expects no nonce
-    NotExpected,
-    /// Equal
-    Matched,
-    /// Different
-    Mismatched,
-    /// Expected but the evidence carries none
-    Missing,
-    /// The expected or the evidence nonce is not hex
-    Malformed,
-}
-
 /// One measurement compared with its reference.
 #[derive(Debug, Clone, Serialize)]
 pub struct MeasurementMatch {
@@ -259,8 +302,6 @@ pub struct MeasurementMatch {
     pub value: DigestFact,
     /// Reference value
     pub reference: DigestFact,
-    /// Both valid and equal
-    pub matched: bool,
 }
 
 /// A verifier's appraisal of TEE evidence.
@@ -270,6 +311,9 @@ pub struct Attestation {
     pub source: String,
     /// Verifier name
     pub verifier: String,
+    /// The verifier name is an identifier (`[A-Za-z0-9._:/@-]`, 1 to 128 characters), so a
+    /// sentence may name it
+    pub verifier_is_identifier: bool,
     /// local or remote
     pub appraisal: Appraisal,
     /// TEE type
@@ -280,38 +324,29 @@ pub struct Attestation {
     pub issued_at: Option<When>,
     /// Expiry
     pub expires_at: Option<When>,
-    /// Seconds between issue and evaluation
-    pub age_seconds: Option<i64>,
-    /// Judged at the evaluation instant
-    pub freshness: Freshness,
-    /// Nonce check
-    pub nonce: NonceState,
-    /// The nonce the evidence carries (hex), when it carries one
-    pub nonce_value: Option<String>,
-    /// Report data bound into the evidence (hex), when present
-    pub report_data: Option<String>,
+    /// The nonce the evidence carries
+    pub nonce: HexFact,
+    /// Report data bound into the evidence
+    pub report_data: HexFact,
     /// Each measurement with its reference (native documents)
     pub measurements: Vec<MeasurementMatch>,
-    /// Whether measurements matched their references
+    /// What the verifier reports about the measurements it compared
     pub measurement_result: MeasurementResult,
-    /// `measurement_result` is `matched`
-    pub measurements_matched: bool,
     /// Checks the verifier reports (certificate chains, signatures, …)
     pub checks: Vec<Check>,
-    /// Every check passed (true when there are none)
-    pub checks_passed: bool,
     /// The verifier's own trust tier for this appraisal, when it reports one
     pub tier: Option<Tier>,
     /// Whether the document's signature was checked
     pub signature: Signature,
+    /// The document is of a kind that is signed upstream (a JWS/JWT, EAR or EAT), whether or
+    /// not this copy carries the signature
+    pub signed_kind: bool,
     /// Debug mode; `null` is unknown
     pub debug_enabled: Option<bool>,
     /// Secure boot; `null` is unknown
     pub secure_boot: Option<bool>,
     /// Workload digest bound into the evidence
     pub workload_digest: DigestFact,
-    /// The bound workload digest equals the job's (both valid)
-    pub bound_to_job: bool,
 }
 
 /// A reproducible-operator trace.
@@ -327,8 +362,6 @@ pub struct Trace {
     pub replayed_by: String,
     /// Workload the trace ran
     pub workload_digest: DigestFact,
-    /// The trace's workload digest equals the job's (both valid)
-    pub bound_to_job: bool,
 }
 
 /// The verifier box.
@@ -367,6 +400,20 @@ pub struct DecisionFact {
     pub verifier: Option<String>,
     /// Path steps the request reached
     pub reached: Vec<PathStep>,
+    /// For a verdict read from a token (an NVIDIA overall result, an EAR submod): the token's
+    /// signature state and own nonce, which the pack judges; absent otherwise
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<Token>,
+}
+
+/// The signature and nonce of the token a recorded verdict was read from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Token {
+    /// Whether its signature was checked
+    pub signature: Signature,
+    /// The nonce it carries, for a kind whose tokens carry one of their own
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<HexFact>,
 }
 
 /// A key broker release record.

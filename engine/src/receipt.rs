@@ -19,12 +19,6 @@ pub const SCHEMA: &str = "claimgate.receipt/v1";
 /// The regorus version claimgate is built with (checked against Cargo.lock by a test).
 pub const REGORUS_VERSION: &str = "0.14.1";
 
-const BENCHMARK_LIMIT: &str = "capacity context for a hardware class; not proof that this job ran";
-const DECISION_LIMIT: &str =
-    "the verifier's decision about the evidence; a rejection still records that the path was exercised";
-const STORAGE_LIMIT: &str =
-    "the storage boundary is provider-local unless another backup path is shown";
-
 /// Builds the receipt for a decision, `decision_id` included.
 pub fn seal(
     bundle: &Bundle,
@@ -67,14 +61,22 @@ fn body(bundle: &Bundle, ev: &Evidence, d: &Decision, pack: &CompiledPack) -> Va
         .attestations
         .iter()
         .map(|a| {
+            // The pack's judgments of this result (`data.claimgate.claims.attestations`).
+            let judged = |k: &str| {
+                d.appraisals
+                    .get(&a.source)
+                    .and_then(|j| j.get(k))
+                    .cloned()
+                    .unwrap_or(Value::Null)
+            };
             json!({"source": a.source, "verifier": a.verifier, "appraisal": val(&a.appraisal),
                    "tee": a.tee, "evidence_digest": show(&a.evidence_digest),
                    "issued_at": a.issued_at.map(|w| w.rfc3339.to_string()),
                    "expires_at": a.expires_at.map(|w| w.rfc3339.to_string()),
-                   "freshness": val(&a.freshness), "nonce": val(&a.nonce),
-                   "measurement_result": val(&a.measurement_result),
-                   "checks_passed": a.checks_passed, "debug_enabled": a.debug_enabled,
-                   "bound_to_job": a.bound_to_job, "signature": val(&a.signature)})
+                   "freshness": judged("freshness"), "fresh": judged("fresh"), "nonce": judged("nonce"),
+                   "measurement_result": judged("measurement_result"),
+                   "checks_passed": judged("checks_passed"), "debug_enabled": a.debug_enabled,
+                   "bound_to_job": judged("bound_to_job"), "signature": val(&a.signature)})
         })
         .collect();
     let mut policy_ids: Vec<&str> = d
@@ -110,6 +112,7 @@ fn body(bundle: &Bundle, ev: &Evidence, d: &Decision, pack: &CompiledPack) -> Va
         .map(|u| json!({"id": u.id, "file": u.file.rsplit('/').next().unwrap_or(&u.file), "sha256": u.digest.to_string(),
                         "reference_values_sha256": u.reference_digest.as_ref().map(ToString::to_string)}))
         .collect();
+    let limits = &pack.catalog.claim_limits;
     json!({
         "schema": SCHEMA,
         "receipt_id": d.job.receipt_id,
@@ -120,18 +123,18 @@ fn body(bundle: &Bundle, ev: &Evidence, d: &Decision, pack: &CompiledPack) -> Va
             .map(|m| json!({"source": m.source, "target": m.target, "digest": show(&m.digest)}))
             .collect::<Vec<_>>(),
         "benchmark_result": (!benchmarks.is_empty())
-            .then(|| json!({"results": benchmarks, "claim_limit": BENCHMARK_LIMIT})),
+            .then(|| json!({"results": benchmarks, "claim_limit": limits.benchmark_result})),
         "attestation_result": (!attestations.is_empty())
-            .then(|| json!({"results": attestations, "claim_limit": crate::decision::attestation_claim_limit(ev)})),
+            .then(|| json!({"results": attestations, "claim_limit": d.attestation_limit})),
         "verifier_policy_id": policy_ids,
         "policy_decision": {
             "status": d.verifier_status.map(|s| s.name()),
             "decisions": val(&d.verifier_decisions),
-            "claim_limit": DECISION_LIMIT,
+            "claim_limit": limits.policy_decision,
         },
         "output_digest": d.job.output_digest,
         "provider_constraints": (!ev.storage.facts.is_empty())
-            .then(|| json!({"storage": val(&ev.storage.facts), "claim_limit": STORAGE_LIMIT})),
+            .then(|| json!({"storage": val(&ev.storage.facts), "claim_limit": limits.provider_constraints})),
         "label": d.label.name(),
         "allowed_claim": d.allowed.iter().map(|a| json!({"id": a.id, "sentence": a.sentence})).collect::<Vec<_>>(),
         "blocked_claims": val(&d.blocked),

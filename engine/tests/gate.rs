@@ -161,14 +161,7 @@ fn exit_3_when_a_bundle_is_invalid_even_if_others_fail() {
 #[test]
 fn exit_4_when_the_pack_fails_on_a_bundle_and_it_outranks_bad_input() {
     // A claim rule that divides by zero on a bundle with exactly one benchmark.
-    let pack = crate::policy::pack_with(
-        "gate-divide",
-        &[(
-            "claims/claims.rego",
-            "allow contains \"capacity.benchmark_context\" if count(input.capacity.benchmarks) > 0",
-            "allow contains \"capacity.benchmark_context\" if 1 / (count(input.capacity.benchmarks) - 1) > 0",
-        )],
-    );
+    let pack = crate::packs::build(&crate::testdata("bad_packs/divide_by_zero"));
     let dir = pack.0.to_str().unwrap();
     let (code, r) = json(&[
         "gate",
@@ -193,10 +186,7 @@ fn exit_4_when_the_pack_fails_on_a_bundle_and_it_outranks_bad_input() {
         "pass"
     );
     // A pack that does not compile stops the gate before any bundle: exit 4, no report.
-    let broken = crate::policy::pack_with(
-        "gate-compile",
-        &[("claims/claims.rego", "allow contains", "allow contains +")],
-    );
+    let broken = crate::packs::build(&crate::testdata("bad_packs/compile_error"));
     let (code, out, err) = run(&[
         "gate",
         "../testdata/bundles/full_pass",

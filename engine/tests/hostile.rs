@@ -7,6 +7,8 @@
 //! attack: duplicate `kind` key   # one line: what a hostile provider tries
 //! args: [eval, bundle, --format, json, --at, "2026-11-25T12:00:00Z"]   # run in the case dir
 //! setup: [!fifo bundle/a.yaml, !sparse {path: big.bin, bytes: 1099511627776}, !symlink {path: loop, to: .}]
+//! # a broken pack: the embedded pack written to `pack/`, with the files under `overlay/` added
+//! setup: [!pack {path: pack, overlay: overlay}]
 //! exit: 3                        # expected exit code
 //! code: claimgate::bundle::parse # a diagnostic code that must appear on stdout or stderr
 //! allowed_lacks: [runtime.environment_attested]  # claim ids the JSON decision must not allow
@@ -64,6 +66,9 @@ pub enum Setup {
     Sparse { path: String, bytes: u64 },
     /// A symbolic link.
     Symlink { path: String, to: String },
+    /// The embedded pack written to `path`, with every file under `overlay` added (a case adds
+    /// its attack as files of its own; it never edits the pack's text).
+    Pack { path: String, overlay: String },
 }
 
 struct Ran {
@@ -155,6 +160,8 @@ impl Setup {
                 path: strip(path)?,
                 to,
             },
+            // A pack is not part of a bundle.
+            Setup::Pack { .. } => return None,
         })
     }
 }
@@ -163,9 +170,10 @@ impl Setup {
     /// Whether the step makes the file at `path`.
     pub fn makes(&self, path: &str) -> bool {
         match self {
-            Setup::Fifo(p) | Setup::Sparse { path: p, .. } | Setup::Symlink { path: p, .. } => {
-                p == path
-            }
+            Setup::Fifo(p)
+            | Setup::Sparse { path: p, .. }
+            | Setup::Symlink { path: p, .. }
+            | Setup::Pack { path: p, .. } => p == path,
         }
     }
 }
@@ -200,6 +208,12 @@ pub fn setup(dir: &Path, steps: &[Setup]) -> Vec<PathBuf> {
                 std::os::unix::fs::symlink(to, &p).unwrap();
                 p
             }
+            Setup::Pack { path, overlay } => {
+                let p = dir.join(path);
+                let _ = std::fs::remove_dir_all(&p);
+                crate::policy::write_pack(&p, &dir.join(overlay));
+                p
+            }
         };
         made.push(path);
     }
@@ -218,7 +232,11 @@ fn check_case(dir: &Path) {
     let memory = case.memory_mb.unwrap_or(4096);
     let ran = run_binary(dir, &case.args, timeout, memory);
     for p in made {
-        let _ = std::fs::remove_file(p);
+        if p.is_dir() && !p.is_symlink() {
+            let _ = std::fs::remove_dir_all(p);
+        } else {
+            let _ = std::fs::remove_file(p);
+        }
     }
     let ctx = format!(
         "{what} ({})\nstdout: {}\nstderr: {}",

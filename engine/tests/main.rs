@@ -22,6 +22,8 @@ mod hostile;
 mod load;
 /// Output that cannot be written: closed or full stdout, closed stderr, a full disk.
 mod output;
+/// Packs as cases: broken packs and a policy author's packs under testdata, each a directory.
+mod packs;
 /// Policy packs: Rego unit tests, broken packs, the catalog guard failing closed.
 mod policy;
 /// Properties: weaker evidence never allows more, bundle text never becomes sentence text.

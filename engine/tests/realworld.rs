@@ -209,10 +209,13 @@ fn a_short_expected_nonce_does_not_match_by_report_data_prefix() {
         "schema: claimgate.bundle/v1\nevaluated_at: \"2025-10-14T07:16:00Z\"\nexpected_nonce: \"74\"\njob:\n  job_id: j\ndocuments:\n  - path: t.json\n",
     )
     .unwrap();
-    let (code, out, err) = crate::run(&["evidence", dir.0.to_str().unwrap()]);
+    let (code, out, err) = crate::run(&["receipt", dir.0.to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");
-    let ev: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(ev["runtime"]["attestations"][0]["nonce"], "missing");
+    let r: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        r["attestation_result"]["results"][0]["nonce"], "missing",
+        "{out}"
+    );
 }
 
 fn b64url(bytes: &[u8]) -> String {

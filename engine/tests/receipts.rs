@@ -232,14 +232,8 @@ fn a_policy_rule_is_a_policy_change() {
     let dir = copy_bundle("full_pass", "tamper-policy");
     let out = dir.0.join("receipt.json");
     write_receipt(&dir.0, &out, &[]);
-    let pack = crate::policy::pack_with(
-        "tamper-policy-pack",
-        &[(
-            "policies/gpu_tee_policy_v3.rego",
-            "max_age_seconds := 86400",
-            "max_age_seconds := 60",
-        )],
-    );
+    // The max attestation age at a minute: a policy author's pack of testdata.
+    let pack = crate::packs::build(&crate::testdata("author_packs/max_age_one_minute"));
     let (code, report) = verify(&[
         out.to_str().unwrap(),
         "--bundle",

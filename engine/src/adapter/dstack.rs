@@ -35,13 +35,14 @@ pub(super) fn add(ev: &mut Evidence, cx: &mut Context, src: &str, resp: &Value) 
         Signature::Absent,
     );
     facts.tee = Some("intel-tdx".into());
-    facts.report_data = details
-        .get("report_data")
-        .and_then(Value::as_str)
-        .map(str::to_string);
+    facts.report_data = cx.hex(
+        src,
+        "details.report_data",
+        details.get("report_data").and_then(Value::as_str),
+    );
     facts.debug_enabled = details.get("os_image_is_dev").and_then(Value::as_bool);
     facts.checks = checks;
-    let att = cx.attestation(ev, src, facts);
+    let att = cx.attestation(src, facts);
     ev.runtime.attestations.push(att);
 
     let (status, reason) = match resp.get("is_valid").and_then(Value::as_bool) {

@@ -9,7 +9,9 @@
 
 use super::{recorded, Appraised, Context};
 use crate::document::{Appraisal, Kind, PathStep, Status};
-use crate::evidence::{Check, CheckState, Evidence, MeasurementResult, Signature, Tier};
+use crate::evidence::{
+    Check, CheckState, Evidence, HexFact, MeasurementResult, Signature, Tier, Token,
+};
 use serde_json::Value;
 
 /// AR4SI tier of one trust-vector value (draft-ietf-rats-ar4si): 0 none, 2–31 affirming,
@@ -132,19 +134,28 @@ pub(super) fn add(
         facts.checks = checks;
         facts.tier = Some(tier);
         if let Some(a) = annotated {
-            facts.report_data = a
+            let report_data = a
                 .get("report_data")
                 .or_else(|| a.pointer("/sgx/body/report_data"))
-                .and_then(Value::as_str)
-                .map(str::to_string);
-            facts.nonce = a
-                .get("psa-nonce")
-                .and_then(Value::as_str)
-                .and_then(crate::jwt::base64)
-                .map(|b| crate::digest::to_hex(&b));
+                .and_then(Value::as_str);
+            facts.report_data = cx.hex(&here, "report_data", report_data);
+            facts.nonce = match a.get("psa-nonce").and_then(Value::as_str) {
+                None => HexFact::Absent,
+                Some(raw) => match crate::jwt::base64(raw) {
+                    Some(b) => HexFact::Valid {
+                        hex: crate::digest::to_hex(&b),
+                    },
+                    None => {
+                        cx.problem(&here, "psa-nonce", format!("`{raw}` is not base64"));
+                        HexFact::Malformed {
+                            raw: raw.to_string(),
+                        }
+                    }
+                },
+            };
             facts.debug_enabled = sgx_debug(a);
         }
-        let att = cx.attestation(ev, &here, facts);
+        let att = cx.attestation(&here, facts);
         ev.runtime.attestations.push(att);
 
         let stated: Vec<String> = vector
@@ -164,15 +175,19 @@ pub(super) fn add(
                 stated.join(", ")
             )
         };
-        let (status, reason) = cx.signed_verdict(status_of(tier), reason, signature);
-        ev.verifier.decisions.push(recorded(
+        let mut decision = recorded(
             &here,
             policy_id,
-            status,
+            status_of(tier),
             reason,
             &verifier,
             &[PathStep::AttestationService, PathStep::Policy],
-        ));
+        );
+        decision.token = Some(Token {
+            signature,
+            nonce: None,
+        });
+        ev.verifier.decisions.push(decision);
     }
 }
 

@@ -1,8 +1,9 @@
 //! Adapters turn bundle documents into the normalized evidence document.
 //!
-//! Adapters know document formats and nothing about policy: they record facts, parse digests
-//! strictly, and judge time at the evaluation instant. Malformed values become
-//! [`Problem`]s and derive nothing.
+//! Adapters know document formats and nothing about policy: they record what each document
+//! states and check its syntax (digests, hex, times). Malformed values become [`Problem`]s and
+//! derive nothing. Whether a result is fresh, its nonce matched or it is bound to the job is
+//! the pack's judgment, in Rego.
 
 mod akash;
 mod dstack;
@@ -18,9 +19,8 @@ use crate::bundle::{Bundle, Entry, Role};
 use crate::digest::Digest;
 use crate::document::{Appraisal, Document, Kind, PathStep, Status};
 use crate::evidence::{
-    self, ArtifactFact, Attestation, Check, CheckState, DecisionFact, DigestFact, Evidence,
-    Freshness, MeasurementMatch, MeasurementResult, NonceState, Origin, Problem, Signature, Tier,
-    UpstreamDoc,
+    self, ArtifactFact, Attestation, Check, CheckState, DecisionFact, DigestFact, DocumentView,
+    Evidence, HexFact, MeasurementMatch, MeasurementResult, Origin, Problem, Signature, Tier,
 };
 use crate::time::Instant;
 use serde_json::Value;
@@ -37,23 +37,13 @@ pub fn normalize(bundle: &Bundle, at: Instant) -> Evidence {
 pub fn normalize_with(bundle: &Bundle, at: Instant, keys: &crate::jws::TrustedKeys) -> Evidence {
     let mut cx = Context {
         problems: Vec::new(),
-        expected_nonce: None,
-        nonce_malformed: false,
         keys,
     };
-    if let Some(n) = &bundle.expected_nonce {
-        match hex_lower(n) {
-            Some(h) => cx.expected_nonce = Some(h),
-            None => {
-                cx.nonce_malformed = true;
-                cx.problem(
-                    "manifest",
-                    "expected_nonce",
-                    format!("`{n}` is not hex: the nonce check cannot pass"),
-                );
-            }
-        }
-    }
+    let expected_nonce = cx.hex(
+        "manifest",
+        "expected_nonce",
+        bundle.expected_nonce.as_deref(),
+    );
     let job = &bundle.job;
     let workload_digest = cx.digest(
         "manifest",
@@ -155,13 +145,15 @@ pub fn normalize_with(bundle: &Bundle, at: Instant, keys: &crate::jws::TrustedKe
             output_digest,
             output_verified,
         },
-        expected_nonce: cx.expected_nonce.clone(),
+        expected_nonce,
+        signatures_checked: !keys.is_empty(),
         runtime: Default::default(),
         verifier: Default::default(),
         capacity: Default::default(),
         storage: Default::default(),
         artifacts,
-        upstream: Vec::new(),
+        facts: Vec::new(),
+        documents: Vec::new(),
         problems: Vec::new(),
     };
     for entry in &bundle.documents {
@@ -193,18 +185,6 @@ fn add(ev: &mut Evidence, cx: &mut Context, entry: &Entry) {
         },
         other => (other.clone(), Signature::Absent),
     };
-    if signed_kind(*kind) && !cx.vouched(signature) {
-        cx.problem(
-            src,
-            "(signature)",
-            format!(
-                "trusted keys were given (--jws-key) but no trusted key verified this {} document \
-                 (signature {}): it backs no runtime claim and its verdict counts as a hold",
-                kind.name(),
-                signature.name()
-            ),
-        );
-    }
     match kind {
         Kind::TrusteeEar | Kind::VeraisonEar => ear::add(ev, cx, src, *kind, &claims, signature),
         Kind::NvidiaClaims => nvidia::add_claims(ev, cx, src, &claims, signature),
@@ -223,36 +203,17 @@ fn add(ev: &mut Evidence, cx: &mut Context, entry: &Entry) {
             ),
         ),
     }
-    ev.upstream.push(UpstreamDoc {
-        source: src.to_string(),
+    ev.documents.push(DocumentView {
+        id: src.to_string(),
         kind: *kind,
         signature,
         claims,
     });
 }
 
-/// Kinds whose verdicts are signed tokens upstream (JWS/JWT, EAR, NVIDIA EAT): delivered as
-/// plain JSON or with `alg: none` they carry no signature, and when trusted keys are given
-/// only a verified one counts.
-fn signed_kind(kind: Kind) -> bool {
-    matches!(
-        kind,
-        Kind::TrusteeEar
-            | Kind::VeraisonEar
-            | Kind::NvidiaClaims
-            | Kind::NvidiaOverall
-            | Kind::NvidiaDetachedEat
-            | Kind::Nvattest
-    )
-}
-
-/// Collects problems while adapters run, and carries the bundle's expectations.
+/// Collects problems while adapters run.
 pub(crate) struct Context<'k> {
     problems: Vec<Problem>,
-    /// The expected nonce, lowercase hex, when the bundle names a well-formed one
-    expected_nonce: Option<String>,
-    /// The bundle names an expected nonce that is not hex
-    nonce_malformed: bool,
     /// Keys that may verify JWS signatures (none: signatures stay unverified)
     keys: &'k crate::jws::TrustedKeys,
 }
@@ -265,8 +226,8 @@ pub(crate) struct Appraised {
     pub evidence_digest: DigestFact,
     pub issued_at: Option<i64>,
     pub expires_at: Option<i64>,
-    pub nonce: Option<String>,
-    pub report_data: Option<String>,
+    pub nonce: HexFact,
+    pub report_data: HexFact,
     pub measurements: Vec<MeasurementMatch>,
     pub measurement_result: MeasurementResult,
     pub debug_enabled: Option<bool>,
@@ -275,8 +236,7 @@ pub(crate) struct Appraised {
     pub checks: Vec<Check>,
     pub tier: Option<Tier>,
     pub signature: Signature,
-    /// The document is of a kind that is signed upstream (see [`signed_kind`]): when trusted
-    /// keys are given, anything but a verified signature fails the `jws signature` check.
+    /// The document is of a kind that is signed upstream (a JWS/JWT, EAR or EAT)
     pub signed_kind: bool,
 }
 
@@ -290,8 +250,8 @@ impl Appraised {
             evidence_digest: DigestFact::Absent,
             issued_at: None,
             expires_at: None,
-            nonce: None,
-            report_data: None,
+            nonce: HexFact::Absent,
+            report_data: HexFact::Absent,
             measurements: Vec::new(),
             measurement_result: MeasurementResult::Unknown,
             debug_enabled: None,
@@ -317,9 +277,6 @@ impl Appraised {
     }
 }
 
-/// Shortest expected nonce (hex digits) that a report-data prefix may match.
-const MIN_NONCE_HEX: usize = 32;
-
 /// Lowercase hex of an even number of digits, or `None`.
 pub(crate) fn hex_lower(s: &str) -> Option<String> {
     let s = s.trim();
@@ -344,6 +301,7 @@ pub(crate) fn recorded(
         reason,
         verifier: Some(verifier.to_string()),
         reached: reached.to_vec(),
+        token: None,
     }
 }
 
@@ -371,33 +329,6 @@ pub(crate) fn both_signed(a: Signature, b: Signature) -> Signature {
 }
 
 impl Context<'_> {
-    /// Whether evidence with this signature state may back a claim: always when no key is
-    /// trusted (signatures are then not asked for), else only when a trusted key verified it.
-    pub(crate) fn vouched(&self, signature: Signature) -> bool {
-        self.keys.is_empty() || signature == Signature::Verified
-    }
-
-    /// A verdict of a signed kind: a pass that no trusted key vouches for (when keys are
-    /// given) is held, never counted as a pass. Rejects and holds stand.
-    pub(crate) fn signed_verdict(
-        &self,
-        status: Status,
-        reason: String,
-        signature: Signature,
-    ) -> (Status, String) {
-        if status == Status::Pass && !self.vouched(signature) {
-            (
-                Status::Hold,
-                format!(
-                    "{reason}, but no trusted key verified it (signature {})",
-                    signature.name()
-                ),
-            )
-        } else {
-            (status, reason)
-        }
-    }
-
     /// An integer claim (epoch seconds) as an instant: `None` when absent; a value that is not
     /// an integer within [`Instant::MIN`]..=[`Instant::MAX`] is a problem and counts as absent
     /// (so freshness is unknown, never computed from a wrapped number).
@@ -420,38 +351,19 @@ impl Context<'_> {
         }
     }
 
-    /// The nonce check: the evidence nonce `n` (as it reads) against the bundle's expectation.
-    /// `report_data` counts only when the evidence carries no nonce (see below).
-    pub(crate) fn nonce_state(
-        &mut self,
-        source: &str,
-        field: &str,
-        n: Option<&str>,
-        report_data: Option<&str>,
-    ) -> NonceState {
-        match (&self.expected_nonce, n) {
-            (None, _) if !self.nonce_malformed => NonceState::NotExpected,
-            (None, _) => NonceState::Malformed,
-            (Some(e), Some(n)) if hex_lower(n).is_none() => {
-                let e = e.clone();
-                self.problem(source, field, format!("`{n}` is not hex; expected `{e}`"));
-                NonceState::Malformed
-            }
-            // An explicit nonce decides; report data counts only when the evidence carries no
-            // nonce, and only for a nonce long enough (16 bytes) that a prefix means something.
-            (Some(e), Some(n)) if hex_lower(n).as_deref() == Some(e.as_str()) => {
-                NonceState::Matched
-            }
-            (Some(_), Some(_)) => NonceState::Mismatched,
-            (Some(e), None)
-                if e.len() >= MIN_NONCE_HEX
-                    && report_data
-                        .and_then(hex_lower)
-                        .is_some_and(|r| r.starts_with(e.as_str())) =>
-            {
-                NonceState::Matched
-            }
-            (Some(_), None) => NonceState::Missing,
+    /// A hex value (a nonce, report data) checked for syntax; a malformed one is a problem.
+    pub(crate) fn hex(&mut self, source: &str, field: &str, raw: Option<&str>) -> HexFact {
+        match raw {
+            None => HexFact::Absent,
+            Some(raw) => match hex_lower(raw) {
+                Some(hex) => HexFact::Valid { hex },
+                None => {
+                    self.problem(source, field, format!("`{raw}` is not hex"));
+                    HexFact::Malformed {
+                        raw: raw.to_string(),
+                    }
+                }
+            },
         }
     }
 
@@ -477,90 +389,43 @@ impl Context<'_> {
         });
     }
 
-    /// Builds an attestation fact: freshness at the evaluation instant, the nonce check, and the
-    /// binding to the job's workload digest.
-    pub(crate) fn attestation(&mut self, ev: &Evidence, source: &str, a: Appraised) -> Attestation {
-        let now = ev.evaluated_at.unix;
-        // Times come checked from the adapters; one out of range here is still never used.
+    /// Builds an attestation fact from what an adapter read. Times out of range are dropped
+    /// (the adapters report them); a verified or invalid signature is a check like any other.
+    pub(crate) fn attestation(&mut self, source: &str, a: Appraised) -> Attestation {
         let in_range = |t: Option<i64>| t.filter(|u| Instant::from_unix(*u).is_ok());
         let (issued_at, expires_at) = (in_range(a.issued_at), in_range(a.expires_at));
-        let freshness = match (issued_at, expires_at) {
-            (Some(iat), _) if iat > now => Freshness::NotYetValid,
-            (Some(_), Some(exp)) if now >= exp => Freshness::Expired,
-            (Some(_), Some(_)) => Freshness::Fresh,
-            _ => Freshness::Unknown,
-        };
-        let nonce_value = a
-            .nonce
-            .as_deref()
-            .map(|n| hex_lower(n).unwrap_or_else(|| n.to_string()));
-        let nonce = self.nonce_state(
-            source,
-            "nonce",
-            nonce_value.as_deref(),
-            a.report_data.as_deref(),
-        );
-        // The job is bound when the evidence names its workload digest: natively, or as the
-        // leading bytes of the report data or nonce.
-        let job = ev.job.workload_digest.valid().map(|d| d.hex.clone());
-        let bound_to_job = match (&a.workload_digest, &job) {
-            (DigestFact::Valid { value }, Some(j)) => &value.hex == j,
-            // A malformed stated digest binds nothing, whatever the report data says.
-            (DigestFact::Malformed { .. }, _) => false,
-            (DigestFact::Absent, Some(j)) => [&a.report_data, &nonce_value]
-                .into_iter()
-                .flatten()
-                .filter_map(|x| hex_lower(x))
-                .any(|x| x.starts_with(j.as_str())),
-            _ => false,
-        };
         let mut checks = a.checks;
-        // Asked-for verification is a check like any other: a bad signature fails closed.
-        match a.signature {
-            Signature::Verified => checks.push(Check {
+        let state = match a.signature {
+            Signature::Verified => Some(CheckState::Passed),
+            Signature::Invalid => Some(CheckState::Failed),
+            Signature::Absent | Signature::Unverified => None,
+        };
+        if let Some(state) = state {
+            checks.push(Check {
                 name: "jws signature".into(),
-                state: CheckState::Passed,
-            }),
-            Signature::Invalid => checks.push(Check {
-                name: "jws signature".into(),
-                state: CheckState::Failed,
-            }),
-            // Trusted keys were given: a signed kind that no key verified fails closed too.
-            Signature::Absent | Signature::Unverified
-                if a.signed_kind && !self.vouched(a.signature) =>
-            {
-                checks.push(Check {
-                    name: "jws signature".into(),
-                    state: CheckState::Failed,
-                })
-            }
-            Signature::Absent | Signature::Unverified => {}
+                state,
+            });
         }
-        let checks_passed = checks.iter().all(|c| c.state == CheckState::Passed);
         Attestation {
             source: source.to_string(),
+            verifier_is_identifier: crate::catalog::check_identifier(&a.verifier).is_ok(),
             verifier: a.verifier,
             appraisal: a.appraisal,
             tee: a.tee,
             evidence_digest: a.evidence_digest,
             issued_at: issued_at.map(|u| Instant { unix: u }.into()),
             expires_at: expires_at.map(|u| Instant { unix: u }.into()),
-            age_seconds: issued_at.and_then(|u| now.checked_sub(u)),
-            freshness,
-            nonce,
-            nonce_value,
+            nonce: a.nonce,
             report_data: a.report_data,
             measurements: a.measurements,
-            measurements_matched: a.measurement_result == MeasurementResult::Matched,
             measurement_result: a.measurement_result,
             debug_enabled: a.debug_enabled,
             secure_boot: a.secure_boot,
             workload_digest: a.workload_digest,
-            bound_to_job,
             checks,
-            checks_passed,
             tier: a.tier,
             signature: a.signature,
+            signed_kind: a.signed_kind,
         }
     }
 
@@ -669,28 +534,27 @@ mod tests {
         assert_eq!(jws_check(&ev), Some(CheckState::Passed));
         assert!(ev.problems.is_empty(), "{:?}", ev.problems);
 
-        // alg none, and plain JSON: absent, and with keys that fails closed.
+        // alg none, and plain JSON: absent. Whether that fails closed under --jws-key is the
+        // pack's judgment; the evidence says keys were given and the kind is signed.
         for (doc, kind) in [
             (token(&c, "none", &key), "nvidia_claims"),
             (c.to_string(), "nvidia_claims"),
         ] {
             let ev = normalized(&dir, &doc, kind, &keys);
             assert_eq!(ev.runtime.attestations[0].signature, Signature::Absent);
-            assert_eq!(jws_check(&ev), Some(CheckState::Failed), "{doc}");
-            assert!(!ev.runtime.attestations[0].checks_passed);
-            assert!(ev.problems.iter().any(|p| p.field == "(signature)"));
-            // Without keys nothing is asked for, and nothing is added.
+            assert!(ev.signatures_checked && ev.runtime.attestations[0].signed_kind);
+            assert_eq!(jws_check(&ev), None, "{doc}");
             let ev = normalized(&dir, &doc, kind, &none);
-            assert_eq!(jws_check(&ev), None);
+            assert!(!ev.signatures_checked);
             assert!(ev.problems.is_empty(), "{:?}", ev.problems);
         }
 
-        // A plain-JSON overall result that passes is held under --jws-key, not without.
+        // A plain-JSON overall result is recorded as it states, with its token's signature.
         let overall = serde_json::json!({"x-nvidia-overall-att-result": true}).to_string();
         let ev = normalized(&dir, &overall, "nvidia_overall", &keys);
-        assert_eq!(ev.verifier.decisions[0].status, Status::Hold);
-        let ev = normalized(&dir, &overall, "nvidia_overall", &none);
         assert_eq!(ev.verifier.decisions[0].status, Status::Pass);
+        let token = ev.verifier.decisions[0].token.as_ref().unwrap();
+        assert_eq!(token.signature, Signature::Absent);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

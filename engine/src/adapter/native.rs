@@ -4,13 +4,9 @@ use super::{Appraised, Context};
 use crate::bundle::Entry;
 use crate::document::Document;
 use crate::evidence::{
-    BackupFact, Benchmark, DecisionFact, DigestFact, Evidence, Measurement, MeasurementMatch,
-    MeasurementResult, Origin, Release, Signature, StorageFact, Trace,
+    BackupFact, Benchmark, DecisionFact, Evidence, Measurement, MeasurementMatch, Origin, Release,
+    Signature, StorageFact, Trace,
 };
-
-fn bound(fact: &DigestFact, job: &DigestFact) -> bool {
-    matches!((fact.valid(), job.valid()), (Some(a), Some(b)) if a == b)
-}
 
 pub(super) fn add(ev: &mut Evidence, cx: &mut Context, entry: &Entry) {
     let src = entry.id.as_str();
@@ -36,39 +32,24 @@ pub(super) fn add(ev: &mut Evidence, cx: &mut Context, entry: &Entry) {
                         &format!("measurements.{}.reference", m.name),
                         m.reference.as_deref(),
                     );
-                    let matched =
-                        matches!((value.valid(), reference.valid()), (Some(v), Some(r)) if v == r);
                     MeasurementMatch {
                         name: m.name.clone(),
                         value,
                         reference,
-                        matched,
                     }
                 })
                 .collect();
-            let mismatched = measurements.iter().any(|m| {
-                matches!(m.value, DigestFact::Malformed { .. })
-                    || matches!((m.value.valid(), m.reference.valid()), (Some(v), Some(r)) if v != r)
-            });
-            let measurement_result = if mismatched {
-                MeasurementResult::Mismatched
-            } else if !measurements.is_empty() && measurements.iter().all(|m| m.matched) {
-                MeasurementResult::Matched
-            } else {
-                MeasurementResult::Unknown
-            };
             let mut facts = Appraised::new(a.verifier.clone(), a.appraisal, Signature::Absent);
             facts.tee = a.tee.clone();
             facts.evidence_digest = cx.digest(src, "evidence_digest", Some(&a.evidence_digest));
             facts.issued_at = Some(a.issued_at.unix);
             facts.expires_at = a.expires_at.map(|e| e.unix);
-            facts.nonce = a.nonce.clone();
+            facts.nonce = cx.hex(src, "nonce", a.nonce.as_deref());
             facts.measurements = measurements;
-            facts.measurement_result = measurement_result;
             facts.debug_enabled = a.debug_enabled;
             facts.secure_boot = a.secure_boot;
             facts.workload_digest = cx.digest(src, "workload_digest", a.workload_digest.as_deref());
-            let att = cx.attestation(ev, src, facts);
+            let att = cx.attestation(src, facts);
             ev.runtime.attestations.push(att);
         }
         Document::VerifierDecision(d) => ev.verifier.decisions.push(DecisionFact {
@@ -84,6 +65,7 @@ pub(super) fn add(ev: &mut Evidence, cx: &mut Context, entry: &Entry) {
                 r.dedup();
                 r
             },
+            token: None,
         }),
         Document::KeyRelease(k) => ev.verifier.releases.push(Release {
             source: src.to_string(),
@@ -118,6 +100,16 @@ pub(super) fn add(ev: &mut Evidence, cx: &mut Context, entry: &Entry) {
                 backup,
             });
         }
+        Document::Facts(f) => {
+            for (key, value) in &f.facts {
+                ev.facts.push(crate::evidence::AssertedFact {
+                    source: src.to_string(),
+                    key: key.clone(),
+                    value: serde_json::to_value(value).unwrap_or(serde_json::Value::Null),
+                    asserted_by: "provider",
+                });
+            }
+        }
         Document::Upstream(..) => {}
         Document::OperatorTrace(t) => {
             let workload_digest = cx.digest(src, "workload_digest", t.workload_digest.as_deref());
@@ -126,7 +118,6 @@ pub(super) fn add(ev: &mut Evidence, cx: &mut Context, entry: &Entry) {
                 trace_digest: cx.digest(src, "trace_digest", Some(&t.trace_digest)),
                 replay: t.replay,
                 replayed_by: t.replayed_by.clone(),
-                bound_to_job: bound(&workload_digest, &ev.job.workload_digest),
                 workload_digest,
             });
         }

@@ -12,13 +12,13 @@
 //! A check the relying-party policy needs but the claims lack is **unknown**, never passed:
 //! the SDK defaults missing OCSP fields to true; claimgate does not.
 //! The overall result (`x-nvidia-overall-att-result`, `nvattest`'s `result_code`) is recorded as
-//! the verifier's decision; the overall token's `eat_nonce` is checked against the bundle's
-//! expected nonce like a device's, and a wrong, malformed or missing one keeps it from passing.
+//! the verifier's decision, as the token states it, with the token's signature state and own
+//! `eat_nonce`: the pack judges those like a device's.
 
 use super::{bool_check, both_signed, recorded, Appraised, Context};
 use crate::digest::Digest;
 use crate::document::{Appraisal, PathStep, Status};
-use crate::evidence::{Check, CheckState, Evidence, MeasurementResult, NonceState, Signature};
+use crate::evidence::{Check, CheckState, Evidence, HexFact, MeasurementResult, Signature, Token};
 use serde_json::Value;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -241,20 +241,21 @@ fn ip_host(ip: IpAddr) -> Host {
     }
 }
 
-/// An NVIDIA nonce (`eat_nonce`): 32 bytes as hex. `Ok(None)` when absent; `Err(raw)` when
-/// malformed (recorded as a problem).
-fn nvidia_nonce(cx: &mut Context, here: &str, v: Option<&Value>) -> Result<Option<String>, String> {
-    let Some(v) = v else { return Ok(None) };
+/// An NVIDIA nonce (`eat_nonce`): 32 bytes as hex; anything else is malformed (a problem).
+fn nvidia_nonce(cx: &mut Context, here: &str, v: Option<&Value>) -> HexFact {
+    let Some(v) = v else {
+        return HexFact::Absent;
+    };
     let raw = v.as_str().map_or_else(|| v.to_string(), str::to_string);
     match v.as_str().and_then(super::hex_lower) {
-        Some(h) if h.len() == 64 => Ok(Some(h)),
+        Some(hex) if hex.len() == 64 => HexFact::Valid { hex },
         _ => {
             cx.problem(
                 here,
                 "eat_nonce",
                 format!("`{raw}` is not a nonce (32 bytes as hex): the nonce check cannot pass"),
             );
-            Err(raw)
+            HexFact::Malformed { raw }
         }
     }
 }
@@ -417,11 +418,7 @@ fn add_device(ev: &mut Evidence, cx: &mut Context, here: &str, d: &Value, origin
         });
     facts.issued_at = cx.epoch(here, "iat", claim("iat"));
     facts.expires_at = cx.epoch(here, "exp", claim("exp"));
-    let nonce = nvidia_nonce(cx, here, claim("eat_nonce"));
-    facts.nonce = match &nonce {
-        Ok(n) => n.clone(),
-        Err(raw) => Some(raw.clone()),
-    };
+    facts.nonce = nvidia_nonce(cx, here, claim("eat_nonce"));
     facts.measurement_result = measurement_result;
     facts.debug_enabled = match d.get("dbgstat").and_then(Value::as_str) {
         Some("disabled") => Some(false),
@@ -430,10 +427,7 @@ fn add_device(ev: &mut Evidence, cx: &mut Context, here: &str, d: &Value, origin
     };
     facts.secure_boot = d.get("secboot").and_then(Value::as_bool);
     facts.checks = checks;
-    let mut att = cx.attestation(ev, here, facts);
-    if nonce.is_err() {
-        att.nonce = NonceState::Malformed;
-    }
+    let att = cx.attestation(here, facts);
     if switch {
         ev.runtime.switches.push(att);
     } else {
@@ -465,50 +459,6 @@ fn chain_checks(d: &Value, chain: &str) -> Vec<Check> {
         flag("x-nvidia-cert-ocsp-nonce-matches"),
         flag("x-nvidia-cert-ocsp-response-valid"),
     ]
-}
-
-/// The overall token's own nonce, checked like a device's: a malformed or different one is a
-/// problem and keeps the overall result from passing (reject, as `gpu_tee_policy_v3` rejects
-/// such device claims), a missing expected one holds it.
-fn overall_nonce(
-    cx: &mut Context,
-    src: &str,
-    claims: &Value,
-    status: Status,
-    reason: String,
-) -> (Status, String) {
-    let state = match nvidia_nonce(cx, src, claims.get("eat_nonce")) {
-        Err(_) => NonceState::Malformed,
-        Ok(n) => cx.nonce_state(src, "eat_nonce", n.as_deref(), None),
-    };
-    let worse = |a: Status, b: Status| a.min(b);
-    match state {
-        NonceState::NotExpected | NonceState::Matched => (status, reason),
-        NonceState::Mismatched => {
-            let expected = cx.expected_nonce.clone().unwrap_or_default();
-            let got = claims
-                .get("eat_nonce")
-                .map(Value::to_string)
-                .unwrap_or_default();
-            cx.problem(
-                src,
-                "eat_nonce",
-                format!("{got} differs from the expected nonce `{expected}`: the result is not for this request"),
-            );
-            (
-                worse(status, Status::Reject),
-                format!("{reason}, but its eat_nonce differs from the expected nonce"),
-            )
-        }
-        NonceState::Malformed => (
-            worse(status, Status::Reject),
-            format!("{reason}, but a nonce is malformed (not 32 bytes of hex)"),
-        ),
-        NonceState::Missing => (
-            worse(status, Status::Hold),
-            format!("{reason}, but it carries no eat_nonce while one is expected"),
-        ),
-    }
 }
 
 /// NRAS overall claims: the overall result is the verifier's decision.
@@ -545,16 +495,19 @@ pub(super) fn add_overall(
             (Status::Hold, "the overall result is missing".to_string())
         }
     };
-    let (status, reason) = overall_nonce(cx, src, claims, status, reason);
-    let (status, reason) = cx.signed_verdict(status, reason, signature);
-    ev.verifier.decisions.push(recorded(
+    let mut decision = recorded(
         src,
         "nvidia-overall-att-result",
         status,
         reason,
         &verifier,
         &[PathStep::AttestationService, PathStep::Policy],
-    ));
+    );
+    decision.token = Some(Token {
+        signature,
+        nonce: Some(nvidia_nonce(cx, src, claims.get("eat_nonce"))),
+    });
+    ev.verifier.decisions.push(decision);
 }
 
 /// `[["JWT", overall], {"GPU-0": device token, …}]`: the overall token is the decision; each
@@ -646,7 +599,6 @@ pub(super) fn add_detached(ev: &mut Evidence, cx: &mut Context, src: &str, eat: 
                     None => CheckState::Unknown,
                 },
             });
-            att.checks_passed = att.checks.iter().all(|c| c.state == CheckState::Passed);
         }
     }
 }
@@ -690,19 +642,21 @@ pub(super) fn add_nvattest(ev: &mut Evidence, cx: &mut Context, src: &str, out: 
         Some(c) => (Status::Reject, format!("result_code {c} ({message})")),
         None => (Status::Hold, "no result_code".to_string()),
     };
-    let (status, reason) = match envelope {
-        Some(e) => overall_nonce(cx, &format!("{src}#overall"), e, status, reason),
-        None => (status, reason),
-    };
-    let (status, reason) = cx.signed_verdict(status, reason, Signature::Absent);
-    ev.verifier.decisions.push(recorded(
+    let nonce = envelope.map(|e| nvidia_nonce(cx, &format!("{src}#overall"), e.get("eat_nonce")));
+    let mut decision = recorded(
         src,
         "nvattest",
         status,
         reason,
         &verifier,
         &[PathStep::AttestationService, PathStep::Policy],
-    ));
+    );
+    // The result code is plain JSON beside the tokens: no signature covers it.
+    decision.token = Some(Token {
+        signature: Signature::Absent,
+        nonce,
+    });
+    ev.verifier.decisions.push(decision);
 }
 
 #[cfg(test)]

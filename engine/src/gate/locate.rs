@@ -2,7 +2,7 @@
 
 use super::Location;
 use crate::bundle::Bundle;
-use crate::catalog::{Catalog, Requirement};
+use crate::catalog::Catalog;
 use crate::decision::Decision;
 use crate::evidence::Problem;
 use miette::{Diagnostic, SourceSpan};
@@ -37,7 +37,7 @@ impl<'a> Locator<'a> {
         claim
             .requires
             .iter()
-            .find_map(|req| d.problems.iter().find(|p| reads(*req, p)))
+            .find_map(|req| d.problems.iter().find(|p| reads(req, p)))
             .map_or_else(|| self.manifest(), |p| self.problem(p))
     }
 
@@ -64,31 +64,29 @@ impl<'a> Locator<'a> {
     }
 }
 
-/// Whether a catalog requirement reads the field a problem is about.
-fn reads(req: Requirement, p: &Problem) -> bool {
+/// Whether a requirement of the default pack reads the field a problem is about (only to point
+/// at a line: a requirement this does not know points at the manifest).
+fn reads(req: &str, p: &Problem) -> bool {
     let field = p.field.as_str();
     let manifest = p.source == MANIFEST_SOURCE;
     match req {
-        Requirement::WorkloadDigest => manifest && field == "job.workload_digest",
-        Requirement::RuntimeBoundToJob | Requirement::AttestationBoundToJob => {
+        "workload_digest" => manifest && field == "job.workload_digest",
+        "runtime_bound_to_job" | "attestation_bound_to_job" => {
             (manifest && field == "job.workload_digest")
                 || (!manifest && field == "workload_digest")
         }
-        Requirement::OutputDigest => {
+        "output_digest" => {
             manifest
                 && (field == "job.output_digest"
                     || (field.starts_with("artifacts.") && field.ends_with(".digest")))
         }
-        Requirement::AttestationSound => {
+        "attestation_sound" => {
             !manifest && matches!(field, "evidence_digest" | "digest" | "workload_digest")
         }
-        Requirement::TraceReplayMatched => !manifest && field == "trace_digest",
-        Requirement::BenchmarkResult => !manifest && field == "result_digest",
-        Requirement::BackupWithDigest => !manifest && field == "backup.digest",
-        Requirement::VerifierPass
-        | Requirement::VerifierDecision
-        | Requirement::KeyReleaseAfterPass
-        | Requirement::StorageFacts => false,
+        "trace_replay_matched" => !manifest && field == "trace_digest",
+        "benchmark_result" => !manifest && field == "result_digest",
+        "backup_with_digest" => !manifest && field == "backup.digest",
+        _ => false,
     }
 }
 

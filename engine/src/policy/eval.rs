@@ -13,6 +13,68 @@ use std::time::Duration;
 pub const VERIFIER_PREFIX: &str = "data.claimgate.verifier.";
 /// The claim rules package.
 pub const CLAIMS_PACKAGE: &str = "data.claimgate.claims";
+/// The requirements package: the rules catalog entries name in `requires`.
+pub const REQUIREMENTS_PACKAGE: &str = "data.claimgate.requirements";
+/// The rule of the engine's own module that reads, in one evaluation, every claim-rule output
+/// and every requirement the catalog names, so the judgments they share are computed once per
+/// bundle.
+const OUTCOME_RULE: &str = "data.claimgate_engine.outcome";
+/// The requirements' descriptions, read once at compile time.
+const DESCRIBE_RULE: &str = "data.claimgate_engine.describe";
+/// Outputs of the claim rules package the engine reads (each may be undefined).
+const CLAIM_OUTPUTS: [&str; 5] = [
+    "allow",
+    "block",
+    "appraised_by",
+    "attestation_limit",
+    "attestations",
+];
+
+/// The engine's module. Each rule is read by name (`data.claimgate.claims.allow`), never as a
+/// whole package: regorus 0.14 drops the contributions of all but one file when a package
+/// whose partial rules span files is read as one value. Names are checked rule names
+/// (catalog validation), so the text is well formed.
+fn outcome_module(catalog: &Catalog) -> String {
+    let read = |key: &str, path: &str, default: &str| {
+        format!("{key} := x if {{\n\tx := {path}\n}} else := {default}\n\n")
+    };
+    let mut m = String::from("package claimgate_engine\n\n");
+    let mut claims = Vec::new();
+    for out in CLAIM_OUTPUTS {
+        m.push_str(&read(
+            &format!("claims_{out}"),
+            &format!("{CLAIMS_PACKAGE}.{out}"),
+            "null",
+        ));
+        claims.push(format!("\"{out}\": claims_{out}"));
+    }
+    let mut reqs = vec!["\"unmet\": req_unmet".to_string()];
+    m.push_str(&read(
+        "req_unmet",
+        &format!("{REQUIREMENTS_PACKAGE}.unmet"),
+        "{}",
+    ));
+    for name in catalog.requirement_names() {
+        m.push_str(&read(
+            &format!("req_{name}"),
+            &format!("{REQUIREMENTS_PACKAGE}.{name}"),
+            "false",
+        ));
+        reqs.push(format!("\"{name}\": req_{name}"));
+    }
+    m.push_str(&read(
+        "describe",
+        &format!("{REQUIREMENTS_PACKAGE}.describe"),
+        "{}",
+    ));
+    m.push_str(&format!(
+        "outcome := {{\"claims\": {{{}}}, \"requirements\": {{{}}}}}\n",
+        claims.join(", "),
+        reqs.join(", ")
+    ));
+    m
+}
+
 /// Wall-clock budget for one rule evaluation.
 pub const EVAL_TIME_LIMIT: Duration = Duration::from_secs(5);
 
@@ -27,6 +89,9 @@ pub struct CompiledPack {
     pub catalog: Catalog,
     /// sha256 of the catalog file
     pub catalog_digest: Digest,
+    /// Each requirement the catalog names, with its one-line description
+    /// (`data.claimgate.requirements.describe`)
+    pub requirements: BTreeMap<String, String>,
     engine: Engine,
     verifiers: Vec<String>,
     /// Upstream policies run unchanged next to the pack's own
@@ -44,6 +109,15 @@ pub struct PolicyOutcome {
     pub allow: BTreeSet<String>,
     /// Reasons the claim rules gave for blocking, by claim id
     pub block: BTreeMap<String, Vec<String>>,
+    /// Every requirement the catalog names: met, or what is missing (`unmet`, else its
+    /// description)
+    pub requirements: BTreeMap<String, Result<(), String>>,
+    /// The attestation results (by source) each claim's `{appraised_by}` names
+    pub appraised_by: BTreeMap<String, BTreeSet<String>>,
+    /// The catalog claim limit the receipt states for attestation results
+    pub attestation_limit: Option<String>,
+    /// What the pack concluded about each attestation result, by source, for the receipt
+    pub attestations: BTreeMap<String, serde_json::Value>,
 }
 
 /// Most numbers one `numbers.range`/`numbers.range_step` call may make. regorus allocates the
@@ -144,21 +218,38 @@ impl CompiledPack {
         );
         let mut engine = new_engine();
         let mut verifiers = BTreeSet::new();
-        let mut has_claims = false;
+        let (mut has_claims, mut has_requirements) = (false, false);
         for file in pack.files.iter().filter(|f| is_policy(&f.name)) {
             let package = add_rego(&mut engine, file)?;
             if let Some(name) = package.strip_prefix(VERIFIER_PREFIX) {
                 verifiers.insert(format!("{VERIFIER_PREFIX}{name}"));
             }
             has_claims |= package == CLAIMS_PACKAGE;
+            has_requirements |= package == REQUIREMENTS_PACKAGE;
         }
-        if !has_claims {
-            return Err(PolicyError::Layout {
-                dir: pack.origin.clone(),
-                missing: "a claims rule file (package claimgate.claims)".to_string(),
-            });
+        for (has, what) in [
+            (has_claims, "a claims rule file (package claimgate.claims)"),
+            (
+                has_requirements,
+                "a requirements rule file (package claimgate.requirements)",
+            ),
+        ] {
+            if !has {
+                return Err(PolicyError::Layout {
+                    dir: pack.origin.clone(),
+                    missing: what.to_string(),
+                });
+            }
         }
-        super::reject_recursion(&engine)?;
+        let defined = super::reject_recursion(&engine)?;
+        engine
+            .add_policy("(claimgate)".into(), outcome_module(&catalog))
+            .map_err(|e| PolicyError::Eval {
+                rule: OUTCOME_RULE.into(),
+                message: first_line(&e.to_string()),
+            })?;
+        add_catalog_data(&mut engine, &catalog)?;
+        let requirements = describe_requirements(&mut engine, &catalog, &defined, pack)?;
         // Surface whole-pack errors (conflicting rules, unknown functions) now, not per bundle.
         // Evaluating on the stored engine also prepares it once, so every clone starts ready
         // (a clone of an unprepared engine re-prepares on each evaluation: ~4x slower).
@@ -173,6 +264,7 @@ impl CompiledPack {
             digest: pack.digest(),
             catalog,
             catalog_digest,
+            requirements,
             engine,
             verifiers: verifiers.into_iter().collect(),
             upstream: Vec::new(),
@@ -211,16 +303,48 @@ impl CompiledPack {
             })?;
         engine.set_input(input);
 
+        let outcome = eval(&mut engine, OUTCOME_RULE)?.unwrap_or_default();
+        let claims = outcome.get("claims").cloned().unwrap_or_default();
+        let part = |name: &str| claims.get(name).filter(|v| !v.is_null());
         let allow_rule = format!("{CLAIMS_PACKAGE}.allow");
-        let allow = match eval(&mut engine, &allow_rule)? {
+        let allow = match part("allow") {
             None => BTreeSet::new(),
-            Some(v) => read_ids(&allow_rule, &v)?,
+            Some(v) => read_ids(&allow_rule, v)?,
         };
         let block_rule = format!("{CLAIMS_PACKAGE}.block");
-        let block = match eval(&mut engine, &block_rule)? {
+        let block = match part("block") {
             None => BTreeMap::new(),
-            Some(v) => read_blocks(&block_rule, &v)?,
+            Some(v) => read_blocks(&block_rule, v)?,
         };
+        let appraised_by = match part("appraised_by") {
+            None => BTreeMap::new(),
+            Some(v) => read_sources(&format!("{CLAIMS_PACKAGE}.appraised_by"), v)?,
+        };
+        let attestation_limit = match part("attestation_limit") {
+            None => None,
+            Some(serde_json::Value::String(k))
+                if self.catalog.claim_limits.attestation_result.contains_key(k) =>
+            {
+                Some(k.clone())
+            }
+            Some(v) => {
+                return Err(PolicyError::Output {
+                    rule: format!("{CLAIMS_PACKAGE}.attestation_limit"),
+                    found: shape(v),
+                    expected: "a key of `claim_limits.attestation_result` in the catalog".into(),
+                    help: None,
+                })
+            }
+        };
+        let attestations = match part("attestations") {
+            Some(serde_json::Value::Object(o)) => o.clone().into_iter().collect(),
+            _ => BTreeMap::new(),
+        };
+        let requirements = self.requirement_results(
+            outcome
+                .get("requirements")
+                .unwrap_or(&serde_json::Value::Null),
+        );
         for id in allow.iter().chain(block.keys()) {
             if !self.catalog.knows(id) {
                 return Err(PolicyError::Output {
@@ -239,8 +363,120 @@ impl CompiledPack {
             decisions,
             allow,
             block,
+            requirements,
+            appraised_by,
+            attestation_limit,
+            attestations,
         })
     }
+
+    /// Evaluates the requirements package once: each requirement the catalog names is met when
+    /// its rule is `true`; otherwise the reason is its `unmet` text, else its description.
+    fn requirement_results(&self, v: &serde_json::Value) -> BTreeMap<String, Result<(), String>> {
+        let unmet = v.get("unmet");
+        let mut out = BTreeMap::new();
+        for (name, description) in &self.requirements {
+            let met = v.get(name.as_str()) == Some(&serde_json::Value::Bool(true));
+            let result = if met {
+                Ok(())
+            } else {
+                Err(unmet
+                    .and_then(|u| u.get(name.as_str()))
+                    .and_then(serde_json::Value::as_str)
+                    .map_or_else(|| description.clone(), str::to_string))
+            };
+            out.insert(name.clone(), result);
+        }
+        out
+    }
+}
+
+/// Checks that every requirement the catalog names is a rule of the requirements package with
+/// a description, and returns the descriptions.
+fn describe_requirements(
+    engine: &mut Engine,
+    catalog: &Catalog,
+    defined: &BTreeSet<String>,
+    pack: &PolicyPack,
+) -> Result<BTreeMap<String, String>, PolicyError> {
+    let rule = format!("{REQUIREMENTS_PACKAGE}.describe");
+    let described = eval(engine, DESCRIBE_RULE)?.unwrap_or_default();
+    let package = REQUIREMENTS_PACKAGE.trim_start_matches("data.");
+    let mut out = BTreeMap::new();
+    for name in catalog.requirement_names() {
+        let missing = if !defined.contains(&format!("{package}.{name}")) {
+            Some(format!(
+                "requirement `{name}` is not a rule of package {package}"
+            ))
+        } else {
+            match described.get(name).and_then(serde_json::Value::as_str) {
+                Some(d) => {
+                    out.insert(name.to_string(), d.to_string());
+                    None
+                }
+                None => Some(format!(
+                    "requirement `{name}` has no one-line description in `{rule}`"
+                )),
+            }
+        };
+        if let Some(message) = missing {
+            let file = pack.catalog_file();
+            return Err(match file {
+                Some(f) => PolicyError::Catalog {
+                    file: f.name.clone(),
+                    span: f.span_of(name),
+                    src: f.named(),
+                    message,
+                },
+                None => PolicyError::Layout {
+                    dir: pack.origin.clone(),
+                    missing: message,
+                },
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// `{claim id: [attestation source, …]}`.
+fn read_sources(
+    rule: &str,
+    v: &serde_json::Value,
+) -> Result<BTreeMap<String, BTreeSet<String>>, PolicyError> {
+    let bad = || PolicyError::Output {
+        rule: rule.to_string(),
+        found: shape(v),
+        expected: "an object of claim id → set of attestation sources".into(),
+        help: None,
+    };
+    let mut out = BTreeMap::new();
+    for (id, sources) in v.as_object().ok_or_else(bad)? {
+        let set = sources
+            .as_array()
+            .ok_or_else(bad)?
+            .iter()
+            .map(|s| s.as_str().map(str::to_string).ok_or_else(bad))
+            .collect::<Result<BTreeSet<_>, _>>()?;
+        out.insert(id.clone(), set);
+    }
+    Ok(out)
+}
+
+/// Lets rules see the catalog as `data.claimgate.catalog` (each claim's id, box and
+/// requirements), so a rule written for a box or a requirement covers every claim of it, new
+/// ones too.
+pub(super) fn add_catalog_data(engine: &mut Engine, catalog: &Catalog) -> Result<(), PolicyError> {
+    let data = serde_json::json!({"claimgate": {"catalog": {
+        "claims": catalog.claims.iter().map(|c| serde_json::json!({
+            "id": c.id, "box": c.claim_box.name(), "requires": c.requires,
+        })).collect::<Vec<_>>(),
+    }}});
+    engine
+        .add_data(to_value(&data)?)
+        .map_err(|e| PolicyError::Eval {
+            rule: "data.claimgate.catalog".into(),
+            message: first_line(&e.to_string()),
+        })
 }
 
 /// Parses and validates the pack's catalog.
@@ -349,6 +585,7 @@ fn read_decision(
         reason,
         verifier: Some("claimgate".into()),
         reached: vec![crate::document::PathStep::Policy],
+        token: None,
     })
 }
 

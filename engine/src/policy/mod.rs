@@ -293,7 +293,11 @@ fn walk(
 /// Refuses a compiled engine whose rules or functions recurse (regorus would overflow the
 /// stack), call each other in a chain deeper than [`recursion::MAX_CALL_DEPTH`], or call a
 /// builtin whose result is not a function of the input. Upstream policies get the same check.
-pub(crate) fn reject_recursion(engine: &regorus::Engine) -> Result<(), PolicyError> {
+/// Rejects recursion, forbidden builtins and too-deep call chains; returns every rule the pack
+/// defines (`package.name`).
+pub(crate) fn reject_recursion(
+    engine: &regorus::Engine,
+) -> Result<std::collections::BTreeSet<String>, PolicyError> {
     let findings = recursion::check(engine).map_err(|message| PolicyError::Eval {
         rule: "(call graph)".into(),
         message,
@@ -324,7 +328,7 @@ pub(crate) fn reject_recursion(engine: &regorus::Engine) -> Result<(), PolicyErr
             chain: d.start.join(" → "),
         });
     }
-    Ok(())
+    Ok(findings.defined)
 }
 
 /// Turns regorus' `--> file:line:col` into a span in that file.

@@ -66,6 +66,8 @@ pub struct Findings {
     pub cycle: Option<Cycle>,
     /// A chain too deep to evaluate safely
     pub deep: Option<DeepChain>,
+    /// Every rule and function the pack defines, `package.name` (without `data.`)
+    pub defined: BTreeSet<String>,
 }
 
 /// Why a builtin may not be called by a pack, or `None` when it may.
@@ -215,6 +217,7 @@ pub fn check(engine: &Engine) -> Result<Findings, String> {
         }
     }
 
+    findings.defined = defined.keys().cloned().collect();
     let (cycle, deep) = walk_graph(&edges);
     findings.cycle = cycle.map(|path| {
         let file = path

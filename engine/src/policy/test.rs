@@ -1,6 +1,6 @@
 //! `claimgate test`: runs the `test_*` rules of a pack's `*_test.rego` files, as `opa test` does.
 
-use super::eval::{add_rego, new_engine};
+use super::eval::{add_catalog_data, add_rego, new_engine};
 use super::{first_line, PolicyError, PolicyPack};
 use regorus::Value;
 
@@ -29,9 +29,11 @@ pub struct TestResult {
 
 /// Compiles every Rego file of the pack (tests included) and runs each `test_*` rule.
 pub fn run_tests(pack: &PolicyPack) -> Result<Vec<TestResult>, PolicyError> {
-    // The catalog is part of the pack: a test run that passes must mean the pack loads.
-    super::eval::parse_catalog(pack)?;
+    // A test run that passes must mean the pack loads: catalog, requirements and all.
+    super::CompiledPack::compile(pack)?;
+    let catalog = super::eval::parse_catalog(pack)?;
     let mut engine = new_engine();
+    add_catalog_data(&mut engine, &catalog)?;
     let mut tests = Vec::new();
     for file in pack.files.iter().filter(|f| f.name.ends_with(".rego")) {
         let package = add_rego(&mut engine, file)?;

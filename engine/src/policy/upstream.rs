@@ -249,7 +249,7 @@ impl UpstreamPolicy {
     pub fn evaluate(&self, ev: &Evidence) -> Result<Vec<DecisionFact>, PolicyError> {
         let mut out = Vec::new();
         for doc in ev
-            .upstream
+            .documents
             .iter()
             .filter(|d| self.applies_to.contains(&d.kind))
         {
@@ -270,8 +270,8 @@ impl UpstreamPolicy {
                         })?;
                 let (status, reason) = self.map(&v)?;
                 let source = match subject {
-                    Some(s) => format!("{}#{s}", doc.source),
-                    None => doc.source.clone(),
+                    Some(s) => format!("{}#{s}", doc.id),
+                    None => doc.id.clone(),
                 };
                 out.push(DecisionFact {
                     source,
@@ -284,6 +284,7 @@ impl UpstreamPolicy {
                         self.file.rsplit('/').next().unwrap_or(&self.file)
                     )),
                     reached: vec![PathStep::Policy],
+                    token: None,
                 });
             }
         }

@@ -1,0 +1,221 @@
+//! Packs as cases. Every directory under `testdata/bad_packs/` and `testdata/author_packs/` is
+//! the embedded pack with that case's changes, run through the real command line:
+//!
+//! ```yaml
+//! about: a claim rule divides by zero   # one line: what the pack does
+//! catalog:                              # structured catalog edits (never text edits)
+//!   add_claims: [{id: ..., box: ..., sentence: ..., requires: [...]}]
+//!   requires: {job.ran_under_policy: [workload_digest, output_digest]}
+//!   sentence: {job.output_bound: "This proves the model answer is true."}
+//! set:                                  # a complete rule's value, found by name, not by text
+//!   - {file: policies/lib/attestation.rego, rule: max_age_seconds, value: "3600"}
+//! runs:                                 # `PACK` stands for the pack directory
+//!   - args: [eval, ../testdata/bundles/full_pass, --format, json, --policy-dir, PACK]
+//!     exit: 0
+//!     allows: [runtime.environment_attested]
+//!     lacks: [job.ran_under_policy]
+//!     has: ["text on stdout or stderr"]
+//! invariants: [monotone]                # what `claimgate check` must find broken (none: [])
+//! ```
+//!
+//! The files under the case's `overlay/` are added to the pack (a case adds rules in files of
+//! its own). Each run's exit code and output are snapshotted.
+
+use crate::{run, Scratch};
+use claimgate::policy::{CompiledPack, PolicyPack};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Case {
+    about: String,
+    #[serde(default)]
+    catalog: CatalogEdit,
+    #[serde(default)]
+    set: Vec<SetRule>,
+    #[serde(default)]
+    runs: Vec<Run>,
+    #[serde(default)]
+    invariants: Option<Vec<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CatalogEdit {
+    #[serde(default)]
+    add_claims: Vec<serde_yaml::Value>,
+    #[serde(default)]
+    requires: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    sentence: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SetRule {
+    file: String,
+    rule: String,
+    value: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Run {
+    args: Vec<String>,
+    exit: u8,
+    #[serde(default)]
+    allows: Vec<String>,
+    #[serde(default)]
+    lacks: Vec<String>,
+    #[serde(default)]
+    has: Vec<String>,
+}
+
+/// Writes the case's pack into a scratch directory.
+pub(crate) fn build(case_dir: &Path) -> Scratch {
+    let case = read(case_dir);
+    let name = case_dir.file_name().unwrap().to_string_lossy().to_string();
+    let dir = Scratch::new(&format!("pack-{name}"));
+    crate::policy::write_pack(&dir.0, &case_dir.join("overlay"));
+    for s in &case.set {
+        let p = dir.0.join(&s.file);
+        let text = std::fs::read_to_string(&p).unwrap();
+        let head = format!("{} :=", s.rule);
+        let lines: Vec<usize> = text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| l.starts_with(&head))
+            .map(|(i, _)| i)
+            .collect();
+        assert_eq!(
+            lines.len(),
+            1,
+            "{name}: `{head}` must start exactly one line of {}",
+            s.file
+        );
+        let out: Vec<String> = text
+            .lines()
+            .enumerate()
+            .map(|(i, l)| {
+                if i == lines[0] {
+                    format!("{head} {}", s.value)
+                } else {
+                    l.to_string()
+                }
+            })
+            .collect();
+        std::fs::write(&p, out.join("\n") + "\n").unwrap();
+    }
+    let cat_path = dir.0.join("claims/catalog.yaml");
+    let mut cat: serde_yaml::Value =
+        serde_yaml::from_str(&std::fs::read_to_string(&cat_path).unwrap()).unwrap();
+    let claims = cat["claims"].as_sequence_mut().unwrap();
+    claims.extend(case.catalog.add_claims.iter().cloned());
+    for c in claims.iter_mut() {
+        let id = c["id"].as_str().unwrap().to_string();
+        if let Some(r) = case.catalog.requires.get(&id) {
+            c["requires"] = serde_yaml::to_value(r).unwrap();
+        }
+        if let Some(s) = case.catalog.sentence.get(&id) {
+            c["sentence"] = serde_yaml::Value::String(s.clone());
+        }
+    }
+    std::fs::write(&cat_path, serde_yaml::to_string(&cat).unwrap()).unwrap();
+    dir
+}
+
+fn read(dir: &Path) -> Case {
+    let text = std::fs::read_to_string(dir.join("case.yaml")).unwrap();
+    serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{}/case.yaml: {e}", dir.display()))
+}
+
+fn allowed(stdout: &str) -> Vec<String> {
+    let d: serde_json::Value = serde_json::from_str(stdout).unwrap_or_default();
+    d["allowed"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|a| a["id"].as_str().map(str::to_string))
+        .collect()
+}
+
+fn check_case(case_dir: &Path) {
+    let case = read(case_dir);
+    let what = format!("{} ({})", case_dir.display(), case.about);
+    let pack = build(case_dir);
+    let pack_arg = pack.0.display().to_string();
+    let mut record = String::new();
+    for r in &case.runs {
+        let args: Vec<String> = r
+            .args
+            .iter()
+            .map(|a| {
+                if a == "PACK" {
+                    pack_arg.clone()
+                } else {
+                    a.clone()
+                }
+            })
+            .collect();
+        let (code, out, err) = run(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        let both = format!("{out}{err}");
+        assert_eq!(code, r.exit, "{what}: {:?}\n{both}", r.args);
+        let ids = allowed(&out);
+        for id in &r.allows {
+            assert!(
+                ids.contains(id),
+                "{what}: {:?} must allow {id}\n{out}",
+                r.args
+            );
+        }
+        for id in &r.lacks {
+            assert!(
+                !ids.contains(id),
+                "{what}: {:?} must not allow {id}\n{out}",
+                r.args
+            );
+        }
+        for h in &r.has {
+            assert!(
+                both.contains(h),
+                "{what}: {:?} must print {h:?}\n{both}",
+                r.args
+            );
+        }
+        let shown = if err.is_empty() {
+            format!("allowed: {ids:?}")
+        } else {
+            err.replace(&pack_arg, "PACK")
+        };
+        record.push_str(&format!("$ {}\nexit {code}\n{shown}\n", r.args.join(" ")));
+    }
+    if let Some(expected) = &case.invariants {
+        let compiled = CompiledPack::compile(&PolicyPack::from_dir(&pack.0).unwrap()).unwrap();
+        let table = claimgate::table::build(&compiled).unwrap();
+        let found: Vec<String> = claimgate::invariant::check(&compiled, &table)
+            .unwrap()
+            .iter()
+            .map(|v| v.invariant.to_string())
+            .collect();
+        assert_eq!(&found, expected, "{what}: invariants broken");
+        record.push_str(&format!("invariants broken: {found:?}\n"));
+    }
+    insta::with_settings!({ omit_expression => true, description => case.about.clone() }, {
+        insta::assert_snapshot!(record);
+    });
+}
+
+/// Broken packs: each fails as its case says (an error with a code, or a broken invariant).
+#[test]
+fn every_bad_pack_fails_as_its_case_says() {
+    insta::glob!("../../testdata", "bad_packs/*", check_case);
+}
+
+/// The policy author's changes: a new claim, a new meaning of "fresh", made in Rego and the
+/// catalog alone.
+#[test]
+fn every_author_pack_decides_as_its_case_says() {
+    insta::glob!("../../testdata", "author_packs/*", check_case);
+}

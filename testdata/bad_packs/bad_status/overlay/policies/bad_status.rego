@@ -1,0 +1,3 @@
+package claimgate.verifier.bad_status
+
+decision := {"status": "ok", "reason": "looks fine"}

@@ -1,0 +1,3 @@
+package claimgate.claims
+
+allow contains "runtime.trace_reproducible" if +

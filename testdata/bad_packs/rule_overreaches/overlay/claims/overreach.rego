@@ -1,0 +1,3 @@
+package claimgate.claims
+
+allow contains "job.ran_under_policy" if true

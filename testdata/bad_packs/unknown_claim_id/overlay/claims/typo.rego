@@ -1,0 +1,3 @@
+package claimgate.claims
+
+allow contains "runtime.trace_reproducable" if true

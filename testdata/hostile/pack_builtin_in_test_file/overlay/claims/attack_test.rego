@@ -1,0 +1,5 @@
+package claimgate.claims_test
+
+test_clock if {
+	time.now_ns() > 0
+}

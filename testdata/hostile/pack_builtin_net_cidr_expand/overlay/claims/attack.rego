@@ -1,0 +1,3 @@
+package claimgate.claims
+
+hosts := net.cidr_expand("::/0")

@@ -1,0 +1,3 @@
+package claimgate.claims
+
+env := opa.runtime().env

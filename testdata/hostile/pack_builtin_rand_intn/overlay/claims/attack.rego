@@ -1,0 +1,5 @@
+package claimgate.claims
+
+lucky if {
+	rand.intn("claimgate", 2) == 1
+}

@@ -1,0 +1,3 @@
+package claimgate.verifier.gpu_tee_policy_v3
+
+nonce_id := uuid.rfc4122("x")

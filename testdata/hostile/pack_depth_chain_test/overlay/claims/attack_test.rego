@@ -1,0 +1,5 @@
+package claimgate.claims_test
+
+test_deep if {
+	f0(1) == 1
+}
