@@ -2,7 +2,7 @@
 //! union is exactly the set, found greedily. `attestation ∈ {stale,…} ∧ trace = matched`
 //! reads better than ten thousand rows.
 
-use crate::space::{self, Cell, FEATURES};
+use crate::space::{Cell, Space, FEATURES};
 
 /// A cube: for each feature, the values it allows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,8 +49,8 @@ impl Cube {
 }
 
 /// The cover of `members` as lines of text, one per cube (`every cell` for an empty one).
-pub fn describe(members: &[bool]) -> Vec<String> {
-    cover(members)
+pub fn describe(members: &[bool], space: &Space) -> Vec<String> {
+    cover(members, space)
         .iter()
         .map(|c| {
             let t = c.terms();
@@ -63,9 +63,23 @@ pub fn describe(members: &[bool]) -> Vec<String> {
         .collect()
 }
 
-/// Covers the cells marked in `members` (indexed like [`space::cells`]) with cubes.
-pub fn cover(members: &[bool]) -> Vec<Cube> {
-    let inside = |c: &Cell| members.get(c.index()).copied().unwrap_or(false);
+/// The positions (in `space`) of the cube's cells that lie in the space.
+fn positions<'a>(cube: &'a Cube, space: &'a Space) -> Box<dyn Iterator<Item = usize> + 'a> {
+    if cube.size() <= space.len() {
+        Box::new(cube.cells().filter_map(|c| space.position(&c)))
+    } else {
+        // A sub-space smaller than the cube: test the space's cells rather than the cube's.
+        Box::new((0..space.len()).filter(|p| {
+            let c = space.cell(*p);
+            c.0.iter().zip(&cube.0).all(|(v, vals)| vals.contains(v))
+        }))
+    }
+}
+
+/// Covers the cells marked in `members` (indexed like [`Space::cell`]) with cubes. Cells
+/// outside the space constrain nothing: a cube is exact over the cells of the space.
+pub fn cover(members: &[bool], space: &Space) -> Vec<Cube> {
+    let inside = |p: usize| members.get(p).copied().unwrap_or(false);
     let mut covered = vec![false; members.len()];
     let mut cubes = Vec::new();
     for start in 0..members.len() {
@@ -74,7 +88,7 @@ pub fn cover(members: &[bool]) -> Vec<Cube> {
         {
             continue;
         }
-        let seed = space::cell(start);
+        let seed = space.cell(start);
         let mut cube = Cube(seed.0.iter().map(|v| vec![*v]).collect());
         // Widen one feature value at a time while every cell of the cube stays in the set.
         for (f, feature) in FEATURES.iter().enumerate() {
@@ -87,13 +101,13 @@ pub fn cover(members: &[bool]) -> Vec<Cube> {
                     vals.push(v);
                     vals.sort_unstable();
                 }
-                if wider.cells().all(|c| inside(&c)) {
+                if positions(&wider, space).all(inside) {
                     cube = wider;
                 }
             }
         }
-        for c in cube.cells() {
-            if let Some(slot) = covered.get_mut(c.index()) {
+        for p in positions(&cube, space) {
+            if let Some(slot) = covered.get_mut(p) {
                 *slot = true;
             }
         }
@@ -106,13 +120,14 @@ pub fn cover(members: &[bool]) -> Vec<Cube> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::space;
 
     #[test]
     fn a_single_feature_set_is_one_cube() {
         let members: Vec<bool> = space::cells()
             .map(|c| c.get("trace") == "matched")
             .collect();
-        let cubes = cover(&members);
+        let cubes = cover(&members, &Space::full());
         assert_eq!(cubes.len(), 1);
         assert_eq!(cubes[0].terms(), ["trace = matched"]);
     }
@@ -125,11 +140,32 @@ mod tests {
                     || (c.get("storage") == "none" && c.get("key_release") == "released")
             })
             .collect();
-        let cubes = cover(&members);
+        let cubes = cover(&members, &Space::full());
         let mut union = vec![false; members.len()];
         for cube in &cubes {
             for c in cube.cells() {
                 union[c.index()] = true;
+            }
+        }
+        assert_eq!(union, members);
+        assert!(cubes.len() <= 3, "{}", cubes.len());
+    }
+
+    #[test]
+    fn a_union_in_the_quick_space_is_covered_exactly_over_its_cells() {
+        let q = Space::quick();
+        let members: Vec<bool> = q
+            .cells()
+            .map(|c| {
+                c.get("trace") == "matched"
+                    || (c.get("storage") == "none" && c.get("key_release") == "released")
+            })
+            .collect();
+        let cubes = cover(&members, &q);
+        let mut union = vec![false; members.len()];
+        for cube in &cubes {
+            for p in positions(cube, &q) {
+                union[p] = true;
             }
         }
         assert_eq!(union, members);

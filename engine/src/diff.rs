@@ -1,7 +1,7 @@
 //! What a policy change newly allows or blocks, over every cell of the evidence space.
 
 use crate::decision::Label;
-use crate::space;
+use crate::space::Space;
 use crate::table::Table;
 use serde::Serialize;
 
@@ -18,7 +18,8 @@ pub struct Change {
     pub cells: usize,
     /// Which cells: one line per cube of feature values
     pub description: Vec<String>,
-    /// The first cell it happens in, for a counterexample bundle
+    /// The first cell it happens in (its full-space index, [`crate::space::cell`]), for a
+    /// counterexample bundle
     pub example: usize,
 }
 
@@ -47,9 +48,10 @@ fn change(
     claim: Option<String>,
     labels: Option<(Label, Label)>,
     members: &[bool],
+    space: &Space,
 ) -> Option<Change> {
-    let example = members.iter().position(|m| *m)?;
-    let description = crate::cover::describe(members);
+    let example = space.cell(members.iter().position(|m| *m)?).index();
+    let description = crate::cover::describe(members, space);
     Some(Change {
         kind,
         claim,
@@ -62,6 +64,7 @@ fn change(
 
 /// Compares two tables of the same evidence space, claim by claim and label by label.
 pub fn diff(base: &Table, head: &Table) -> Diff {
+    let space = &base.space;
     let mut ids: Vec<&String> = base.ids.iter().chain(&head.ids).collect();
     ids.sort();
     ids.dedup();
@@ -78,8 +81,8 @@ pub fn diff(base: &Table, head: &Table) -> Diff {
         let narrow: Vec<bool> = (0..n)
             .map(|i| has(base, b, i) && !has(head, h, i))
             .collect();
-        widened.extend(change("widening", Some(id.clone()), None, &wide));
-        narrowed.extend(change("narrowing", Some(id.clone()), None, &narrow));
+        widened.extend(change("widening", Some(id.clone()), None, &wide, space));
+        narrowed.extend(change("narrowing", Some(id.clone()), None, &narrow, space));
     }
     let mut pairs: Vec<(Label, Label)> = base
         .outcomes
@@ -99,11 +102,11 @@ pub fn diff(base: &Table, head: &Table) -> Diff {
                 .zip(&head.outcomes)
                 .map(|(a, b)| a.label == from && b.label == to)
                 .collect();
-            change("label", None, Some((from, to)), &members)
+            change("label", None, Some((from, to)), &members, space)
         })
         .collect();
     Diff {
-        cells: space::size(),
+        cells: base.outcomes.len(),
         widened,
         narrowed,
         labels,

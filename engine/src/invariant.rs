@@ -1,4 +1,6 @@
-//! The invariants of DESIGN.md, checked over every cell of the evidence space.
+//! The invariants of DESIGN.md, checked over every cell of a table's evidence space (the full
+//! space, or a sub-space: then each pair of cells an invariant compares is compared when both
+//! cells are in the sub-space).
 //!
 //! 1. monotone: removing evidence or downgrading a status never allows a new claim;
 //! 2. box isolation: benchmark facts never change runtime, job or verifier claims;
@@ -11,7 +13,7 @@
 use crate::decision::Label;
 use crate::document::Status;
 use crate::policy::CompiledPack;
-use crate::space::{self, Cell, FEATURES};
+use crate::space::{Cell, FEATURES};
 use crate::table::{Outcome, Table};
 use serde::Serialize;
 
@@ -27,7 +29,7 @@ pub struct Violation {
     pub count: usize,
     /// Up to [`MAX_EXAMPLES`] explanations, each naming its cells
     pub examples: Vec<String>,
-    /// The first cell that breaks it
+    /// The first cell that breaks it (its full-space index, [`crate::space::cell`])
     pub example_cell: usize,
 }
 
@@ -164,18 +166,22 @@ fn monotone(table: &Table, names: &dyn Fn(u64) -> String) -> Found {
             .filter_map(|(a, b)| Some((value_index(fi, a)?, value_index(fi, b)?, a, b)))
             .collect();
         for (i, o) in table.outcomes.iter().enumerate() {
-            let cell = space::cell(i);
+            let cell = table.space.cell(i);
             for (from, to, a, b) in &steps {
                 if cell.0.get(fi) != Some(from) {
                     continue;
                 }
-                let j = cell.with(fi, *to).index();
-                let Some(weaker) = table.outcomes.get(j) else {
+                let to_cell = cell.with(fi, *to);
+                let Some(weaker) = table
+                    .space
+                    .position(&to_cell)
+                    .and_then(|j| table.outcomes.get(j))
+                else {
                     continue;
                 };
                 let new = weaker.allowed & !o.allowed;
                 if new != 0 {
-                    f.add(j, || {
+                    f.add(to_cell.index(), || {
                         format!(
                             "{} {a} → {b} newly allows {}; from: {}",
                             feature.name,
@@ -210,15 +216,15 @@ fn box_isolation(table: &Table, names: &dyn Fn(u64) -> String) -> Found {
         return f;
     };
     for (i, o) in table.outcomes.iter().enumerate() {
-        let cell = space::cell(i);
+        let cell = table.space.cell(i);
         if cell.0.get(bi) != Some(&present) {
             continue;
         }
-        let j = cell.with(bi, absent).index();
-        if let Some(other) = table.outcomes.get(j) {
+        let partner = table.space.position(&cell.with(bi, absent));
+        if let Some(other) = partner.and_then(|j| table.outcomes.get(j)) {
             let delta = (o.allowed ^ other.allowed) & mask;
             if delta != 0 {
-                f.add(i, || {
+                f.add(cell.index(), || {
                     format!("a benchmark changes {}; at: {}", names(delta), show(&cell))
                 });
             }
@@ -231,14 +237,14 @@ fn label_gate(table: &Table) -> Found {
     let mut f = Found::new("label gate");
     let job = table.bit("job.ran_under_policy").unwrap_or(0);
     for (i, o) in table.outcomes.iter().enumerate() {
-        let cell = space::cell(i);
+        let cell = table.space.cell(i);
         let gate = cell.get("workload_digest") == "valid"
             && matches!(cell.get("output_digest"), "verified" | "declared")
             && o.status == Some(Status::Pass);
         let job_allowed = o.allowed & job != 0;
         let receipt = o.label == Label::ComputeReceipt;
         if receipt && !(gate && job_allowed) {
-            f.add(i, || {
+            f.add(cell.index(), || {
                 format!("compute_receipt without its gate at: {}", show(&cell))
             });
         } else if job_allowed && !gate {
@@ -255,7 +261,7 @@ fn label_gate(table: &Table) -> Found {
                     o.status.map_or("none", Status::name)
                 ));
             }
-            f.add(i, || {
+            f.add(cell.index(), || {
                 format!(
                     "job.ran_under_policy is allowed without {} at: {}",
                     missing.join(" and "),
@@ -272,10 +278,11 @@ fn denial_floor(table: &Table) -> Found {
     let path = table.bit("verifier.path_exercised").unwrap_or(0);
     for (i, o) in table.outcomes.iter().enumerate() {
         if o.status == Some(Status::Reject) && o.allowed & path == 0 {
-            f.add(i, || {
+            let cell = table.space.cell(i);
+            f.add(cell.index(), || {
                 format!(
                     "a rejection is recorded but verifier.path_exercised is not allowed at: {}",
-                    show(&space::cell(i))
+                    show(&cell)
                 )
             });
         }
@@ -293,12 +300,9 @@ fn blocklist(table: &Table, names: &dyn Fn(u64) -> String) -> Found {
         .fold(0, |m, (i, _)| m | (1u64 << i));
     for (i, o) in table.outcomes.iter().enumerate() {
         if o.allowed & mask != 0 {
-            f.add(i, || {
-                format!(
-                    "{} allowed at: {}",
-                    names(o.allowed & mask),
-                    show(&space::cell(i))
-                )
+            let cell = table.space.cell(i);
+            f.add(cell.index(), || {
+                format!("{} allowed at: {}", names(o.allowed & mask), show(&cell))
             });
         }
     }
@@ -310,7 +314,7 @@ fn determinism(pack: &CompiledPack, table: &Table) -> Result<Found, crate::Error
     let mut f = Found::new("determinism");
     let scratch = crate::table::Scratch::new()?;
     for i in (0..table.outcomes.len()).step_by(97) {
-        let cell = space::cell(i);
+        let cell = table.space.cell(i);
         let a = crate::table::decide_cell(&cell, pack, &scratch.0)?;
         let b = crate::table::decide_cell(&cell, pack, &scratch.0)?;
         let (ja, jb) = (
@@ -321,7 +325,9 @@ fn determinism(pack: &CompiledPack, table: &Table) -> Result<Found, crate::Error
             o.label == a.label && a.allowed.iter().map(|x| x.id.as_str()).eq(table.allowed(o))
         });
         if ja != jb || !same_as_table {
-            f.add(i, || format!("two evaluations differ at: {}", show(&cell)));
+            f.add(cell.index(), || {
+                format!("two evaluations differ at: {}", show(&cell))
+            });
         }
     }
     Ok(f)
@@ -330,8 +336,13 @@ fn determinism(pack: &CompiledPack, table: &Table) -> Result<Found, crate::Error
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::space::{self, Space};
 
     fn fake(outcome: impl Fn(&Cell) -> Outcome) -> Table {
+        fake_in(Space::full(), outcome)
+    }
+
+    fn fake_in(space: Space, outcome: impl Fn(&Cell) -> Outcome) -> Table {
         let ids = vec![
             "job.ran_under_policy".to_string(),
             "verifier.path_exercised".into(),
@@ -339,7 +350,8 @@ mod tests {
         ];
         Table {
             ids,
-            outcomes: space::cells().map(|c| outcome(&c)).collect(),
+            outcomes: space.cells().map(|c| outcome(&c)).collect(),
+            space,
         }
     }
 
@@ -375,5 +387,30 @@ mod tests {
             0,
             "removing the benchmark removes the claim: monotone"
         );
+    }
+
+    #[test]
+    fn the_quick_space_still_catches_a_widening_and_a_moved_job_claim() {
+        let names = |b: u64| format!("{b}");
+        for space in [Space::full(), Space::quick()] {
+            // Removing storage evidence allows a claim: not monotone.
+            let t = fake_in(space.clone(), |c| Outcome {
+                label: Label::None,
+                allowed: if c.get("storage") == "none" { 2 } else { 0 },
+                status: None,
+            });
+            assert!(monotone(&t, &names).count > 0, "{}", space.name());
+            // A benchmark moves the job claim: box isolation.
+            let t = fake_in(space.clone(), |c| Outcome {
+                label: Label::None,
+                allowed: if c.get("benchmark") == "present" {
+                    1
+                } else {
+                    0
+                },
+                status: None,
+            });
+            assert!(box_isolation(&t, &names).count > 0, "{}", space.name());
+        }
     }
 }

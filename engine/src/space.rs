@@ -170,6 +170,215 @@ pub fn cells() -> impl Iterator<Item = Cell> {
     (0..size()).map(cell)
 }
 
+/// A set of cells of the evidence space that tables, invariant checks and diffs range over:
+/// the [`full`](Space::full) space, or the [`quick`](Space::quick) sub-space the debug tests use.
+///
+/// Cells keep their full-space identity ([`Cell::index`]); a table's outcomes are in the order
+/// of [`Space::cell`], and [`Space::position`] finds a cell's place (or `None` outside).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Space {
+    name: &'static str,
+    /// Full-space indices in increasing order; `None`: every cell.
+    cells: Option<Vec<usize>>,
+}
+
+/// A box of the quick space: per feature, the values it takes (empty: every value).
+type Block = [&'static [&'static str]; 9];
+
+/// The favorable attestation and the single-flag downgrades of it, plus none at all.
+const ATTESTATIONS: &[&str] = &[
+    "fresh,matched,off,bound",
+    "fresh,matched,off,unbound",
+    "fresh,matched,on,bound",
+    "fresh,mismatched,off,bound",
+    "stale,matched,off,bound",
+    "absent",
+];
+
+/// The quick space's dense box: how attestation, the verifier's decision, the workload and
+/// output digests and a key release combine (the label gate, the job and runtime claims), with
+/// and without a benchmark; the other features at their most favorable value.
+const QUICK_CORE: Block = [
+    &[],
+    ATTESTATIONS,
+    &[],
+    &["valid", "absent"],
+    &["valid"],
+    &["verified", "declared", "absent"],
+    &["with_backup"],
+    &["matched"],
+    &[],
+];
+
+/// The bases of the quick space's lines: every value of each feature is taken with the other
+/// features at one of these (each with and without a benchmark, so box isolation compares
+/// every benchmark cell of the space with its partner).
+const QUICK_BASES: [Block; 6] = [
+    [
+        &[],
+        &["fresh,matched,off,bound"],
+        &["pass"],
+        &["valid"],
+        &["valid"],
+        &["verified"],
+        &["with_backup"],
+        &["matched"],
+        &["released"],
+    ],
+    [
+        &[],
+        &["fresh,matched,off,bound"],
+        &["hold"],
+        &["valid"],
+        &["valid"],
+        &["verified"],
+        &["with_backup"],
+        &["matched"],
+        &["released"],
+    ],
+    [
+        &[],
+        &["fresh,matched,off,bound"],
+        &["reject_at_policy"],
+        &["valid"],
+        &["valid"],
+        &["verified"],
+        &["with_backup"],
+        &["matched"],
+        &["none"],
+    ],
+    [
+        &[],
+        &["absent"],
+        &["pass"],
+        &["valid"],
+        &["valid"],
+        &["verified"],
+        &["with_backup"],
+        &["matched"],
+        &["released"],
+    ],
+    [
+        &[],
+        &["fresh,matched,off,bound"],
+        &["none"],
+        &["absent"],
+        &["absent"],
+        &["absent"],
+        &["none"],
+        &["absent"],
+        &["none"],
+    ],
+    [
+        &[],
+        &["stale,mismatched,on,unbound"],
+        &["reject_at_key_broker"],
+        &["malformed"],
+        &["malformed"],
+        &["malformed"],
+        &["provider_local"],
+        &["mismatched"],
+        &["none"],
+    ],
+];
+
+impl Space {
+    /// Every cell: [`size`] of them, in index order.
+    pub fn full() -> Space {
+        Space {
+            name: "full",
+            cells: None,
+        }
+    }
+
+    /// The quick sub-space: a dense box of the features that combine into the job and runtime
+    /// claims ([`QUICK_CORE`]), and, through each of a few base cells, a line taking every value
+    /// of each feature in turn ([`QUICK_BASES`]). Every value of every feature occurs, and every
+    /// evidence-lessening step of every feature is taken at each base. A few thousand cells
+    /// instead of [`size`]: what the debug tests build; `--space quick` on the command line.
+    pub fn quick() -> Space {
+        let mut cells = Vec::new();
+        add_block(&QUICK_CORE, &mut cells);
+        for base in &QUICK_BASES {
+            for f in 0..FEATURES.len() {
+                let mut line = *base;
+                if let Some(slot) = line.get_mut(f) {
+                    *slot = &[];
+                }
+                add_block(&line, &mut cells);
+            }
+        }
+        cells.sort_unstable();
+        cells.dedup();
+        Space {
+            name: "quick",
+            cells: Some(cells),
+        }
+    }
+
+    /// `full` or `quick`.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// Number of cells.
+    pub fn len(&self) -> usize {
+        self.cells.as_ref().map_or_else(size, Vec::len)
+    }
+
+    /// Whether the space has no cell.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The cell at a position (`0..len()`).
+    pub fn cell(&self, position: usize) -> Cell {
+        match &self.cells {
+            None => cell(position),
+            Some(v) => cell(v.get(position).copied().unwrap_or(usize::MAX)),
+        }
+    }
+
+    /// The position of a cell in this space, if it is one of its cells.
+    pub fn position(&self, c: &Cell) -> Option<usize> {
+        let i = c.index();
+        match &self.cells {
+            None => (i < size()).then_some(i),
+            Some(v) => v.binary_search(&i).ok(),
+        }
+    }
+
+    /// Every cell, in position order.
+    pub fn cells(&self) -> impl Iterator<Item = Cell> + '_ {
+        (0..self.len()).map(|p| self.cell(p))
+    }
+}
+
+/// Adds the full-space index of every cell of a block.
+fn add_block(block: &Block, out: &mut Vec<usize>) {
+    let values: Vec<Vec<u8>> = FEATURES
+        .iter()
+        .zip(block)
+        .map(|(f, names)| {
+            (0..f.values.len())
+                .filter(|v| names.is_empty() || f.values.get(*v).is_some_and(|n| names.contains(n)))
+                .filter_map(|v| u8::try_from(v).ok())
+                .collect()
+        })
+        .collect();
+    let total: usize = values.iter().map(Vec::len).product();
+    for mut k in 0..total {
+        let mut v = vec![0u8; values.len()];
+        for (i, vals) in values.iter().enumerate().rev() {
+            if let Some(slot) = v.get_mut(i) {
+                *slot = vals.get(k % vals.len().max(1)).copied().unwrap_or(0);
+            }
+            k /= vals.len().max(1);
+        }
+        out.push(Cell(v).index());
+    }
+}
+
 fn sha(s: &str) -> String {
     Digest::sha256_of(s.as_bytes()).to_string()
 }
@@ -371,5 +580,27 @@ mod tests {
             assert_eq!(cell(i).index(), i);
         }
         assert_eq!(cell(0).get("attestation"), "fresh,matched,off,bound");
+    }
+
+    #[test]
+    fn the_quick_space_takes_every_value_of_every_feature() {
+        let q = Space::quick();
+        assert!((500..5_000).contains(&q.len()), "{}", q.len());
+        for (f, feature) in FEATURES.iter().enumerate() {
+            for v in 0..feature.values.len() {
+                assert!(
+                    q.cells()
+                        .any(|c| c.0.get(f) == u8::try_from(v).ok().as_ref()),
+                    "{} = {} is in no cell",
+                    feature.name,
+                    feature.values[v]
+                );
+            }
+        }
+        for (p, c) in q.cells().enumerate() {
+            assert_eq!(q.position(&c), Some(p));
+        }
+        assert_eq!(q.position(&cell(size() - 1)), None);
+        assert_eq!(Space::full().len(), size());
     }
 }

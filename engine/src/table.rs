@@ -2,7 +2,7 @@
 
 use crate::decision::Label;
 use crate::policy::CompiledPack;
-use crate::space::{self, Cell};
+use crate::space::{self, Cell, Space};
 use rayon::prelude::*;
 
 /// What one cell decided: its label and the allowed claim ids (a bitmask over [`Table::ids`]).
@@ -16,13 +16,15 @@ pub struct Outcome {
     pub status: Option<crate::document::Status>,
 }
 
-/// A pack's decision for every cell, in cell index order.
+/// A pack's decision for every cell of a space, in the space's order.
 #[derive(Debug, Clone)]
 pub struct Table {
     /// Claim ids of the pack's catalog (claims, then blocked sentences), the bitmask's order
     pub ids: Vec<String>,
-    /// One outcome per cell
+    /// One outcome per cell: `outcomes[p]` is the decision of `space.cell(p)`
     pub outcomes: Vec<Outcome>,
+    /// The cells the table ranges over
+    pub space: Space,
 }
 
 impl Table {
@@ -79,8 +81,13 @@ pub fn decide_cell(
     crate::evaluate_bundle(&bundle, pack, None)
 }
 
-/// Evaluates the pack on every cell, in parallel; the first policy error stops it.
+/// Evaluates the pack on every cell of the full space, in parallel; the first policy error stops it.
 pub fn build(pack: &CompiledPack) -> Result<Table, crate::Error> {
+    build_in(pack, &Space::full())
+}
+
+/// Evaluates the pack on every cell of `space`, in parallel; the first policy error stops it.
+pub fn build_in(pack: &CompiledPack, space: &Space) -> Result<Table, crate::Error> {
     let mut ids: Vec<String> = pack.catalog.claims.iter().map(|c| c.id.clone()).collect();
     ids.extend(pack.catalog.blocked.iter().map(|b| b.id.clone()));
     if ids.len() > 64 {
@@ -94,7 +101,7 @@ pub fn build(pack: &CompiledPack) -> Result<Table, crate::Error> {
     }
     let scratch = Scratch::new()?;
     let one = |i: usize| -> Result<Outcome, crate::Error> {
-        let d = decide_cell(&space::cell(i), pack, &scratch.0)?;
+        let d = decide_cell(&space.cell(i), pack, &scratch.0)?;
         let mut allowed = 0u64;
         for a in &d.allowed {
             if let Some(p) = ids.iter().position(|x| x == &a.id) {
@@ -114,17 +121,21 @@ pub fn build(pack: &CompiledPack) -> Result<Table, crate::Error> {
         .build()
     {
         Ok(pool) => pool.install(|| {
-            (0..space::size())
+            (0..space.len())
                 .into_par_iter()
                 .map(one)
                 .collect::<Result<Vec<_>, crate::Error>>()
         })?,
         // No threads to be had: the same table, one cell after another, on this thread.
-        Err(_) => (0..space::size())
+        Err(_) => (0..space.len())
             .map(one)
             .collect::<Result<Vec<_>, crate::Error>>()?,
     };
-    Ok(Table { ids, outcomes })
+    Ok(Table {
+        ids,
+        outcomes,
+        space: space.clone(),
+    })
 }
 
 /// Cells that decided the same way, described by cubes.
@@ -156,7 +167,7 @@ pub fn groups(table: &Table) -> Vec<Group> {
                 label: k.label,
                 allowed: table.allowed(k).into_iter().map(str::to_string).collect(),
                 cells: members.iter().filter(|m| **m).count(),
-                description: crate::cover::describe(&members),
+                description: crate::cover::describe(&members, &table.space),
             }
         })
         .collect();

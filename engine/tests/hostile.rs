@@ -306,20 +306,42 @@ fn every_hostile_case_is_contained() {
     }
     dirs.sort();
     assert!(!dirs.is_empty(), "no cases under {}", root.display());
-    let failures: Vec<String> = dirs
-        .iter()
-        .filter_map(|d| {
-            std::panic::catch_unwind(|| check_case(d))
-                .err()
-                .map(|e| match e.downcast::<String>() {
-                    Ok(s) => *s,
-                    Err(e) => e
-                        .downcast::<&str>()
-                        .map(|s| s.to_string())
-                        .unwrap_or_default(),
+    // Each case is its own process in its own directory: run them a few at a time (one per
+    // core), and report the failures in case order.
+    let workers = std::thread::available_parallelism()
+        .map_or(2, std::num::NonZeroUsize::get)
+        .clamp(2, 4);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut failures: Vec<(usize, String)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut failed = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(d) = dirs.get(i) else { break };
+                        if let Err(e) = std::panic::catch_unwind(|| check_case(d)) {
+                            let message = match e.downcast::<String>() {
+                                Ok(s) => *s,
+                                Err(e) => e
+                                    .downcast::<&str>()
+                                    .map(|s| s.to_string())
+                                    .unwrap_or_default(),
+                            };
+                            failed.push((i, message));
+                        }
+                    }
+                    failed
                 })
-        })
-        .collect();
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    });
+    failures.sort();
+    let failures: Vec<String> = failures.into_iter().map(|(_, m)| m).collect();
     assert!(
         failures.is_empty(),
         "{} of {} hostile cases failed:\n\n{}",

@@ -105,3 +105,32 @@ impl LimitArgs {
         });
     }
 }
+
+/// Which evidence space `table`, `diff` and `check` range over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SpaceName {
+    /// Every combination of every feature value (137,700 cells)
+    Full,
+    /// A sub-space of about a thousand cells: a dense box of attestation, verifier decision,
+    /// workload and output digests and key release, plus every value of each feature at a few
+    /// base cells. Fast, for tests and quick local checks; not a proof over the whole space
+    Quick,
+}
+
+/// The evidence space a subcommand ranges over.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SpaceArgs {
+    /// Evidence space to evaluate
+    #[arg(long, value_enum, default_value = "full", value_name = "SPACE")]
+    pub space: SpaceName,
+}
+
+impl SpaceArgs {
+    /// The space named.
+    pub fn space(&self) -> crate::space::Space {
+        match self.space {
+            SpaceName::Full => crate::space::Space::full(),
+            SpaceName::Quick => crate::space::Space::quick(),
+        }
+    }
+}

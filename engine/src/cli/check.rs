@@ -1,4 +1,5 @@
-//! `claimgate check`: verify the design's invariants over the whole evidence space.
+//! `claimgate check`: verify the design's invariants over the evidence space (the whole space
+//! by default; `--space quick` for the quick sub-space).
 
 use super::args::PolicyArgs;
 use super::ExitStatus;
@@ -9,6 +10,8 @@ use std::io::Write;
 pub struct CheckArgs {
     #[command(flatten)]
     policy: PolicyArgs,
+    #[command(flatten)]
+    space: super::args::SpaceArgs,
     /// Write one counterexample bundle per violated invariant into this directory
     #[arg(long, value_name = "DIR")]
     pub write_examples: Option<std::path::PathBuf>,
@@ -19,7 +22,7 @@ pub struct CheckArgs {
 
 pub(super) fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<ExitStatus, crate::Error> {
     let pack = args.policy.compile()?;
-    let table = crate::table::build(&pack)?;
+    let table = crate::table::build_in(&pack, &args.space.space())?;
     let violations = crate::invariant::check(&pack, &table)?;
     if let Some(dir) = &args.write_examples {
         for v in &violations {

@@ -17,6 +17,8 @@ pub struct DiffArgs {
     /// The pack after (same forms as --base)
     #[arg(long, value_name = "PACK")]
     pub head: String,
+    #[command(flatten)]
+    pub space: super::args::SpaceArgs,
     /// Upstream policies run next to both packs
     #[arg(long, value_name = "FILE")]
     pub upstream: Option<PathBuf>,
@@ -166,7 +168,11 @@ fn summary(d: &crate::decision::Decision) -> String {
 pub(super) fn run(args: &DiffArgs, out: &mut dyn Write) -> Result<ExitStatus, Error> {
     let base = compile(&args.base, args.upstream.as_deref())?;
     let head = compile(&args.head, args.upstream.as_deref())?;
-    let (tb, th) = (crate::table::build(&base)?, crate::table::build(&head)?);
+    let space = args.space.space();
+    let (tb, th) = (
+        crate::table::build_in(&base, &space)?,
+        crate::table::build_in(&head, &space)?,
+    );
     let diff = crate::diff::diff(&tb, &th);
     let mut corpus = Vec::new();
     if let Some(dir) = &args.corpus {

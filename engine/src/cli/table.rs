@@ -2,7 +2,7 @@
 
 use super::args::PolicyArgs;
 use super::ExitStatus;
-use crate::space::{self, FEATURES};
+use crate::space::FEATURES;
 use crate::table;
 use std::io::Write;
 
@@ -11,6 +11,8 @@ use std::io::Write;
 pub struct TableArgs {
     #[command(flatten)]
     policy: PolicyArgs,
+    #[command(flatten)]
+    space: super::args::SpaceArgs,
     /// Output format
     #[arg(long, value_enum, default_value = "markdown")]
     pub format: TableFormat,
@@ -29,13 +31,13 @@ pub enum TableFormat {
 
 pub(super) fn run(args: &TableArgs, out: &mut dyn Write) -> Result<ExitStatus, crate::Error> {
     let pack = args.policy.compile()?;
-    let t = table::build(&pack)?;
+    let t = table::build_in(&pack, &args.space.space())?;
     match args.format {
         TableFormat::Csv => {
             let header: Vec<&str> = FEATURES.iter().map(|f| f.name).collect();
             writeln!(out, "{},label,allowed", header.join(","))?;
             for (i, o) in t.outcomes.iter().enumerate() {
-                let cell = space::cell(i);
+                let cell = t.space.cell(i);
                 let values: Vec<String> = cell
                     .describe()
                     .iter()
@@ -53,7 +55,9 @@ pub(super) fn run(args: &TableArgs, out: &mut dyn Write) -> Result<ExitStatus, c
         TableFormat::Json => {
             writeln!(out, "[")?;
             for (i, o) in t.outcomes.iter().enumerate() {
-                let cell: serde_json::Map<String, serde_json::Value> = space::cell(i)
+                let cell: serde_json::Map<String, serde_json::Value> = t
+                    .space
+                    .cell(i)
                     .describe()
                     .into_iter()
                     .map(|(f, v)| (f.to_string(), v.into()))
