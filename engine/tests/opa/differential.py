@@ -3,9 +3,9 @@
 
 Reads one request on stdin and writes one JSON answer on stdout, so one process serves every input:
 
-    request: {"modules": [{"file": "claims/claims.rego", "text": "package ..."}, ...],
-              "cases":   [{"name": "bundles/full_pass#claims", "input": {...},
-                           "rules": ["data.claimgate.claims.allow", ...]}, ...]}
+    request: {"packs": [[{"file": "claims/claims.rego", "text": "package ..."}, ...], ...],
+              "cases": [{"name": "bundles/full_pass#claims", "pack": 0, "input": {...},
+                         "rules": ["data.claimgate.claims.allow", ...]}, ...]}
     answer:  {"engine": "OPA (opa-golib-python-bindings 0.4.4)",
               "results": [{"name": ..., "rules": {"data.claimgate.claims.allow": {"value": [...]},
                                                   "data.claimgate.claims.x": "undefined",
@@ -39,13 +39,16 @@ def main():
     except Exception:
         engine_name = f"OPA ({PACKAGE})"
 
-    opa = OpaEngine()
     prints = []
-    opa.print_handler = lambda message, location: prints.append(f"{location}: {message}")
-    for m in request["modules"]:
-        opa.add_policy(m["file"], m["text"])
+    engines = []
+    for modules in request["packs"]:
+        opa = OpaEngine()
+        opa.print_handler = lambda message, location: prints.append(f"{location}: {message}")
+        for m in modules:
+            opa.add_policy(m["file"], m["text"])
+        engines.append(opa)
 
-    def document(path, input):
+    def document(opa, path, input):
         """One rule (or tree) as claimgate's RuleValue: {"value": v}, "undefined" or {"error": m}."""
         try:
             return {"value": opa.eval_document(path, input)}
@@ -56,13 +59,14 @@ def main():
 
     results = []
     for case in request["cases"]:
+        opa = engines[case["pack"]]
         rules = case["rules"]
         roots = {r.split(".")[1] for r in rules}
         values = {}
         if len(roots) == 1:
             # Every rule at once: data.<root> holds each rule's value, an undefined one absent.
             root = roots.pop()
-            tree = document(root, case["input"])
+            tree = document(opa, root, case["input"])
             if isinstance(tree, dict) and "value" in tree:
                 for rule in rules:
                     v = tree["value"]
@@ -71,7 +75,7 @@ def main():
                     values[rule] = "undefined" if v is _ABSENT else {"value": v}
         for rule in rules:
             if rule not in values:
-                values[rule] = document(rule.removeprefix("data."), case["input"])
+                values[rule] = document(opa, rule.removeprefix("data."), case["input"])
         results.append({"name": case["name"], "rules": values})
     json.dump({"engine": engine_name, "results": results, "prints": prints}, sys.stdout)
     return 0
