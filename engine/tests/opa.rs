@@ -10,7 +10,8 @@
 //!
 //! Without python3 or the OPA package the test prints NOT RUN and passes, except under `CI`,
 //! where it fails (.ci/run installs the package). `CLAIMGATE_OPA_DUMP=FILE` writes the request
-//! sent to OPA, to rerun by hand: `python3 engine/tests/opa/differential.py < FILE`.
+//! sent to OPA with regorus' values beside each case, to rerun OPA by hand:
+//! `python3 engine/tests/opa/differential.py < FILE` (docs/differential.md).
 
 use crate::{relative, testdata};
 use claimgate::bundle::Bundle;
@@ -227,7 +228,17 @@ fn regorus_and_opa_agree_on_every_testdata_evidence_document() {
         })).collect::<Vec<_>>(),
     });
     if let Ok(path) = std::env::var("CLAIMGATE_OPA_DUMP") {
-        std::fs::write(&path, serde_json::to_vec_pretty(&request).unwrap()).unwrap();
+        // The request, and beside each case what regorus made of it.
+        let mut dump = request.clone();
+        for (case, (_, _, p)) in dump["cases"]
+            .as_array_mut()
+            .unwrap()
+            .iter_mut()
+            .zip(&probes)
+        {
+            case["regorus"] = serde_json::to_value(&p.rules).unwrap();
+        }
+        std::fs::write(&path, serde_json::to_vec_pretty(&dump).unwrap()).unwrap();
     }
     let answer = match run_opa(&request) {
         Ok(a) => a,

@@ -3,7 +3,8 @@
 //!
 //! The rules are found by walking the pack's parsed modules, not by name: whatever packages and
 //! rules the pack has, every rule under `data.claimgate` that is a value (not a function) is
-//! listed, at the first part of its name (`a.b.c := 1` is listed as `a`, the whole tree).
+//! listed, by the constant part of its name (`a.b.c := 1` as `a.b.c`, `r[k] := v` as `r`, the
+//! whole object).
 
 use super::eval::{to_value, with_decisions};
 use super::recursion::flatten;
@@ -88,10 +89,11 @@ fn value_rules(engine: &Engine) -> Result<Vec<String>, String> {
             } else {
                 continue;
             };
-            let Some(first) = flatten(refr).into_iter().next() else {
+            let parts = flatten(refr);
+            if parts.is_empty() {
                 continue;
-            };
-            let name = format!("{path}.{first}");
+            }
+            let name = format!("{path}.{}", parts.join("."));
             if is_function {
                 functions.insert(name);
             } else {
@@ -160,5 +162,61 @@ fn failed(message: String) -> PolicyError {
     PolicyError::Eval {
         rule: "(probe)".into(),
         message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn engine(src: &[(&str, &str)]) -> Engine {
+        let mut e = super::super::eval::new_engine();
+        for (name, text) in src {
+            e.add_policy((*name).to_string(), (*text).to_string())
+                .unwrap();
+        }
+        e
+    }
+
+    #[test]
+    fn lists_value_rules_of_the_pack_and_skips_functions() {
+        let e = engine(&[
+            (
+                "a.rego",
+                "package claimgate.a\nx := 1\ns contains 2\nt.u.v := 3\ndefault d := false\n\
+                 f(q) := q\ndefault g(_) := 1\ng(q) := q\nr[k] := 1 if some k in [\"k\"]\n",
+            ),
+            ("b.rego", "package other\ny := 1\n"),
+            ("c.rego", "package claimgateway\nz := 1\n"),
+        ]);
+        assert_eq!(
+            value_rules(&e).unwrap(),
+            ["d", "r", "s", "t.u.v", "x"].map(|r| format!("data.claimgate.a.{r}"))
+        );
+    }
+
+    #[test]
+    fn evaluates_to_a_value_undefined_or_an_error() {
+        let mut e = engine(&[(
+            "a.rego",
+            "package claimgate.a\nx := input.n + 1\nu if input.n == 2\nbad := to_number(\"abc\")\n\
+             t.u.v := 3\nt.u.w := 4\nr[k] := 1 if some k in [\"k\"]\n\
+             o.p[k] := 2 if some k in [\"q\"]\n",
+        )]);
+        e.set_input(regorus::Value::from_json_str(r#"{"n": 1}"#).unwrap());
+        let rules = value_rules(&e).unwrap();
+        let got = evaluate(&mut e, &rules);
+        assert_eq!(
+            got["data.claimgate.a.x"],
+            RuleValue::Value(serde_json::json!(2))
+        );
+        assert_eq!(got["data.claimgate.a.u"], RuleValue::Undefined);
+        assert!(matches!(got["data.claimgate.a.bad"], RuleValue::Error(_)));
+        // A rule with a dotted head by its whole name, one with a variable key as its object.
+        let value = |j| RuleValue::Value(serde_json::from_str(j).unwrap());
+        assert_eq!(got["data.claimgate.a.t.u.v"], value("3"));
+        assert_eq!(got["data.claimgate.a.t.u.w"], value("4"));
+        assert_eq!(got["data.claimgate.a.r"], value(r#"{"k": 1}"#));
+        assert_eq!(got["data.claimgate.a.o.p"], value(r#"{"q": 2}"#));
     }
 }
