@@ -137,15 +137,34 @@ pub fn assess(
     })
 }
 
+/// For differential tests: what the pack's Rego sees and computes for one loaded bundle
+/// ([`policy::CompiledPack::probe`]), with the evidence [`evaluate_bundle`] would decide on.
+#[doc(hidden)]
+pub fn probe(
+    bundle: &bundle::Bundle,
+    pack: &policy::CompiledPack,
+    at: Option<time::Instant>,
+) -> Result<Vec<policy::probe::Probe>, Error> {
+    Ok(pack.probe(&normalize(bundle, pack, at))?)
+}
+
+fn normalize(
+    bundle: &bundle::Bundle,
+    pack: &policy::CompiledPack,
+    at: Option<time::Instant>,
+) -> evidence::Evidence {
+    let at = at
+        .or(bundle.evaluated_at)
+        .unwrap_or_else(time::Instant::now);
+    adapter::normalize_with(bundle, at, &pack.jws_keys)
+}
+
 fn run(
     bundle: &bundle::Bundle,
     pack: &policy::CompiledPack,
     at: Option<time::Instant>,
 ) -> Result<(evidence::Evidence, decision::Decision), Error> {
-    let at = at
-        .or(bundle.evaluated_at)
-        .unwrap_or_else(time::Instant::now);
-    let evidence = adapter::normalize_with(bundle, at, &pack.jws_keys);
+    let evidence = normalize(bundle, pack, at);
     let outcome = pack.evaluate(&evidence)?;
     let decision = decision::decide(&bundle.name, &evidence, &outcome, &pack.catalog);
     Ok((evidence, decision))

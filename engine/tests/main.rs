@@ -20,6 +20,8 @@ mod gate;
 mod hostile;
 /// Load: gate over 5,000 bundles with every hostile case (ignored by default).
 mod load;
+/// regorus against OPA: every rule of the pack on every testdata evidence document.
+mod opa;
 /// Output that cannot be written: closed or full stdout, closed stderr, a full disk.
 mod output;
 /// Packs as cases: broken packs and a policy author's packs under testdata, each a directory.

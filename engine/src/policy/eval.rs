@@ -274,7 +274,7 @@ impl CompiledPack {
 
     /// Runs the verifier policies, then the claim rules, on one evidence document.
     pub fn evaluate(&self, evidence: &Evidence) -> Result<PolicyOutcome, PolicyError> {
-        let mut input = to_value(evidence)?;
+        let input = to_value(evidence)?;
         let mut engine = self.engine.clone();
         engine.set_input(input.clone());
 
@@ -290,18 +290,7 @@ impl CompiledPack {
             decisions.extend(policy.evaluate(evidence)?);
         }
 
-        // Claim rules see every decision: the recorded ones and the pack's.
-        let mut all = evidence.verifier.decisions.clone();
-        all.extend(decisions.iter().cloned());
-        let all = to_value(&all)?;
-        input
-            .as_object_mut()
-            .map(|o| o.insert(Value::from("decisions"), all))
-            .map_err(|e| PolicyError::Eval {
-                rule: "input.decisions".into(),
-                message: e.to_string(),
-            })?;
-        engine.set_input(input);
+        engine.set_input(with_decisions(input, evidence, &decisions)?);
 
         let outcome = eval(&mut engine, OUTCOME_RULE)?.unwrap_or_default();
         let claims = outcome.get("claims").cloned().unwrap_or_default();
@@ -479,6 +468,33 @@ pub(super) fn add_catalog_data(engine: &mut Engine, catalog: &Catalog) -> Result
         })
 }
 
+impl CompiledPack {
+    /// The compiled engine, for the differential-test probe (`super::probe`).
+    pub(super) fn engine(&self) -> &Engine {
+        &self.engine
+    }
+}
+
+/// The `input` claim rules see: the evidence with every decision, the recorded ones and the
+/// pack's.
+pub(super) fn with_decisions(
+    mut input: Value,
+    evidence: &Evidence,
+    decisions: &[DecisionFact],
+) -> Result<Value, PolicyError> {
+    let mut all = evidence.verifier.decisions.clone();
+    all.extend(decisions.iter().cloned());
+    let all = to_value(&all)?;
+    input
+        .as_object_mut()
+        .map(|o| o.insert(Value::from("decisions"), all))
+        .map_err(|e| PolicyError::Eval {
+            rule: "input.decisions".into(),
+            message: e.to_string(),
+        })?;
+    Ok(input)
+}
+
 /// Parses and validates the pack's catalog.
 pub(super) fn parse_catalog(pack: &PolicyPack) -> Result<Catalog, PolicyError> {
     let Some(file) = pack.catalog_file() else {
@@ -500,7 +516,7 @@ fn is_policy(name: &str) -> bool {
 }
 
 /// Converts to a regorus value directly, without printing JSON text in between.
-fn to_value<T: serde::Serialize>(x: &T) -> Result<Value, PolicyError> {
+pub(super) fn to_value<T: serde::Serialize>(x: &T) -> Result<Value, PolicyError> {
     use serde::Deserialize as _;
     let bad = |e: serde_json::Error| PolicyError::Eval {
         rule: "input".into(),

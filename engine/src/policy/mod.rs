@@ -6,6 +6,8 @@
 //! This is the only module that knows regorus.
 
 mod eval;
+#[doc(hidden)]
+pub mod probe;
 mod recursion;
 mod test;
 mod upstream;

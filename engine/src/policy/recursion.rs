@@ -357,7 +357,7 @@ fn prefixes(parts: &[String]) -> Vec<String> {
 }
 
 /// A `Var` / `RefDot` / `RefBrack` chain as its dotted parts (brackets with string keys too).
-fn flatten(refr: &Json) -> Vec<String> {
+pub(super) fn flatten(refr: &Json) -> Vec<String> {
     if let Some(v) = refr.get("Var") {
         return v["value"]
             .as_str()
