@@ -81,7 +81,9 @@ fn plain(path: &Path) -> Case {
 fn hostile(dir: &Path, case_yaml: &str) -> Option<Case> {
     let case: serde_yaml::Value = serde_yaml::from_str(case_yaml).unwrap();
     let exit = case["exit"].as_u64()?;
-    let setup = case["setup"].as_sequence().is_some_and(|s| !s.is_empty());
+    // A pack made from the case's overlay is the one setup step this test makes itself.
+    let overlay_pack = case_yaml.contains("setup: [!pack {path: pack, overlay: overlay}]");
+    let setup = !overlay_pack && case["setup"].as_sequence().is_some_and(|s| !s.is_empty());
     let args: Vec<&str> = case["args"]
         .as_sequence()?
         .iter()
@@ -100,6 +102,16 @@ fn hostile(dir: &Path, case_yaml: &str) -> Option<Case> {
             ["--format", _] => {}
             ["--at", t] => c.at = Some(Instant::parse(t).ok()?),
             ["--jws-key", k] => c.jws_key = Some(dir.join(k)),
+            ["--policy-dir", "pack"] if overlay_pack => {
+                let to = std::env::temp_dir().join(format!(
+                    "claimgate-opa-pack-{}-{}",
+                    std::process::id(),
+                    dir.file_name().unwrap().to_string_lossy()
+                ));
+                let _ = std::fs::remove_dir_all(&to);
+                crate::policy::write_pack(&to, &dir.join("overlay"));
+                c.pack = Some(to);
+            }
             ["--policy-dir", p] => c.pack = Some(dir.join(p)),
             _ => return None,
         }

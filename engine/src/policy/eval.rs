@@ -455,11 +455,7 @@ fn read_sources(
 /// requirements), so a rule written for a box or a requirement covers every claim of it, new
 /// ones too.
 pub(super) fn add_catalog_data(engine: &mut Engine, catalog: &Catalog) -> Result<(), PolicyError> {
-    let data = serde_json::json!({"claimgate": {"catalog": {
-        "claims": catalog.claims.iter().map(|c| serde_json::json!({
-            "id": c.id, "box": c.claim_box.name(), "requires": c.requires,
-        })).collect::<Vec<_>>(),
-    }}});
+    let data = serde_json::json!({"claimgate": {"catalog": {"claims": catalog_claims(catalog)}}});
     engine
         .add_data(to_value(&data)?)
         .map_err(|e| PolicyError::Eval {
@@ -493,6 +489,15 @@ pub(super) fn with_decisions(
             message: e.to_string(),
         })?;
     Ok(input)
+}
+
+/// What rules see of the catalog: each claim's id, box and requirements.
+pub(super) fn catalog_claims(catalog: &Catalog) -> serde_json::Value {
+    catalog
+        .claims
+        .iter()
+        .map(|c| serde_json::json!({"id": c.id, "box": c.claim_box.name(), "requires": c.requires}))
+        .collect()
 }
 
 /// Parses and validates the pack's catalog.

@@ -93,7 +93,22 @@ fn value_rules(engine: &Engine) -> Result<Vec<String>, String> {
             if parts.is_empty() {
                 continue;
             }
-            let name = format!("{path}.{}", parts.join("."));
+            // A key that is not an identifier (`appraised_by["runtime.x"]`) in brackets.
+            let ident = |p: &str| {
+                p.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+                    && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            };
+            let tail: String = parts
+                .iter()
+                .map(|p| {
+                    if ident(p) {
+                        format!(".{p}")
+                    } else {
+                        format!("[{}]", serde_json::Value::from(p.as_str()))
+                    }
+                })
+                .collect();
+            let name = format!("{path}{tail}");
             if is_function {
                 functions.insert(name);
             } else {
@@ -151,10 +166,18 @@ impl CompiledPack {
             .collect()
     }
 
-    /// For differential tests: the Rego modules the pack's engine holds.
+    /// For differential tests: the Rego modules the pack's engine holds, and the catalog data
+    /// the engine adds (`data.claimgate.catalog`) written as one more module, so another engine
+    /// sees the same data.
     #[doc(hidden)]
     pub fn modules(&self) -> Result<Vec<Module>, PolicyError> {
-        modules(self.engine()).map_err(failed)
+        let mut out = modules(self.engine()).map_err(failed)?;
+        let claims = super::eval::catalog_claims(&self.catalog);
+        out.push(Module {
+            file: "(catalog data)".into(),
+            text: format!("package claimgate.catalog\n\nclaims := {claims}\n"),
+        });
+        Ok(out)
     }
 }
 

@@ -19,6 +19,7 @@ then  python3 engine/tests/opa/differential.py < /tmp/req.json
 """
 
 import json
+import re
 import sys
 
 PACKAGE = "opa-golib-python-bindings"
@@ -61,7 +62,7 @@ def main():
     for case in request["cases"]:
         opa = engines[case["pack"]]
         rules = case["rules"]
-        roots = {r.split(".")[1] for r in rules}
+        roots = {parts(r)[0] for r in rules}
         values = {}
         if len(roots) == 1:
             # Every rule at once: data.<root> holds each rule's value, an undefined one absent.
@@ -70,7 +71,7 @@ def main():
             if isinstance(tree, dict) and "value" in tree:
                 for rule in rules:
                     v = tree["value"]
-                    for part in rule.split(".")[2:]:
+                    for part in parts(rule)[1:]:
                         v = v.get(part, _ABSENT) if isinstance(v, dict) else _ABSENT
                     values[rule] = "undefined" if v is _ABSENT else {"value": v}
         for rule in rules:
@@ -82,6 +83,11 @@ def main():
 
 
 _ABSENT = object()
+
+
+def parts(rule):
+    """`data.a.b["c.d"]` as ["a", "b", "c.d"]."""
+    return [a or json.loads(b) for a, b in re.findall(r'\.([A-Za-z_][A-Za-z0-9_]*)|\[("(?:[^"\\]|\\.)*")\]', rule)]
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -2,7 +2,4 @@
 # as proof that the result is fresh.
 package claimgate.lib.attestation
 
-fresh(a) if {
-	a.tee == "PSA_IOT"
-	nonce_state(a) == "matched"
-}
+nonce_fresh_tees contains "PSA_IOT"
