@@ -62,7 +62,7 @@ pub enum Command {
     /// Decide which claims an evidence bundle allows
     #[command(after_help = EXIT_CODES)]
     Eval(eval::EvalArgs),
-    /// Print the normalized evidence document (`claimgate.evidence/v1`) that policies see as `input`
+    /// Print the normalized evidence document (`claimgate.evidence/v2`) that policies see as `input`
     #[command(after_help = EXIT_CODES)]
     Evidence(evidence::EvidenceArgs),
     /// Fail a CI pipeline when bundles do not allow the required or claimed claims
