@@ -292,8 +292,8 @@ impl Space {
     }
 
     /// The quick sub-space: a dense box of the features that combine into the job and runtime
-    /// claims ([`QUICK_CORE`]), and, through each of a few base cells, a line taking every value
-    /// of each feature in turn ([`QUICK_BASES`]). Every value of every feature occurs, and every
+    /// claims (`QUICK_CORE`), and, through each of a few base cells, a line taking every value
+    /// of each feature in turn (`QUICK_BASES`). Every value of every feature occurs, and every
     /// evidence-lessening step of every feature is taken at each base. A few thousand cells
     /// instead of [`size`]: what the debug tests build; `--space quick` on the command line.
     pub fn quick() -> Space {
