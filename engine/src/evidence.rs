@@ -92,16 +92,6 @@ pub enum HexFact {
     },
 }
 
-impl HexFact {
-    /// The hex, when valid.
-    pub fn valid(&self) -> Option<&str> {
-        match self {
-            HexFact::Valid { hex } => Some(hex),
-            _ => None,
-        }
-    }
-}
-
 /// Whether a document's signature was checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
