@@ -10,7 +10,7 @@
     reason = "a benchmark reports on stdout"
 )]
 
-use claimgate::digest::Digest;
+use claimgate::Digest;
 use std::io::Write;
 use std::process::Command;
 use std::time::{Duration, Instant};

@@ -9,18 +9,18 @@
     reason = "a benchmark reports on stdout"
 )]
 
-use claimgate::policy::{CompiledPack, PolicyPack};
+use claimgate::{Engine, Pack, Space};
 use std::time::Instant;
 
 fn main() {
-    let pack = CompiledPack::compile(&PolicyPack::embedded()).unwrap();
+    let engine = Engine::builder(Pack::embedded()).build().unwrap();
     let threads = rayon::current_num_threads();
     let t = Instant::now();
-    let table = claimgate::table::build(&pack).unwrap();
+    let table = engine.table(&Space::full()).unwrap();
     let table_time = t.elapsed();
     let t = Instant::now();
-    let head = claimgate::table::build(&pack).unwrap();
-    let diff = claimgate::diff::diff(&table, &head);
+    let head = engine.table(&Space::full()).unwrap();
+    let diff = table.diff(&head);
     let diff_time = table_time + t.elapsed();
     let cells = table.outcomes.len();
     println!("evidence space: {cells} cells, {threads} threads");

@@ -4,15 +4,17 @@
 //! document is parsed strictly into its kind's type with errors located in its file; document
 //! and artifact paths are confined to the bundle directory.
 
+use crate::digest::Digest;
 use crate::document::{self, Document, Kind};
 use crate::source::{io_reason, Allowance, Located, Over, SourceFile, Syntax};
 use crate::time::Instant;
 use miette::{Diagnostic, NamedSource, SourceSpan};
 use serde::de::{self, DeserializeSeed, MapAccess, Visitor};
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Component, Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 /// The manifest format marker every bundle carries.
 pub const SCHEMA: &str = "claimgate.bundle/v1";
@@ -32,8 +34,8 @@ pub const DEFAULT_MAX_BUNDLE_ELEMENTS: u64 = crate::source::DEFAULT_MAX_ELEMENTS
 /// raises it.
 pub const DEFAULT_MAX_ARTIFACT_BYTES: u64 = 1024 * 1024 * 1024;
 
-/// What one bundle may cost to load. Set once per process (from the command line) with
-/// [`set_limits`]; every load reads it.
+/// What one bundle may cost to load. An [`Engine`](crate::Engine) holds one set and loads
+/// every bundle within it; [`Bundle::load`] uses the defaults.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// Bytes of manifest and documents read
@@ -51,26 +53,6 @@ impl Default for Limits {
             bundle_elements: DEFAULT_MAX_BUNDLE_ELEMENTS,
             artifact_bytes: DEFAULT_MAX_ARTIFACT_BYTES,
         }
-    }
-}
-
-static BUNDLE_BYTES: AtomicU64 = AtomicU64::new(DEFAULT_MAX_BUNDLE_BYTES);
-static BUNDLE_ELEMENTS: AtomicU64 = AtomicU64::new(DEFAULT_MAX_BUNDLE_ELEMENTS);
-static ARTIFACT_BYTES: AtomicU64 = AtomicU64::new(DEFAULT_MAX_ARTIFACT_BYTES);
-
-/// Sets the limits every later [`load`] uses.
-pub fn set_limits(limits: Limits) {
-    BUNDLE_BYTES.store(limits.bundle_bytes, Ordering::Relaxed);
-    BUNDLE_ELEMENTS.store(limits.bundle_elements, Ordering::Relaxed);
-    ARTIFACT_BYTES.store(limits.artifact_bytes, Ordering::Relaxed);
-}
-
-/// The limits in force.
-pub fn limits() -> Limits {
-    Limits {
-        bundle_bytes: BUNDLE_BYTES.load(Ordering::Relaxed),
-        bundle_elements: BUNDLE_ELEMENTS.load(Ordering::Relaxed),
-        artifact_bytes: ARTIFACT_BYTES.load(Ordering::Relaxed),
     }
 }
 
@@ -161,10 +143,12 @@ fn budget_help(flag: &str) -> String {
 /// A loaded, validated bundle.
 #[derive(Debug, Clone)]
 pub struct Bundle {
-    /// The bundle path as the user gave it
+    /// The bundle path as the user gave it (or the name given to [`Bundle::from_memory`])
     pub name: String,
-    /// Directory that document and artifact paths are relative to
-    pub root: PathBuf,
+    /// Where document and artifact paths are read from
+    pub files: Files,
+    /// The limits it was loaded within (artifacts are hashed within them too)
+    pub limits: Limits,
     /// The manifest text
     pub manifest: SourceFile,
     /// The job the bundle is about
@@ -215,6 +199,8 @@ pub struct Entry {
     pub document: Document,
     /// The document's text, kept so findings can point into it; `None` for inline data
     pub text: Option<SourceFile>,
+    /// sha256 of the document file's bytes as read (`None` for inline data)
+    pub sha256: Option<Digest>,
 }
 
 /// What an artifact is to the job.
@@ -261,6 +247,16 @@ pub enum BundleError {
         path: String,
         /// The operating system's reason
         reason: String,
+    },
+    /// The bundle is to be judged at its own instant, and it names none
+    #[error("bundle `{bundle}` has no `evaluated_at` to be judged at")]
+    #[diagnostic(
+        code(claimgate::bundle::no_instant),
+        help("pin the instant (`--at`, `At::Pinned`) or let the bundle's be the default (`At::BundleOr`)")
+    )]
+    NoInstant {
+        /// The bundle
+        bundle: String,
     },
     /// A directory has no manifest
     #[error("no bundle manifest in `{dir}`")]
@@ -409,15 +405,116 @@ fn io_error(path: &str, e: &std::io::Error) -> BundleError {
     }
 }
 
-/// Loads a bundle from a directory (with a manifest) or from a single manifest file, within
-/// the [`limits`] in force.
-pub fn load(path: &Path) -> Result<Bundle, BundleError> {
-    load_within(path, limits())
+impl Bundle {
+    /// Loads a bundle from a directory (with a manifest) or from a single manifest file, within
+    /// the default [`Limits`].
+    pub fn load(path: &Path) -> Result<Bundle, BundleError> {
+        load_within(path, Limits::default())
+    }
+
+    /// A bundle held in memory: the manifest's bytes (YAML, or JSON when `name` ends in
+    /// `.json`) and the files its documents and artifacts name, by their relative paths.
+    /// Nothing is read from disk; the same checks as [`Bundle::load`] apply.
+    pub fn from_memory(
+        name: &str,
+        manifest: &[u8],
+        files: BTreeMap<String, Vec<u8>>,
+        limits: Limits,
+    ) -> Result<Bundle, BundleError> {
+        let manifest = SourceFile::from_bytes(name.to_string(), manifest.to_vec())
+            .map_err(|e| io_error(name, &e))?;
+        let syntax = Syntax::of(Path::new(name));
+        from_parts(
+            name.to_string(),
+            manifest,
+            syntax,
+            Files::Memory(Arc::new(files)),
+            limits,
+        )
+    }
+}
+
+/// Where a bundle's documents and artifacts are read from.
+#[derive(Debug, Clone)]
+pub enum Files {
+    /// A directory on disk: paths are confined to it (`confine`)
+    Dir(PathBuf),
+    /// Files held in memory, by relative path
+    Memory(Arc<BTreeMap<String, Vec<u8>>>),
+}
+
+/// Why a document file could not be read.
+enum Unreadable {
+    /// Its path is not allowed (absolute, `..`, a symlink out)
+    Path(&'static str),
+    /// Reading failed
+    Io(std::io::Error),
+}
+
+/// An artifact's bytes, where they are.
+pub(crate) enum Blob<'a> {
+    /// A file to hash, streaming
+    Path(PathBuf),
+    /// Bytes in memory
+    Bytes(&'a [u8]),
+}
+
+impl Files {
+    /// Reads a document file: its text, and the sha256 of its bytes as read.
+    fn read(&self, rel: &str) -> Result<(SourceFile, Digest, PathBuf), Unreadable> {
+        let (path, bytes) = match self {
+            Files::Dir(root) => {
+                let path = confine(root, rel).map_err(Unreadable::Path)?;
+                let bytes = crate::source::read_regular(&path, crate::source::MAX_FILE_BYTES)
+                    .map_err(Unreadable::Io)?;
+                (path, bytes)
+            }
+            Files::Memory(files) => {
+                let key = memory_key(rel).map_err(Unreadable::Path)?;
+                let bytes = files.get(&key).cloned().ok_or_else(|| {
+                    Unreadable::Io(std::io::Error::new(
+                        std::io::ErrorKind::NotFound,
+                        "no such file in the bundle",
+                    ))
+                })?;
+                (PathBuf::from(key), bytes)
+            }
+        };
+        let digest = Digest::sha256_of(&bytes);
+        let file =
+            SourceFile::from_bytes(path.display().to_string(), bytes).map_err(Unreadable::Io)?;
+        Ok((file, digest, path))
+    }
+
+    /// Where an artifact's bytes are; `None` when an in-memory bundle does not hold it (a
+    /// missing file on disk is found when it is hashed).
+    pub(crate) fn artifact(&self, rel: &str) -> Result<Option<Blob<'_>>, &'static str> {
+        match self {
+            Files::Dir(root) => confine(root, rel).map(|p| Some(Blob::Path(p))),
+            Files::Memory(files) => {
+                let key = memory_key(rel)?;
+                Ok(files.get(&key).map(|b| Blob::Bytes(b.as_slice())))
+            }
+        }
+    }
+}
+
+/// The key of a relative path in an in-memory bundle: the same rules as [`confine`], with
+/// `.` components dropped.
+fn memory_key(rel: &str) -> Result<String, &'static str> {
+    confine(Path::new(""), rel)?;
+    let parts: Vec<&str> = Path::new(rel)
+        .components()
+        .filter_map(|c| match c {
+            Component::Normal(p) => p.to_str(),
+            _ => None,
+        })
+        .collect();
+    Ok(parts.join("/"))
 }
 
 /// Loads a bundle within the given limits.
 pub fn load_within(path: &Path, limits: Limits) -> Result<Bundle, BundleError> {
-    let mut budget = Budget::new(limits);
     let name = path.display().to_string();
     let meta = std::fs::metadata(path).map_err(|e| io_error(&name, &e))?;
     let (manifest_path, root) = if meta.is_dir() {
@@ -455,12 +552,31 @@ pub fn load_within(path: &Path, limits: Limits) -> Result<Bundle, BundleError> {
     let manifest_name = manifest_path.display().to_string();
     let manifest = SourceFile::read(&manifest_path, manifest_name.clone())
         .map_err(|e| io_error(&manifest_name, &e))?;
+    from_parts(
+        name,
+        manifest,
+        Syntax::of(&manifest_path),
+        Files::Dir(root),
+        limits,
+    )
+}
+
+/// Parses and checks a manifest and reads what it names from `files`.
+fn from_parts(
+    name: String,
+    manifest: SourceFile,
+    syntax: Syntax,
+    files: Files,
+    limits: Limits,
+) -> Result<Bundle, BundleError> {
+    let mut budget = Budget::new(limits);
+    let manifest_name = manifest.name.clone();
     budget.read(&manifest)?;
-    manifest_shape(&manifest, Syntax::of(&manifest_path))?;
+    manifest_shape(&manifest, syntax)?;
     let raw: RawManifest = budget.parse(
         "bundle manifest",
         &manifest,
-        Syntax::of(&manifest_path),
+        syntax,
         std::marker::PhantomData,
     )?;
     if raw.schema != SCHEMA {
@@ -502,11 +618,11 @@ pub fn load_within(path: &Path, limits: Limits) -> Result<Bundle, BundleError> {
             RawBody::File(rel) => Some(rel.clone()),
             RawBody::Inline(_) => None,
         };
-        let (source, document, text) = match entry.body {
-            RawBody::Inline(doc) => (manifest_name.clone(), doc, None),
+        let (source, document, text, sha256) = match entry.body {
+            RawBody::Inline(doc) => (manifest_name.clone(), doc, None, None),
             RawBody::File(rel) => {
-                let file_path = confine(&root, &rel).map_err(|why| {
-                    BundleError::invalid(
+                let (file, digest, file_path) = files.read(&rel).map_err(|e| match e {
+                    Unreadable::Path(why) => BundleError::invalid(
                         &manifest,
                         format!("document path `{rel}` {why}"),
                         &rel,
@@ -514,21 +630,18 @@ pub fn load_within(path: &Path, limits: Limits) -> Result<Bundle, BundleError> {
                             "document paths are relative and stay inside the bundle directory"
                                 .into(),
                         ),
-                    )
-                })?;
-                let shown = file_path.display().to_string();
-                let file = SourceFile::read(&file_path, shown.clone()).map_err(|e| {
-                    BundleError::invalid(
+                    ),
+                    Unreadable::Io(e) => BundleError::invalid(
                         &manifest,
                         format!("cannot read document `{rel}`: {}", io_reason(&e)),
                         &rel,
                         None,
-                    )
+                    ),
                 })?;
                 // A file listed many times is read, and charged, every time.
                 budget.read(&file)?;
                 let doc = read_document(&mut budget, &file, &file_path, entry.kind)?;
-                (shown, doc, Some(file))
+                (file.name.clone(), doc, Some(file), Some(digest))
             }
         };
         let id = entry
@@ -541,6 +654,7 @@ pub fn load_within(path: &Path, limits: Limits) -> Result<Bundle, BundleError> {
             file,
             document,
             text,
+            sha256,
         });
     }
     let mut seen = std::collections::BTreeSet::new();
@@ -564,7 +678,7 @@ pub fn load_within(path: &Path, limits: Limits) -> Result<Bundle, BundleError> {
                 None,
             ));
         }
-        let p = confine(&root, &a.path).map_err(|why| {
+        let blob = files.artifact(&a.path).map_err(|why| {
             BundleError::invalid(
                 &manifest,
                 format!("artifact path `{}` {why}", a.path),
@@ -572,7 +686,7 @@ pub fn load_within(path: &Path, limits: Limits) -> Result<Bundle, BundleError> {
                 Some("artifact paths are relative and stay inside the bundle directory".into()),
             )
         })?;
-        check_artifact(a, &p, limits.artifact_bytes)?;
+        check_artifact(a, blob, limits.artifact_bytes)?;
     }
     if raw
         .artifacts
@@ -590,7 +704,8 @@ pub fn load_within(path: &Path, limits: Limits) -> Result<Bundle, BundleError> {
     }
     Ok(Bundle {
         name,
-        root,
+        files,
+        limits,
         manifest,
         job: raw.job,
         evaluated_at: raw.evaluated_at,
@@ -602,8 +717,28 @@ pub fn load_within(path: &Path, limits: Limits) -> Result<Bundle, BundleError> {
 
 /// An artifact that exists must be a regular file within the size limit (a missing one is
 /// evidence that falls short, reported when it is hashed).
-fn check_artifact(a: &Artifact, path: &Path, limit: u64) -> Result<(), BundleError> {
-    let Ok(meta) = std::fs::metadata(path) else {
+fn check_artifact(a: &Artifact, blob: Option<Blob<'_>>, limit: u64) -> Result<(), BundleError> {
+    let too_big = |len: u64| BundleError::Artifact {
+        name: a.name.clone(),
+        path: a.path.clone(),
+        message: format!("is {len} bytes; the artifact size limit is {limit} bytes"),
+        help: Some(
+            "if the artifact is genuine, raise the limit with `--max-artifact-bytes`".into(),
+        ),
+    };
+    let path = match blob {
+        None => return Ok(()),
+        Some(Blob::Bytes(b)) => {
+            let len = u64::try_from(b.len()).unwrap_or(u64::MAX);
+            return if len > limit {
+                Err(too_big(len))
+            } else {
+                Ok(())
+            };
+        }
+        Some(Blob::Path(p)) => p,
+    };
+    let Ok(meta) = std::fs::metadata(&path) else {
         return Ok(());
     };
     if !meta.is_file() {
@@ -618,17 +753,7 @@ fn check_artifact(a: &Artifact, path: &Path, limit: u64) -> Result<(), BundleErr
         });
     }
     if meta.len() > limit {
-        return Err(BundleError::Artifact {
-            name: a.name.clone(),
-            path: a.path.clone(),
-            message: format!(
-                "is {} bytes; the artifact size limit is {limit} bytes",
-                meta.len()
-            ),
-            help: Some(
-                "if the artifact is genuine, raise the limit with `--max-artifact-bytes`".into(),
-            ),
-        });
+        return Err(too_big(meta.len()));
     }
     Ok(())
 }

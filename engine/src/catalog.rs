@@ -168,7 +168,7 @@ pub struct BlockedClaim {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Catalog {
-    /// Always [`SCHEMA`]
+    /// Always `claimgate.catalog/v2`
     pub schema: String,
     /// Labels, strongest first: the first whose claim is allowed is the bundle's
     pub labels: Vec<LabelRule>,

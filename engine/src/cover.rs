@@ -120,11 +120,11 @@ pub fn cover(members: &[bool], space: &Space) -> Vec<Cube> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::space;
 
     #[test]
     fn a_single_feature_set_is_one_cube() {
-        let members: Vec<bool> = space::cells()
+        let members: Vec<bool> = Space::full()
+            .cells()
             .map(|c| c.get("trace") == "matched")
             .collect();
         let cubes = cover(&members, &Space::full());
@@ -134,7 +134,8 @@ mod tests {
 
     #[test]
     fn a_union_is_covered_exactly() {
-        let members: Vec<bool> = space::cells()
+        let members: Vec<bool> = Space::full()
+            .cells()
             .map(|c| {
                 c.get("trace") == "matched"
                     || (c.get("storage") == "none" && c.get("key_release") == "released")

@@ -21,7 +21,7 @@ use crate::document::Status;
 use crate::evidence::{DecisionFact, DigestFact, Evidence, Problem};
 use crate::policy::PolicyOutcome;
 use crate::time::Instant;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The decision format marker.
 pub const SCHEMA: &str = "claimgate.decision/v1";
@@ -39,7 +39,7 @@ pub struct Allowed {
 }
 
 /// A claim that must not be repeated, and what to say instead.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Blocked {
     /// Claim id
     pub id: String,
@@ -54,7 +54,7 @@ pub struct Blocked {
 }
 
 /// Why a claim is blocked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BlockKind {
     /// The evidence does not support it (yet)
@@ -64,7 +64,7 @@ pub enum BlockKind {
 }
 
 /// The safer sentence for a blocked claim.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Rewrite {
     /// Claim id
     pub id: String,
@@ -92,7 +92,7 @@ pub struct JobView {
 /// The decision about one bundle.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Decision {
-    /// Always [`SCHEMA`]
+    /// Always `claimgate.decision/v1`
     pub schema: &'static str,
     /// The bundle path as given
     pub bundle: String,

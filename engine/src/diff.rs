@@ -18,7 +18,7 @@ pub struct Change {
     pub cells: usize,
     /// Which cells: one line per cube of feature values
     pub description: Vec<String>,
-    /// The first cell it happens in (its full-space index, [`crate::space::cell`]), for a
+    /// The first cell it happens in (its full-space index, [`Cell::at`](crate::Cell::at)), for a
     /// counterexample bundle
     pub example: usize,
 }

@@ -60,6 +60,13 @@ impl Serialize for Digest {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for Digest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = <String as serde::Deserialize>::deserialize(d)?;
+        Digest::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
 impl Digest {
     /// Parses `algorithm:hex`; the error says exactly what is wrong, for the evidence report.
     pub fn parse(raw: &str) -> Result<Digest, String> {
@@ -106,18 +113,36 @@ impl Digest {
         }
     }
 
-    /// sha256 of a file, streamed in fixed-size chunks (bounded memory whatever the size).
+    /// sha256 of a file, streamed in fixed-size chunks (bounded memory whatever the size),
+    /// within the default artifact size limit.
     pub fn sha256_file(path: &Path) -> std::io::Result<Digest> {
-        Digest::file(path, Algorithm::Sha256)
+        Digest::file(
+            path,
+            Algorithm::Sha256,
+            crate::bundle::DEFAULT_MAX_ARTIFACT_BYTES,
+        )
     }
 
-    /// The digest of a file with the given algorithm, streamed in fixed-size chunks.
-    pub fn file(path: &Path, algorithm: Algorithm) -> std::io::Result<Digest> {
-        fn stream<H: sha2::Digest>(path: &Path) -> std::io::Result<Vec<u8>> {
+    /// The digest of bytes with the given algorithm.
+    pub fn of(bytes: &[u8], algorithm: Algorithm) -> Digest {
+        let out = match algorithm {
+            Algorithm::Sha256 => Sha256::digest(bytes).to_vec(),
+            Algorithm::Sha384 => sha2::Sha384::digest(bytes).to_vec(),
+            Algorithm::Sha512 => sha2::Sha512::digest(bytes).to_vec(),
+        };
+        Digest {
+            algorithm,
+            hex: to_hex(&out),
+        }
+    }
+
+    /// The digest of a regular file of at most `limit` bytes with the given algorithm,
+    /// streamed in fixed-size chunks.
+    pub fn file(path: &Path, algorithm: Algorithm, limit: u64) -> std::io::Result<Digest> {
+        fn stream<H: sha2::Digest>(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
             // Regular files only, within the artifact size limit: checked before opening (a
             // FIFO would block the open) and again on the handle. Reading stops at the limit
             // even if the file grows meanwhile.
-            let limit = crate::bundle::limits().artifact_bytes;
             crate::source::regular(&std::fs::metadata(path)?, limit)?;
             let file = std::fs::File::open(path)?;
             let len = file.metadata()?.len();
@@ -144,9 +169,9 @@ impl Digest {
             Ok(hasher.finalize().to_vec())
         }
         let bytes = match algorithm {
-            Algorithm::Sha256 => stream::<Sha256>(path)?,
-            Algorithm::Sha384 => stream::<sha2::Sha384>(path)?,
-            Algorithm::Sha512 => stream::<sha2::Sha512>(path)?,
+            Algorithm::Sha256 => stream::<Sha256>(path, limit)?,
+            Algorithm::Sha384 => stream::<sha2::Sha384>(path, limit)?,
+            Algorithm::Sha512 => stream::<sha2::Sha512>(path, limit)?,
         };
         Ok(Digest {
             algorithm,
@@ -161,11 +186,15 @@ impl Digest {
 pub fn hash_files(
     files: &[(std::path::PathBuf, Algorithm)],
     threads: usize,
+    limit: u64,
 ) -> Vec<std::io::Result<Digest>> {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Mutex;
     if files.len() <= 1 || threads <= 1 {
-        return files.iter().map(|(p, a)| Digest::file(p, *a)).collect();
+        return files
+            .iter()
+            .map(|(p, a)| Digest::file(p, *a, limit))
+            .collect();
     }
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<std::io::Result<Digest>>>> =
@@ -177,7 +206,7 @@ pub fn hash_files(
                 let Some((path, alg)) = files.get(i) else {
                     break;
                 };
-                let r = Digest::file(path, *alg);
+                let r = Digest::file(path, *alg, limit);
                 if let Ok(mut all) = results.lock() {
                     if let Some(slot) = all.get_mut(i) {
                         *slot = Some(r);
@@ -192,15 +221,6 @@ pub fn hash_files(
         .into_iter()
         .map(|r| r.unwrap_or_else(|| Err(std::io::Error::other("not hashed"))))
         .collect()
-}
-
-/// Worker threads for hashing: `CLAIMGATE_THREADS` when set, else the machine's parallelism.
-pub fn threads() -> usize {
-    std::env::var("CLAIMGATE_THREADS")
-        .ok()
-        .and_then(|t| t.parse::<usize>().ok())
-        .filter(|n| *n > 0)
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
 }
 
 /// Lowercase hex of bytes.
@@ -242,7 +262,7 @@ mod tests {
     fn files_hash_with_the_declared_algorithm() {
         let p = std::env::temp_dir().join(format!("claimgate-digest-{}", std::process::id()));
         std::fs::write(&p, b"abc").unwrap();
-        let d384 = Digest::file(&p, Algorithm::Sha384).unwrap();
+        let d384 = Digest::file(&p, Algorithm::Sha384, 1 << 20).unwrap();
         assert!(d384.hex.starts_with("cb00753f45a35e8b"), "{d384}");
         assert_eq!(d384.to_string().len(), "sha384:".len() + 96);
         assert_eq!(Digest::sha256_file(&p).unwrap(), Digest::sha256_of(b"abc"));

@@ -9,24 +9,24 @@ use crate::time::Instant;
 use serde::{Deserialize, Serialize};
 
 /// Every document kind a manifest may name: the native kinds, then upstream formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
-    /// [`RuntimeMeasurement`]
+    /// A measurement of the runtime
     RuntimeMeasurement,
-    /// [`AttestationResult`]
+    /// A verifier's appraisal of TEE evidence
     AttestationResult,
-    /// [`VerifierDecision`]
+    /// A verifier policy decision
     VerifierDecision,
-    /// [`KeyRelease`]
+    /// A key broker release record
     KeyRelease,
-    /// [`BenchmarkResult`]
+    /// A benchmark of a hardware class
     BenchmarkResult,
-    /// [`Deployment`]
+    /// Deployment and storage facts
     Deployment,
-    /// [`OperatorTrace`]
+    /// A reproducible-operator trace
     OperatorTrace,
-    /// [`Facts`]
+    /// Facts no adapter models, asserted by the provider
     Facts,
     /// Trustee attestation service EAR token (claims JSON or compact JWT)
     TrusteeEar,

@@ -10,7 +10,7 @@
 use crate::digest::Digest;
 use crate::document::{Appraisal, PathStep, Persistence, Replay, Status};
 use crate::time::Instant;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The schema marker of this document.
 pub const SCHEMA: &str = "claimgate.evidence/v2";
@@ -18,7 +18,7 @@ pub const SCHEMA: &str = "claimgate.evidence/v2";
 /// The normalized evidence about one job.
 #[derive(Debug, Clone, Serialize)]
 pub struct Evidence {
-    /// Always [`SCHEMA`]
+    /// Always `claimgate.evidence/v2`
     pub schema: &'static str,
     /// The instant freshness is judged at
     pub evaluated_at: When,
@@ -75,7 +75,7 @@ pub struct DocumentView {
 }
 
 /// A hex value (a nonce, report data) after syntax checking.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum HexFact {
     /// Not given
@@ -93,7 +93,7 @@ pub enum HexFact {
 }
 
 /// Whether a document's signature was checked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Signature {
     /// The document carries no signature (decoded claims, native documents)
@@ -224,6 +224,25 @@ impl Serialize for DigestFact {
             }
         }
         m.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for DigestFact {
+    /// Reads what [`Serialize`] writes; a valid digest is read from its `value`.
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(tag = "state", rename_all = "snake_case")]
+        enum Raw {
+            Absent,
+            // `algorithm` and `hex` repeat `value`: they are not read.
+            Valid { value: Digest },
+            Malformed { raw: String, problem: String },
+        }
+        Ok(match Raw::deserialize(d)? {
+            Raw::Absent => DigestFact::Absent,
+            Raw::Valid { value } => DigestFact::Valid { value },
+            Raw::Malformed { raw, problem } => DigestFact::Malformed { raw, problem },
+        })
     }
 }
 
@@ -364,7 +383,7 @@ pub struct Verifier {
 }
 
 /// Where a verifier decision came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Origin {
     /// Recorded in a bundle document
@@ -374,7 +393,7 @@ pub enum Origin {
 }
 
 /// A verifier policy decision.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DecisionFact {
     /// Document id, or the package of the pack policy
     pub source: String,
@@ -392,17 +411,17 @@ pub struct DecisionFact {
     pub reached: Vec<PathStep>,
     /// For a verdict read from a token (an NVIDIA overall result, an EAR submod): the token's
     /// signature state and own nonce, which the pack judges; absent otherwise
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<Token>,
 }
 
 /// The signature and nonce of the token a recorded verdict was read from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Token {
     /// Whether its signature was checked
     pub signature: Signature,
     /// The nonce it carries, for a kind whose tokens carry one of their own
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nonce: Option<HexFact>,
 }
 
@@ -453,7 +472,7 @@ pub struct Storage {
 }
 
 /// Provider storage facts.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StorageFact {
     /// Document id
     pub source: String,
@@ -470,7 +489,7 @@ pub struct StorageFact {
 }
 
 /// A backup location.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BackupFact {
     /// Location
     pub location: String,
@@ -496,7 +515,7 @@ pub struct ArtifactFact {
 }
 
 /// Malformed evidence: which document, which field, what is wrong.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Problem {
     /// Document id (or `manifest`)
     pub source: String,

@@ -8,11 +8,11 @@
 //!    a passing verifier policy and an output digest (the job claim never stands without them);
 //! 4. denial floor: a recorded rejection always allows `verifier.path_exercised`;
 //! 5. blocklist: a blocked sentence is never allowed;
-//! 6. determinism: the same cell and pack give byte-identical decisions.
+//! 6. determinism: the same cell and pack give byte-identical receipts.
 
 use crate::decision::Label;
 use crate::document::Status;
-use crate::policy::CompiledPack;
+use crate::engine::Engine;
 use crate::space::{Cell, FEATURES};
 use crate::table::{Outcome, Table};
 use serde::Serialize;
@@ -27,9 +27,9 @@ pub struct Violation {
     pub invariant: &'static str,
     /// How many cells (or cell pairs) break it
     pub count: usize,
-    /// Up to [`MAX_EXAMPLES`] explanations, each naming its cells
+    /// Up to `MAX_EXAMPLES` explanations, each naming its cells
     pub examples: Vec<String>,
-    /// The first cell that breaks it (its full-space index, [`crate::space::cell`])
+    /// The first cell that breaks it (its full-space index, [`Cell::at`](crate::Cell::at))
     pub example_cell: usize,
 }
 
@@ -137,7 +137,7 @@ impl Found {
 }
 
 /// Checks the six invariants on a table (and re-evaluates a sample for determinism).
-pub fn check(pack: &CompiledPack, table: &Table) -> Result<Vec<Violation>, crate::Error> {
+pub fn check(engine: &Engine, table: &Table) -> Result<Vec<Violation>, crate::Error> {
     let names = |bits: u64| {
         table
             .allowed(&Outcome {
@@ -153,7 +153,7 @@ pub fn check(pack: &CompiledPack, table: &Table) -> Result<Vec<Violation>, crate
         label_gate(table),
         denial_floor(table),
         blocklist(table, &names),
-        determinism(pack, table)?,
+        determinism(engine, table)?,
     ];
     Ok(found.drain(..).filter_map(Found::into_violation).collect())
 }
@@ -309,18 +309,15 @@ fn blocklist(table: &Table, names: &dyn Fn(u64) -> String) -> Found {
     f
 }
 
-/// Every 97th cell is decided twice more; the decisions must be byte-identical and match the table.
-fn determinism(pack: &CompiledPack, table: &Table) -> Result<Found, crate::Error> {
+/// Every 97th cell is decided twice more; the receipts must be byte-identical and the
+/// decisions match the table.
+fn determinism(engine: &Engine, table: &Table) -> Result<Found, crate::Error> {
     let mut f = Found::new("determinism");
-    let scratch = crate::table::Scratch::new()?;
     for i in (0..table.outcomes.len()).step_by(97) {
         let cell = table.space.cell(i);
-        let a = crate::table::decide_cell(&cell, pack, &scratch.0)?;
-        let b = crate::table::decide_cell(&cell, pack, &scratch.0)?;
-        let (ja, jb) = (
-            crate::jcs::to_string(&a).unwrap_or_default(),
-            crate::jcs::to_string(&b).unwrap_or_default(),
-        );
+        let (a, ra) = crate::table::decide_cell(&cell, engine)?;
+        let (_, rb) = crate::table::decide_cell(&cell, engine)?;
+        let (ja, jb) = (ra.to_canonical_bytes(), rb.to_canonical_bytes());
         let same_as_table = table.outcomes.get(i).is_some_and(|o| {
             o.label == a.label && a.allowed.iter().map(|x| x.id.as_str()).eq(table.allowed(o))
         });

@@ -47,8 +47,8 @@ impl TrustedKeys {
     }
 
     /// sha256 of each trusted key's PEM, for receipts.
-    pub fn digests(&self) -> Vec<String> {
-        self.keys.iter().map(|(_, d)| d.to_string()).collect()
+    pub fn digests(&self) -> Vec<Digest> {
+        self.keys.iter().map(|(_, d)| d.clone()).collect()
     }
 
     /// Whether a trusted key verifies the compact JWS. `alg: none` never verifies.

@@ -1,55 +1,98 @@
 //! claimgate decides which sentences about a compute job its evidence allows.
 //!
-//! The pipeline runs one way: [`bundle::load`] → [`adapter::normalize`] →
-//! [`policy::CompiledPack::evaluate`] → [`decision::decide`] → [`gate`] → [`report`]. Compile a
-//! pack once and evaluate many bundles with it:
+//! An [`Engine`] is a policy pack compiled once, with the upstream policies, trusted keys and
+//! limits it decides with. It decides a [`Bundle`] at an instant ([`At`]) and gives an
+//! [`Assessment`]: the normalized [`Evidence`], the [`Decision`] (allowed and blocked claims,
+//! the honest [`Label`]) and its [`Receipt`]. The pipeline runs one way: bundle → adapters →
+//! evidence → the pack's Rego (on regorus) → the floor no pack can lower.
 //!
 //! ```
 //! # fn main() -> Result<(), claimgate::Error> {
-//! let pack = claimgate::policy::CompiledPack::compile(&claimgate::policy::PolicyPack::embedded())?;
-//! let at = claimgate::time::Instant::parse("2026-11-25T12:00:00Z").ok();
-//! let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../testdata/bundles/benchmark_only");
-//! let decision = claimgate::evaluate(std::path::Path::new(path), &pack, at)?;
-//! assert_eq!(decision.label, claimgate::decision::Label::Benchmark);
-//! assert!(decision.allows("capacity.benchmark_context"));
-//! assert!(!decision.allows("job.ran_under_policy"));
+//! use claimgate::{At, Bundle, Engine, Pack};
+//! let engine = Engine::builder(Pack::embedded()).build()?;
+//! let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../testdata/bundles/full_pass");
+//! let bundle = Bundle::load(std::path::Path::new(path))?;
+//! // Judged at the instant the bundle pins (`evaluated_at`).
+//! let assessment = engine.decide(&bundle, At::Bundle)?;
+//! assert_eq!(assessment.decision().label, claimgate::Label::ComputeReceipt);
+//! assert!(assessment.decision().allows("job.ran_under_policy"));
+//! let receipt = assessment.receipt();
+//! assert_eq!(receipt.job_id, "job-0042");
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! Many bundles: [`Engine::decide_many`] decides them on the engine's threads, in input
+//! order. Errors are never decisions: a bundle that does not load or a pack that does not
+//! compile is an [`Error`], with a diagnostic code and, where there is one, a span.
 #![warn(missing_docs)]
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
-pub mod adapter;
-pub mod bundle;
-pub mod catalog;
+mod adapter;
+mod bundle;
+mod catalog;
 #[doc(hidden)]
 pub mod cli;
-pub mod cover;
-pub mod decision;
-pub mod diff;
-pub mod digest;
-pub mod document;
-pub mod envelope;
-pub mod evidence;
-pub mod gate;
-pub mod invariant;
-pub mod jcs;
-pub mod jws;
-pub mod jwt;
-pub mod output;
-pub mod policy;
-pub mod receipt;
-pub mod report;
-pub mod source;
-pub mod space;
-pub mod table;
-pub mod time;
+mod cover;
+mod decision;
+mod diff;
+mod digest;
+mod document;
+mod engine;
+mod envelope;
+mod evidence;
+mod gate;
+mod invariant;
+mod jcs;
+mod jws;
+mod jwt;
+mod output;
+mod policy;
+mod receipt;
+mod report;
+mod source;
+mod space;
+mod table;
+mod time;
+
+// The engine and what it decides.
+pub use bundle::{Bundle, BundleError, Files, Limits};
+pub use engine::{
+    Assessment, At, BundleSource, DecideMany, Engine, EngineBuilder, InBundle, EVAL_STACK_BYTES,
+};
+pub use gate::GateError;
+pub use jws::TrustedKeys;
+pub use policy::{Pack, PolicyError, TestOutcome, TestResult};
+pub use time::Instant;
+
+// The decision.
+pub use catalog::{Catalog, Claim, ClaimBox, Label};
+pub use decision::{Allowed, BlockKind, Blocked, Decision, JobView, Rewrite};
+pub use digest::{Algorithm, Digest};
+pub use document::{Kind, PathStep, Status};
+pub use evidence::{DecisionFact, Evidence, HexFact, Origin, Problem, Signature, Token};
+
+// The receipt.
+/// The in-toto predicate type of a receipt wrapped in a Statement.
+pub use envelope::PREDICATE_TYPE;
+pub use receipt::{
+    AllowedClaim, ArtifactEntry, AttestationEntry, AttestationSection, BenchmarkEntry,
+    DocumentEntry, EngineVersions, MeasurementEntry, Mismatch, MismatchKind, PackEntry,
+    PolicyDecisionSection, ProviderConstraints, Receipt, Replay, Section, UpstreamEntry,
+    REGORUS_VERSION,
+};
+
+// For differential tests against other Rego engines: not API.
+#[doc(hidden)]
+pub use policy::probe;
+
+// Decision tables, policy diffs and invariants over the evidence space.
+pub use diff::{Change, Diff};
+pub use invariant::Violation;
+pub use space::{Cell, Feature, Space, SpaceError};
+pub use table::{Group, Outcome, Table};
 
 use miette::Diagnostic;
-use std::path::Path;
-
-/// Stack size of threads that evaluate policies: deeply nested Rego must not overflow a stack.
-pub const EVAL_STACK_BYTES: usize = 64 * 1024 * 1024;
 
 /// Any error claimgate reports. Findings (blocked claims) are never errors.
 #[derive(Debug, thiserror::Error, Diagnostic)]
@@ -76,96 +119,17 @@ pub enum Error {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Gate(#[from] gate::GateError),
+    /// The pack's decisions cannot be tabulated over the evidence space
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Space(#[from] space::SpaceError),
+    /// Deciding a bundle that loaded failed: the error, with the bundle it concerns (shown
+    /// as the error itself)
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    InBundle(Box<engine::InBundle>),
     /// Writing output failed
     #[error("cannot write output: {0}")]
     #[diagnostic(code(claimgate::io))]
     Io(#[from] std::io::Error),
-}
-
-/// Loads, normalizes and decides one bundle with a compiled pack.
-///
-/// `at` pins the evaluation instant; otherwise the bundle's `evaluated_at`, else now.
-pub fn evaluate(
-    path: &Path,
-    pack: &policy::CompiledPack,
-    at: Option<time::Instant>,
-) -> Result<decision::Decision, Error> {
-    Ok(assess(path, pack, at)?.decision)
-}
-
-/// Normalizes and decides one loaded bundle with a compiled pack.
-///
-/// `at` pins the evaluation instant; otherwise the bundle's `evaluated_at`, else now.
-pub fn evaluate_bundle(
-    bundle: &bundle::Bundle,
-    pack: &policy::CompiledPack,
-    at: Option<time::Instant>,
-) -> Result<decision::Decision, Error> {
-    Ok(run(bundle, pack, at)?.1)
-}
-
-/// Everything one evaluation produced: what a receipt is made from.
-#[derive(Debug, Clone)]
-pub struct Assessment {
-    /// The loaded bundle
-    pub bundle: bundle::Bundle,
-    /// Its normalized evidence
-    pub evidence: evidence::Evidence,
-    /// The decision
-    pub decision: decision::Decision,
-}
-
-impl Assessment {
-    /// The canonical receipt of this assessment.
-    pub fn receipt(&self, pack: &policy::CompiledPack) -> serde_json::Value {
-        receipt::seal(&self.bundle, &self.evidence, &self.decision, pack)
-    }
-}
-
-/// Like [`evaluate`], keeping the bundle and evidence for a receipt.
-pub fn assess(
-    path: &Path,
-    pack: &policy::CompiledPack,
-    at: Option<time::Instant>,
-) -> Result<Assessment, Error> {
-    let bundle = bundle::load(path)?;
-    let (evidence, decision) = run(&bundle, pack, at)?;
-    Ok(Assessment {
-        bundle,
-        evidence,
-        decision,
-    })
-}
-
-/// For differential tests: what the pack's Rego sees and computes for one loaded bundle
-/// ([`policy::CompiledPack::probe`]), with the evidence [`evaluate_bundle`] would decide on.
-#[doc(hidden)]
-pub fn probe(
-    bundle: &bundle::Bundle,
-    pack: &policy::CompiledPack,
-    at: Option<time::Instant>,
-) -> Result<Vec<policy::probe::Probe>, Error> {
-    Ok(pack.probe(&normalize(bundle, pack, at))?)
-}
-
-fn normalize(
-    bundle: &bundle::Bundle,
-    pack: &policy::CompiledPack,
-    at: Option<time::Instant>,
-) -> evidence::Evidence {
-    let at = at
-        .or(bundle.evaluated_at)
-        .unwrap_or_else(time::Instant::now);
-    adapter::normalize_with(bundle, at, &pack.jws_keys)
-}
-
-fn run(
-    bundle: &bundle::Bundle,
-    pack: &policy::CompiledPack,
-    at: Option<time::Instant>,
-) -> Result<(evidence::Evidence, decision::Decision), Error> {
-    let evidence = normalize(bundle, pack, at);
-    let outcome = pack.evaluate(&evidence)?;
-    let decision = decision::decide(&bundle.name, &evidence, &outcome, &pack.catalog);
-    Ok((evidence, decision))
 }

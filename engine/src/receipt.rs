@@ -7,31 +7,455 @@
 //! the same inputs give the same bytes. `decision_id` is the sha256 of the canonical receipt
 //! without that field: editing any field breaks it. Field reference: `docs/receipt.md`.
 
-use crate::bundle::Bundle;
-use crate::decision::Decision;
+use crate::bundle::{Bundle, Role};
+use crate::catalog::{ClaimLimits, Label};
+use crate::decision::{Blocked, Decision};
 use crate::digest::Digest;
-use crate::evidence::Evidence;
-use crate::policy::CompiledPack;
-use serde_json::{json, Map, Value};
+use crate::document::{Appraisal, Kind, Status};
+use crate::evidence::{DecisionFact, Evidence, Problem, Signature, StorageFact};
+use crate::time::Instant;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
 /// The receipt format marker.
 pub const SCHEMA: &str = "claimgate.receipt/v1";
 /// The regorus version claimgate is built with (checked against Cargo.lock by a test).
 pub const REGORUS_VERSION: &str = "0.14.1";
 
-/// Builds the receipt for a decision, `decision_id` included.
-pub fn seal(
-    bundle: &Bundle,
-    evidence: &Evidence,
-    decision: &Decision,
-    pack: &CompiledPack,
-) -> Value {
-    let mut r = body(bundle, evidence, decision, pack);
-    let id = decision_id(&r);
-    if let Some(o) = r.as_object_mut() {
-        o.insert("decision_id".into(), Value::String(id));
+/// The record of one decision (`claimgate.receipt/v1`): the job, its evidence with each
+/// section's claim limit, the decision, and what a replay needs. Field by field in
+/// `docs/receipt.md`; written as canonical JSON ([`Receipt::to_canonical_bytes`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Receipt {
+    /// Always `claimgate.receipt/v1`
+    pub schema: String,
+    /// As the manifest names it
+    pub receipt_id: Option<String>,
+    /// As the manifest names it
+    pub job_id: String,
+    /// The job's workload digest, when well formed
+    pub workload_digest: Option<Digest>,
+    /// The job's input commitment, when well formed
+    pub input_commitment: Option<Digest>,
+    /// Each runtime measurement document
+    pub runtime_measurement: Vec<MeasurementEntry>,
+    /// The benchmarks with their claim limit; `None` without benchmarks
+    pub benchmark_result: Option<Section<BenchmarkEntry>>,
+    /// The attestation results with the claim limit the claim rules chose; `None` without any
+    pub attestation_result: Option<AttestationSection>,
+    /// Every policy id that made a decision, sorted, each once
+    pub verifier_policy_id: Vec<String>,
+    /// Every verifier decision, their worst status and the claim limit
+    pub policy_decision: PolicyDecisionSection,
+    /// The job's output digest, when well formed
+    pub output_digest: Option<Digest>,
+    /// The storage facts with their claim limit; `None` without deployment facts
+    pub provider_constraints: Option<ProviderConstraints>,
+    /// The honest label
+    pub label: Label,
+    /// Each allowed claim, catalog order
+    pub allowed_claim: Vec<AllowedClaim>,
+    /// Each blocked claim: catalog order, then the blocklist
+    pub blocked_claims: Vec<Blocked>,
+    /// Malformed evidence that derived nothing
+    pub problems: Vec<Problem>,
+    /// The instant freshness was judged at
+    pub evaluated_at: Instant,
+    /// What a replay needs
+    pub replay: Replay,
+    /// sha256 of the canonical receipt without this field
+    pub decision_id: String,
+}
+
+/// A runtime measurement, as the receipt records it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MeasurementEntry {
+    /// Document id
+    pub source: String,
+    /// What was measured
+    pub target: String,
+    /// The measurement, when well formed
+    pub digest: Option<Digest>,
+}
+
+/// Entries of one kind of evidence with the catalog's limit on what they support.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Section<T> {
+    /// The entries
+    pub results: Vec<T>,
+    /// What they support, from the catalog
+    pub claim_limit: String,
+}
+
+/// A benchmark, as the receipt records it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BenchmarkEntry {
+    /// Document id
+    pub source: String,
+    /// Benchmark name
+    pub name: String,
+    /// Hardware class
+    pub hardware_class: String,
+    /// Metric
+    pub metric: String,
+    /// Value
+    pub value: f64,
+    /// Unit
+    pub unit: String,
+    /// Digest of the full output, when well formed
+    pub result_digest: Option<Digest>,
+}
+
+/// The attestation results, with the claim limit the claim rules chose (the catalog's sentence
+/// for `attestation_limit`; `None` when the rules chose none).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AttestationSection {
+    /// The results
+    pub results: Vec<AttestationEntry>,
+    /// What they support
+    pub claim_limit: Option<String>,
+}
+
+/// An attestation result: what the document states, and what the pack concluded about it
+/// (`data.claimgate.claims.attestations`). The pack's conclusions are whatever values its
+/// rules give (`null` where it gives none), so they are kept as JSON.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AttestationEntry {
+    /// Document id
+    pub source: String,
+    /// Verifier name
+    pub verifier: String,
+    /// local or remote
+    pub appraisal: Appraisal,
+    /// TEE type
+    pub tee: Option<String>,
+    /// Digest of the appraised evidence, when well formed
+    pub evidence_digest: Option<Digest>,
+    /// Issue time
+    pub issued_at: Option<String>,
+    /// Expiry
+    pub expires_at: Option<String>,
+    /// The pack's freshness judgment
+    pub freshness: Value,
+    /// Whether the pack found it fresh enough
+    pub fresh: Value,
+    /// The pack's nonce judgment
+    pub nonce: Value,
+    /// The pack's measurement judgment
+    pub measurement_result: Value,
+    /// Whether the pack found every check passed
+    pub checks_passed: Value,
+    /// Debug mode; `null` is unknown
+    pub debug_enabled: Option<bool>,
+    /// Whether the pack found it bound to this job
+    pub bound_to_job: Value,
+    /// Whether its signature was checked
+    pub signature: Signature,
+}
+
+/// The verifier decisions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyDecisionSection {
+    /// The worst of all decisions (`reject` < `hold` < `pass`); `None` without decisions
+    pub status: Option<Status>,
+    /// Every decision
+    pub decisions: Vec<DecisionFact>,
+    /// What they support
+    pub claim_limit: String,
+}
+
+/// The deployment and storage facts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderConstraints {
+    /// The facts
+    pub storage: Vec<StorageFact>,
+    /// What they support
+    pub claim_limit: String,
+}
+
+/// An allowed claim.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AllowedClaim {
+    /// Claim id
+    pub id: String,
+    /// The sentence, placeholders filled
+    pub sentence: String,
+}
+
+/// What a re-run of the decision needs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Replay {
+    /// sha256 of the canonical normalized evidence document
+    pub evidence_digest: Digest,
+    /// sha256 of the manifest bytes (covers inline documents)
+    pub manifest_sha256: Digest,
+    /// Each document
+    pub documents: Vec<DocumentEntry>,
+    /// Each artifact
+    pub artifacts: Vec<ArtifactEntry>,
+    /// The policy pack
+    pub policy_pack: PackEntry,
+    /// sha256 of the pack's catalog file
+    pub catalog_sha256: Digest,
+    /// Each upstream policy run next to the pack
+    pub upstream_policies: Vec<UpstreamEntry>,
+    /// sha256 of each trusted public key's PEM
+    pub jws_keys: Vec<Digest>,
+    /// Engine versions
+    pub engine: EngineVersions,
+}
+
+/// A bundle document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentEntry {
+    /// Document id
+    pub id: String,
+    /// Its kind
+    pub kind: Kind,
+    /// Its path in the bundle; `None` when inline in the manifest
+    pub path: Option<String>,
+    /// sha256 of the file's bytes; `None` when inline
+    pub sha256: Option<Digest>,
+}
+
+/// An artifact.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArtifactEntry {
+    /// Name
+    pub name: String,
+    /// Path in the bundle
+    pub path: String,
+    /// Role
+    pub role: Role,
+    /// Declared digest, when well formed
+    pub declared: Option<Digest>,
+    /// Digest of the file as hashed, when it could be read
+    pub computed: Option<Digest>,
+}
+
+/// The policy pack.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PackEntry {
+    /// `embedded` or `directory`
+    pub origin: String,
+    /// sha256 over the pack's sorted files
+    pub sha256: Digest,
+}
+
+/// An upstream policy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpstreamEntry {
+    /// Its id in the upstream config
+    pub id: String,
+    /// The policy's file name
+    pub file: String,
+    /// sha256 of the policy
+    pub sha256: Digest,
+    /// sha256 of its reference values, when it has any
+    pub reference_values_sha256: Option<Digest>,
+}
+
+/// Versions of what decided.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EngineVersions {
+    /// claimgate
+    pub claimgate: String,
+    /// regorus
+    pub regorus: String,
+}
+
+/// What a receipt records about the engine that decided: made once per engine.
+#[derive(Debug, Clone)]
+pub struct Provenance {
+    /// The pack as the receipt names it
+    pub pack: PackEntry,
+    /// sha256 of the catalog file
+    pub catalog_sha256: Digest,
+    /// The catalog's claim limits
+    pub claim_limits: ClaimLimits,
+    /// The upstream policies
+    pub upstream: Vec<UpstreamEntry>,
+    /// sha256 of each trusted key
+    pub jws_keys: Vec<Digest>,
+}
+
+impl Receipt {
+    /// Builds the receipt of a decision, `decision_id` included.
+    pub fn seal(bundle: &Bundle, ev: &Evidence, d: &Decision, provenance: &Provenance) -> Receipt {
+        let show = |f: &crate::evidence::DigestFact| f.valid().cloned();
+        let limits = &provenance.claim_limits;
+        let benchmarks: Vec<BenchmarkEntry> = ev
+            .capacity
+            .benchmarks
+            .iter()
+            .map(|b| BenchmarkEntry {
+                source: b.source.clone(),
+                name: b.name.clone(),
+                hardware_class: b.hardware_class.clone(),
+                metric: b.metric.clone(),
+                value: b.value,
+                unit: b.unit.clone(),
+                result_digest: show(&b.result_digest),
+            })
+            .collect();
+        let attestations: Vec<AttestationEntry> = ev
+            .runtime
+            .attestations
+            .iter()
+            .map(|a| {
+                // The pack's judgments of this result (`data.claimgate.claims.attestations`).
+                let judged = |k: &str| {
+                    d.appraisals
+                        .get(&a.source)
+                        .and_then(|j| j.get(k))
+                        .cloned()
+                        .unwrap_or(Value::Null)
+                };
+                AttestationEntry {
+                    source: a.source.clone(),
+                    verifier: a.verifier.clone(),
+                    appraisal: a.appraisal,
+                    tee: a.tee.clone(),
+                    evidence_digest: show(&a.evidence_digest),
+                    issued_at: a.issued_at.map(|w| w.rfc3339.to_string()),
+                    expires_at: a.expires_at.map(|w| w.rfc3339.to_string()),
+                    freshness: judged("freshness"),
+                    fresh: judged("fresh"),
+                    nonce: judged("nonce"),
+                    measurement_result: judged("measurement_result"),
+                    checks_passed: judged("checks_passed"),
+                    debug_enabled: a.debug_enabled,
+                    bound_to_job: judged("bound_to_job"),
+                    signature: a.signature,
+                }
+            })
+            .collect();
+        let mut policy_ids: Vec<String> = d
+            .verifier_decisions
+            .iter()
+            .map(|v| v.policy_id.clone())
+            .collect();
+        policy_ids.sort_unstable();
+        policy_ids.dedup();
+        let documents = bundle
+            .documents
+            .iter()
+            .map(|e| DocumentEntry {
+                id: e.id.clone(),
+                kind: e.document.kind(),
+                path: e.file.clone(),
+                sha256: e.sha256.clone(),
+            })
+            .collect();
+        let artifacts = ev
+            .artifacts
+            .iter()
+            .map(|a| ArtifactEntry {
+                name: a.name.clone(),
+                path: a.path.clone(),
+                role: a.role,
+                declared: show(&a.declared),
+                computed: a.computed.clone(),
+            })
+            .collect();
+        let mut receipt = Receipt {
+            schema: SCHEMA.to_string(),
+            receipt_id: d.job.receipt_id.clone(),
+            job_id: d.job.job_id.clone(),
+            workload_digest: show(&ev.job.workload_digest),
+            input_commitment: show(&ev.job.input_commitment),
+            runtime_measurement: ev
+                .runtime
+                .measurements
+                .iter()
+                .map(|m| MeasurementEntry {
+                    source: m.source.clone(),
+                    target: m.target.clone(),
+                    digest: show(&m.digest),
+                })
+                .collect(),
+            benchmark_result: (!benchmarks.is_empty()).then(|| Section {
+                results: benchmarks,
+                claim_limit: limits.benchmark_result.clone(),
+            }),
+            attestation_result: (!attestations.is_empty()).then(|| AttestationSection {
+                results: attestations,
+                claim_limit: d.attestation_limit.clone(),
+            }),
+            verifier_policy_id: policy_ids,
+            policy_decision: PolicyDecisionSection {
+                status: d.verifier_status,
+                decisions: d.verifier_decisions.clone(),
+                claim_limit: limits.policy_decision.clone(),
+            },
+            output_digest: show(&ev.job.output_digest),
+            provider_constraints: (!ev.storage.facts.is_empty()).then(|| ProviderConstraints {
+                storage: ev.storage.facts.clone(),
+                claim_limit: limits.provider_constraints.clone(),
+            }),
+            label: d.label,
+            allowed_claim: d
+                .allowed
+                .iter()
+                .map(|a| AllowedClaim {
+                    id: a.id.clone(),
+                    sentence: a.sentence.clone(),
+                })
+                .collect(),
+            blocked_claims: d.blocked.clone(),
+            problems: d.problems.clone(),
+            evaluated_at: d.evaluated_at,
+            replay: Replay {
+                evidence_digest: Digest::sha256_of(&crate::jcs::to_vec(
+                    &serde_json::to_value(ev).unwrap_or(Value::Null),
+                )),
+                manifest_sha256: Digest::sha256_of(bundle.manifest.text.as_bytes()),
+                documents,
+                artifacts,
+                policy_pack: provenance.pack.clone(),
+                catalog_sha256: provenance.catalog_sha256.clone(),
+                upstream_policies: provenance.upstream.clone(),
+                jws_keys: provenance.jws_keys.clone(),
+                engine: EngineVersions {
+                    claimgate: env!("CARGO_PKG_VERSION").to_string(),
+                    regorus: REGORUS_VERSION.to_string(),
+                },
+            },
+            decision_id: String::new(),
+        };
+        receipt.decision_id = receipt.compute_id();
+        receipt
     }
-    r
+
+    /// sha256 of the canonical receipt without `decision_id`: what `decision_id` must be.
+    pub fn compute_id(&self) -> String {
+        decision_id(&self.to_value())
+    }
+
+    /// The receipt as a JSON value.
+    pub fn to_value(&self) -> Value {
+        serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+
+    /// The canonical bytes (RFC 8785): what is hashed, signed and written.
+    pub fn to_canonical_bytes(&self) -> Vec<u8> {
+        crate::jcs::to_vec(&self.to_value())
+    }
 }
 
 /// sha256 of the canonical receipt without `decision_id` (and without a signature envelope).
@@ -43,138 +467,60 @@ pub fn decision_id(receipt: &Value) -> String {
     Digest::sha256_of(&crate::jcs::to_vec(&body)).to_string()
 }
 
-fn body(bundle: &Bundle, ev: &Evidence, d: &Decision, pack: &CompiledPack) -> Value {
-    let val = |x: &dyn erased::Ser| x.value();
-    let show = |f: &crate::evidence::DigestFact| f.valid().map(ToString::to_string);
-    let benchmarks: Vec<Value> = ev
-        .capacity
-        .benchmarks
-        .iter()
-        .map(|b| {
-            json!({"source": b.source, "name": b.name, "hardware_class": b.hardware_class,
-                   "metric": b.metric, "value": b.value, "unit": b.unit,
-                   "result_digest": show(&b.result_digest)})
-        })
-        .collect();
-    let attestations: Vec<Value> = ev
-        .runtime
-        .attestations
-        .iter()
-        .map(|a| {
-            // The pack's judgments of this result (`data.claimgate.claims.attestations`).
-            let judged = |k: &str| {
-                d.appraisals
-                    .get(&a.source)
-                    .and_then(|j| j.get(k))
-                    .cloned()
-                    .unwrap_or(Value::Null)
-            };
-            json!({"source": a.source, "verifier": a.verifier, "appraisal": val(&a.appraisal),
-                   "tee": a.tee, "evidence_digest": show(&a.evidence_digest),
-                   "issued_at": a.issued_at.map(|w| w.rfc3339.to_string()),
-                   "expires_at": a.expires_at.map(|w| w.rfc3339.to_string()),
-                   "freshness": judged("freshness"), "fresh": judged("fresh"), "nonce": judged("nonce"),
-                   "measurement_result": judged("measurement_result"),
-                   "checks_passed": judged("checks_passed"), "debug_enabled": a.debug_enabled,
-                   "bound_to_job": judged("bound_to_job"), "signature": val(&a.signature)})
-        })
-        .collect();
-    let mut policy_ids: Vec<&str> = d
-        .verifier_decisions
-        .iter()
-        .map(|v| v.policy_id.as_str())
-        .collect();
-    policy_ids.sort_unstable();
-    policy_ids.dedup();
-    let documents: Vec<Value> = bundle
-        .documents
-        .iter()
-        .map(|e| {
-            let digest = match &e.file {
-                Some(rel) => crate::bundle::confine(&bundle.root, rel)
-                    .ok()
-                    .and_then(|p| Digest::sha256_file(&p).ok())
-                    .map(|d| d.to_string()),
-                None => None,
-            };
-            json!({"id": e.id, "kind": val(&e.document.kind()), "path": e.file, "sha256": digest})
-        })
-        .collect();
-    let artifacts: Vec<Value> = ev
-        .artifacts
-        .iter()
-        .map(|a| json!({"name": a.name, "path": a.path, "role": val(&a.role),
-                        "declared": show(&a.declared), "computed": a.computed.as_ref().map(ToString::to_string)}))
-        .collect();
-    let upstream: Vec<Value> = pack
-        .upstream
-        .iter()
-        .map(|u| json!({"id": u.id, "file": u.file.rsplit('/').next().unwrap_or(&u.file), "sha256": u.digest.to_string(),
-                        "reference_values_sha256": u.reference_digest.as_ref().map(ToString::to_string)}))
-        .collect();
-    let limits = &pack.catalog.claim_limits;
-    json!({
-        "schema": SCHEMA,
-        "receipt_id": d.job.receipt_id,
-        "job_id": d.job.job_id,
-        "workload_digest": d.job.workload_digest,
-        "input_commitment": d.job.input_commitment,
-        "runtime_measurement": ev.runtime.measurements.iter()
-            .map(|m| json!({"source": m.source, "target": m.target, "digest": show(&m.digest)}))
-            .collect::<Vec<_>>(),
-        "benchmark_result": (!benchmarks.is_empty())
-            .then(|| json!({"results": benchmarks, "claim_limit": limits.benchmark_result})),
-        "attestation_result": (!attestations.is_empty())
-            .then(|| json!({"results": attestations, "claim_limit": d.attestation_limit})),
-        "verifier_policy_id": policy_ids,
-        "policy_decision": {
-            "status": d.verifier_status.map(|s| s.name()),
-            "decisions": val(&d.verifier_decisions),
-            "claim_limit": limits.policy_decision,
-        },
-        "output_digest": d.job.output_digest,
-        "provider_constraints": (!ev.storage.facts.is_empty())
-            .then(|| json!({"storage": val(&ev.storage.facts), "claim_limit": limits.provider_constraints})),
-        "label": d.label.name(),
-        "allowed_claim": d.allowed.iter().map(|a| json!({"id": a.id, "sentence": a.sentence})).collect::<Vec<_>>(),
-        "blocked_claims": val(&d.blocked),
-        "problems": val(&d.problems),
-        "evaluated_at": d.evaluated_at.to_string(),
-        "replay": {
-            "evidence_digest": Digest::sha256_of(&crate::jcs::to_vec(&val(ev))).to_string(),
-            "manifest_sha256": Digest::sha256_of(bundle.manifest.text.as_bytes()).to_string(),
-            "documents": documents,
-            "artifacts": artifacts,
-            "policy_pack": {
-                "origin": if pack.origin == "embedded" { "embedded" } else { "directory" },
-                "sha256": pack.digest.to_string(),
-            },
-            "catalog_sha256": pack.catalog_digest.to_string(),
-            "upstream_policies": upstream,
-            "jws_keys": pack.jws_keys.digests(),
-            "engine": {"claimgate": env!("CARGO_PKG_VERSION"), "regorus": REGORUS_VERSION},
-        },
-    })
+/// What kind of difference a [`Mismatch`] is, as reports write it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum MismatchKind {
+    /// The bytes are not the canonical form of what they parse to
+    #[serde(rename = "not canonical")]
+    NotCanonical,
+    /// The in-toto Statement around the receipt is not the one claimgate writes
+    #[serde(rename = "statement")]
+    Statement,
+    /// The receipt's content does not hash to its `decision_id`
+    #[serde(rename = "receipt edited")]
+    ReceiptEdited,
+    /// A document, the manifest or the normalized evidence differs
+    #[serde(rename = "evidence changed")]
+    EvidenceChanged,
+    /// An artifact's digest differs
+    #[serde(rename = "artifact changed")]
+    ArtifactChanged,
+    /// The pack, catalog, upstream policies or trusted keys differ
+    #[serde(rename = "policy changed")]
+    PolicyChanged,
+    /// The engine versions differ
+    #[serde(rename = "engine changed")]
+    EngineChanged,
+    /// A field of the decision differs
+    #[serde(rename = "decision changed")]
+    DecisionChanged,
+    /// The signature is missing or does not verify
+    #[serde(rename = "signature")]
+    Signature,
 }
 
-/// Serialization to a JSON value for anything `Serialize`, without a `Result` in every field.
-mod erased {
-    pub trait Ser {
-        fn value(&self) -> serde_json::Value;
-    }
-    impl<T: serde::Serialize> Ser for T {
-        fn value(&self) -> serde_json::Value {
-            serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+impl MismatchKind {
+    /// The kind as reports write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            MismatchKind::NotCanonical => "not canonical",
+            MismatchKind::Statement => "statement",
+            MismatchKind::ReceiptEdited => "receipt edited",
+            MismatchKind::EvidenceChanged => "evidence changed",
+            MismatchKind::ArtifactChanged => "artifact changed",
+            MismatchKind::PolicyChanged => "policy changed",
+            MismatchKind::EngineChanged => "engine changed",
+            MismatchKind::DecisionChanged => "decision changed",
+            MismatchKind::Signature => "signature",
         }
     }
 }
 
 /// One difference between a receipt and its replay.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Mismatch {
-    /// `not canonical`, `statement`, `receipt edited`, `evidence changed`, `artifact
-    /// changed`, `policy changed`, `engine changed`, `decision changed` or `signature`
-    pub kind: &'static str,
+    /// What kind of difference
+    pub kind: MismatchKind,
     /// The field, e.g. `replay.documents[attestation.yaml].sha256` or `allowed_claim`
     pub field: String,
     /// What the receipt says
@@ -196,7 +542,7 @@ pub fn compare(receipt: &Value, replay: Option<&Value>) -> Vec<Mismatch> {
     let recomputed = decision_id(receipt);
     if receipt.get("decision_id").and_then(Value::as_str) != Some(recomputed.as_str()) {
         out.push(Mismatch {
-            kind: "receipt edited",
+            kind: MismatchKind::ReceiptEdited,
             field: "decision_id".into(),
             receipt: text(receipt.get("decision_id")),
             found: format!("\"{recomputed}\" (recomputed over the receipt's content)"),
@@ -210,7 +556,7 @@ pub fn compare(receipt: &Value, replay: Option<&Value>) -> Vec<Mismatch> {
     );
     let rr = r.get("replay").and_then(Value::as_object).unwrap_or(&empty);
     let fr = f.get("replay").and_then(Value::as_object).unwrap_or(&empty);
-    let mut push = |kind: &'static str, field: String, a: Option<&Value>, b: Option<&Value>| {
+    let mut push = |kind: MismatchKind, field: String, a: Option<&Value>, b: Option<&Value>| {
         if a != b {
             out.push(Mismatch {
                 kind,
@@ -240,7 +586,7 @@ pub fn compare(receipt: &Value, replay: Option<&Value>) -> Vec<Mismatch> {
     for (id, doc) in &rd {
         let now = fd.iter().find(|(i, _)| i == id).map(|(_, d)| d);
         push(
-            "evidence changed",
+            MismatchKind::EvidenceChanged,
             format!("replay.documents[{id}]"),
             Some(doc),
             now,
@@ -249,7 +595,7 @@ pub fn compare(receipt: &Value, replay: Option<&Value>) -> Vec<Mismatch> {
     for (id, doc) in &fd {
         if !rd.iter().any(|(i, _)| i == id) {
             push(
-                "evidence changed",
+                MismatchKind::EvidenceChanged,
                 format!("replay.documents[{id}]"),
                 None,
                 Some(doc),
@@ -257,7 +603,7 @@ pub fn compare(receipt: &Value, replay: Option<&Value>) -> Vec<Mismatch> {
         }
     }
     push(
-        "evidence changed",
+        MismatchKind::EvidenceChanged,
         "replay.manifest_sha256".into(),
         rr.get("manifest_sha256"),
         fr.get("manifest_sha256"),
@@ -269,45 +615,45 @@ pub fn compare(receipt: &Value, replay: Option<&Value>) -> Vec<Mismatch> {
     for (name, a) in &ra {
         let now = fa.iter().find(|(n, _)| n == name).map(|(_, x)| x);
         push(
-            "artifact changed",
+            MismatchKind::ArtifactChanged,
             format!("replay.artifacts[{name}]"),
             Some(a),
             now,
         );
     }
     push(
-        "evidence changed",
+        MismatchKind::EvidenceChanged,
         "replay.evidence_digest".into(),
         rr.get("evidence_digest"),
         fr.get("evidence_digest"),
     );
     push(
-        "policy changed",
+        MismatchKind::PolicyChanged,
         "replay.policy_pack.sha256".into(),
         // The pack is its content: the same files embedded or in a directory are the same pack.
         rr.get("policy_pack").and_then(|p| p.get("sha256")),
         fr.get("policy_pack").and_then(|p| p.get("sha256")),
     );
     push(
-        "policy changed",
+        MismatchKind::PolicyChanged,
         "replay.catalog_sha256".into(),
         rr.get("catalog_sha256"),
         fr.get("catalog_sha256"),
     );
     push(
-        "policy changed",
+        MismatchKind::PolicyChanged,
         "replay.upstream_policies".into(),
         rr.get("upstream_policies"),
         fr.get("upstream_policies"),
     );
     push(
-        "policy changed",
+        MismatchKind::PolicyChanged,
         "replay.jws_keys".into(),
         rr.get("jws_keys"),
         fr.get("jws_keys"),
     );
     push(
-        "engine changed",
+        MismatchKind::EngineChanged,
         "replay.engine".into(),
         rr.get("engine"),
         fr.get("engine"),
@@ -320,7 +666,7 @@ pub fn compare(receipt: &Value, replay: Option<&Value>) -> Vec<Mismatch> {
     keys.sort();
     keys.dedup();
     for k in keys {
-        push("decision changed", k.clone(), r.get(k), f.get(k));
+        push(MismatchKind::DecisionChanged, k.clone(), r.get(k), f.get(k));
     }
     out
 }

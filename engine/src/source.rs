@@ -114,7 +114,11 @@ impl SourceFile {
     /// without opening them, and files over [`MAX_FILE_BYTES`]. A leading UTF-8 byte order mark
     /// is skipped.
     pub fn read(path: &Path, name: String) -> std::io::Result<SourceFile> {
-        let bytes = read_regular(path, MAX_FILE_BYTES)?;
+        SourceFile::from_bytes(name, read_regular(path, MAX_FILE_BYTES)?)
+    }
+
+    /// Text from bytes read elsewhere: UTF-8, a leading byte-order mark dropped.
+    pub fn from_bytes(name: String, bytes: Vec<u8>) -> std::io::Result<SourceFile> {
         let text = String::from_utf8(bytes).map_err(|e| {
             std::io::Error::new(
                 std::io::ErrorKind::InvalidData,

@@ -15,6 +15,33 @@ use serde::de::DeserializeSeed;
 use serde_json::{json, Value};
 use std::path::Path;
 
+/// Why a pack's decisions cannot be tabulated over the space.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[non_exhaustive]
+pub enum SpaceError {
+    /// The catalog has more claims than a table's bitmask holds
+    #[error(
+        "the catalog has {claims} claims and blocked sentences; a decision table holds at most 64"
+    )]
+    #[diagnostic(
+        code(claimgate::space::too_many_claims),
+        help("split the catalog, or tabulate a pack with fewer claims")
+    )]
+    TooManyClaims {
+        /// How many the catalog has
+        claims: usize,
+    },
+    /// A cell's documents do not make a bundle (a defect of the space, not of the pack)
+    #[error("cell {cell} of the evidence space does not make a bundle: {message}")]
+    #[diagnostic(code(claimgate::space::cell))]
+    Cell {
+        /// The cell's index in the full space
+        cell: usize,
+        /// What failed
+        message: String,
+    },
+}
+
 /// One evidence feature and the values it ranges over.
 #[derive(Debug, Clone, Copy)]
 pub struct Feature {
@@ -119,12 +146,22 @@ impl Cell {
             .collect()
     }
 
-    /// The cell's position in [`cells`].
+    /// The cell's position in `cells`.
     pub fn index(&self) -> usize {
         FEATURES
             .iter()
             .zip(&self.0)
             .fold(0, |acc, (f, v)| acc * f.values.len() + usize::from(*v))
+    }
+
+    /// The cell at a full-space index ([`Cell::index`]).
+    pub fn at(index: usize) -> Cell {
+        cell(index)
+    }
+
+    /// Writes the cell as a bundle directory that `claimgate eval` decides as the table does.
+    pub fn write_bundle(&self, dir: &Path) -> std::io::Result<()> {
+        write_bundle(self, dir)
     }
 
     /// The cell with one feature set to another value.
@@ -152,7 +189,7 @@ pub fn size() -> usize {
     FEATURES.iter().map(|f| f.values.len()).product()
 }
 
-/// The cell at an index of [`cells`].
+/// The cell at a full-space index.
 pub fn cell(mut index: usize) -> Cell {
     let mut v = vec![0u8; FEATURES.len()];
     for (i, f) in FEATURES.iter().enumerate().rev() {
@@ -163,11 +200,6 @@ pub fn cell(mut index: usize) -> Cell {
         index /= n;
     }
     Cell(v)
-}
-
-/// Every cell, in index order.
-pub fn cells() -> impl Iterator<Item = Cell> {
-    (0..size()).map(cell)
 }
 
 /// A set of cells of the evidence space that tables, invariant checks and diffs range over:
@@ -283,7 +315,7 @@ const QUICK_BASES: [Block; 6] = [
 ];
 
 impl Space {
-    /// Every cell: [`size`] of them, in index order.
+    /// Every cell: `size` of them, in index order.
     pub fn full() -> Space {
         Space {
             name: "full",
@@ -295,7 +327,7 @@ impl Space {
     /// claims (`QUICK_CORE`), and, through each of a few base cells, a line taking every value
     /// of each feature in turn (`QUICK_BASES`). Every value of every feature occurs, and every
     /// evidence-lessening step of every feature is taken at each base. A few thousand cells
-    /// instead of [`size`]: what the debug tests build; `--space quick` on the command line.
+    /// instead of `size`: what the debug tests build; `--space quick` on the command line.
     pub fn quick() -> Space {
         let mut cells = Vec::new();
         add_block(&QUICK_CORE, &mut cells);
@@ -495,7 +527,7 @@ pub fn documents(cell: &Cell) -> (Value, Vec<(Kind, Value)>, bool) {
 }
 
 /// The cell as an in-memory bundle rooted at `root` (which must hold `result.txt`).
-pub fn bundle(cell: &Cell, root: &Path) -> Result<Bundle, String> {
+pub fn bundle(cell: &Cell) -> Result<Bundle, String> {
     let (manifest, docs, artifact) = documents(cell);
     let job: Job = serde_json::from_value(manifest["job"].clone()).map_err(|e| e.to_string())?;
     let mut documents = Vec::new();
@@ -507,11 +539,14 @@ pub fn bundle(cell: &Cell, root: &Path) -> Result<Bundle, String> {
             file: None,
             document,
             text: None,
+            sha256: None,
         });
     }
+    let files = std::collections::BTreeMap::from([("result.txt".to_string(), RESULT.to_vec())]);
     Ok(Bundle {
         name: format!("cell {}", cell.index()),
-        root: root.to_path_buf(),
+        files: crate::bundle::Files::Memory(std::sync::Arc::new(files)),
+        limits: crate::bundle::Limits::default(),
         manifest: SourceFile {
             name: "bundle.yaml".into(),
             text: String::new(),

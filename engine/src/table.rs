@@ -1,9 +1,8 @@
 //! The decision table: a pack's decision for every cell of the evidence space.
 
 use crate::decision::Label;
-use crate::policy::CompiledPack;
+use crate::engine::{At, Engine};
 use crate::space::{self, Cell, Space};
-use rayon::prelude::*;
 
 /// What one cell decided: its label and the allowed claim ids (a bitmask over [`Table::ids`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,99 +37,76 @@ impl Table {
             .collect()
     }
 
+    /// What changes from this table (the base) to `head`, cell by cell: claims newly allowed
+    /// or blocked, and labels changed. Both tables must range over the same space.
+    pub fn diff(&self, head: &Table) -> crate::Diff {
+        crate::diff::diff(self, head)
+    }
+
+    /// The cells grouped by outcome, largest group first, each described by cubes.
+    pub fn groups(&self) -> Vec<Group> {
+        groups(self)
+    }
+
     /// The bit of a claim id, when the catalog has it.
     pub fn bit(&self, id: &str) -> Option<u64> {
         self.ids.iter().position(|x| x == id).map(|i| 1u64 << i)
     }
 }
 
-/// A scratch directory holding the result file cells' artifacts point at.
-pub(crate) struct Scratch(pub std::path::PathBuf);
-
-impl Scratch {
-    pub(crate) fn new() -> std::io::Result<Scratch> {
-        let dir = std::env::temp_dir().join(format!(
-            "claimgate-space-{}-{}",
-            std::process::id(),
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos())
-        ));
-        std::fs::create_dir_all(&dir)?;
-        std::fs::write(dir.join("result.txt"), space::RESULT)?;
-        Ok(Scratch(dir))
-    }
+/// The bundle of a cell.
+fn cell_bundle(space: &Space, position: usize) -> Result<crate::Bundle, crate::Error> {
+    let cell = space.cell(position);
+    space::bundle(&cell).map_err(|message| {
+        crate::space::SpaceError::Cell {
+            cell: cell.index(),
+            message,
+        }
+        .into()
+    })
 }
 
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// Decides one cell: the full pipeline, from native documents on.
+/// Decides one cell: the full pipeline, from native documents on; the decision and its
+/// receipt.
 pub fn decide_cell(
     cell: &Cell,
-    pack: &CompiledPack,
-    root: &std::path::Path,
-) -> Result<crate::decision::Decision, crate::Error> {
-    let bundle = space::bundle(cell, root).map_err(|message| crate::Error::ReceiptInput {
-        path: format!("cell {}", cell.index()),
+    engine: &Engine,
+) -> Result<(crate::decision::Decision, crate::Receipt), crate::Error> {
+    let bundle = space::bundle(cell).map_err(|message| crate::space::SpaceError::Cell {
+        cell: cell.index(),
         message,
     })?;
-    crate::evaluate_bundle(&bundle, pack, None)
+    let a = engine.decide(&bundle, At::Bundle)?;
+    let receipt = a.receipt();
+    Ok((a.into_decision(), receipt))
 }
 
-/// Evaluates the pack on every cell of the full space, in parallel; the first policy error stops it.
-pub fn build(pack: &CompiledPack) -> Result<Table, crate::Error> {
-    build_in(pack, &Space::full())
-}
-
-/// Evaluates the pack on every cell of `space`, in parallel; the first policy error stops it.
-pub fn build_in(pack: &CompiledPack, space: &Space) -> Result<Table, crate::Error> {
-    let mut ids: Vec<String> = pack.catalog.claims.iter().map(|c| c.id.clone()).collect();
-    ids.extend(pack.catalog.blocked.iter().map(|b| b.id.clone()));
+/// Evaluates the pack on every cell of `space`, on the engine's threads; the first error
+/// stops it.
+pub fn build(engine: &Engine, space: &Space) -> Result<Table, crate::Error> {
+    let catalog = engine.catalog();
+    let mut ids: Vec<String> = catalog.claims.iter().map(|c| c.id.clone()).collect();
+    ids.extend(catalog.blocked.iter().map(|b| b.id.clone()));
     if ids.len() > 64 {
-        return Err(crate::Error::ReceiptInput {
-            path: "claims/catalog.yaml".into(),
-            message: format!(
-                "{} claims; the decision table handles at most 64",
-                ids.len()
-            ),
-        });
+        return Err(crate::space::SpaceError::TooManyClaims { claims: ids.len() }.into());
     }
-    let scratch = Scratch::new()?;
-    let one = |i: usize| -> Result<Outcome, crate::Error> {
-        let d = decide_cell(&space.cell(i), pack, &scratch.0)?;
+    let cells = (0..space.len()).map(|p| cell_bundle(space, p));
+    let mut outcomes = Vec::with_capacity(space.len());
+    for decided in engine.decide_many(cells, At::Bundle) {
+        let d = decided?;
+        let d = d.decision();
         let mut allowed = 0u64;
         for a in &d.allowed {
             if let Some(p) = ids.iter().position(|x| x == &a.id) {
                 allowed |= 1u64 << p;
             }
         }
-        Ok(Outcome {
+        outcomes.push(Outcome {
             label: d.label,
             allowed,
             status: d.verifier_status,
-        })
-    };
-    // Policies are evaluated on threads with the large stack, as everywhere else; rayon's
-    // default worker stack is small enough for a deep (but allowed) pack to overflow.
-    let outcomes = match rayon::ThreadPoolBuilder::new()
-        .stack_size(crate::EVAL_STACK_BYTES)
-        .build()
-    {
-        Ok(pool) => pool.install(|| {
-            (0..space.len())
-                .into_par_iter()
-                .map(one)
-                .collect::<Result<Vec<_>, crate::Error>>()
-        })?,
-        // No threads to be had: the same table, one cell after another, on this thread.
-        Err(_) => (0..space.len())
-            .map(one)
-            .collect::<Result<Vec<_>, crate::Error>>()?,
-    };
+        });
+    }
     Ok(Table {
         ids,
         outcomes,

@@ -1,18 +1,14 @@
 use crate::{relative, testdata};
-use claimgate::decision::{BlockKind, Decision, Label};
-use claimgate::policy::{CompiledPack, PolicyPack};
-use std::sync::OnceLock;
-
-fn pack() -> &'static CompiledPack {
-    static PACK: OnceLock<CompiledPack> = OnceLock::new();
-    PACK.get_or_init(|| CompiledPack::compile(&PolicyPack::embedded()).unwrap())
+use claimgate::{BlockKind, Decision, Label};
+fn pack() -> &'static claimgate::Engine {
+    crate::embedded()
 }
 
 fn eval(name: &str) -> Decision {
-    claimgate::evaluate(&testdata(&format!("bundles/{name}")), pack(), None).unwrap()
+    crate::evaluate(&testdata(&format!("bundles/{name}")), pack(), None).unwrap()
 }
 
-fn blocked<'a>(d: &'a Decision, id: &str) -> &'a claimgate::decision::Blocked {
+fn blocked<'a>(d: &'a Decision, id: &str) -> &'a claimgate::Blocked {
     d.blocked.iter().find(|b| b.id == id).unwrap()
 }
 
@@ -31,7 +27,7 @@ fn snapshot_every_bundle() {
             let readme = std::fs::read_to_string(dir.join("README.md")).unwrap_or_else(|_| {
                 panic!("{} needs a README.md saying what it proves", dir.display())
             });
-            let decision = claimgate::evaluate(&dir, pack(), None).unwrap();
+            let decision = crate::evaluate(&dir, pack(), None).unwrap();
             insta::with_settings!({ description => readme.trim(), sort_maps => true, omit_expression => true }, {
                 insta::assert_yaml_snapshot!(decision);
             });
@@ -152,8 +148,8 @@ fn failing_attestations_are_held_or_rejected() {
 
 #[test]
 fn stale_is_stale_only_at_the_evaluation_instant() {
-    let early = claimgate::time::Instant::parse("2026-11-24T09:00:00Z").ok();
-    let d = claimgate::evaluate(&testdata("bundles/stale_attestation"), pack(), early).unwrap();
+    let early = claimgate::Instant::parse("2026-11-24T09:00:00Z").ok();
+    let d = crate::evaluate(&testdata("bundles/stale_attestation"), pack(), early).unwrap();
     assert_eq!(
         d.label,
         Label::ComputeReceipt,
@@ -211,13 +207,13 @@ fn a_matched_trace_backs_a_compute_receipt_and_a_diverged_one_does_not() {
 #[test]
 fn blocklist_is_never_allowed_and_always_listed() {
     for entry in std::fs::read_dir(testdata("bundles")).unwrap() {
-        let d = claimgate::evaluate(&entry.unwrap().path(), pack(), None).unwrap();
+        let d = crate::evaluate(&entry.unwrap().path(), pack(), None).unwrap();
         let never: Vec<_> = d
             .blocked
             .iter()
             .filter(|b| b.because == BlockKind::Blocklist)
             .collect();
-        assert_eq!(never.len(), pack().catalog.blocked.len());
+        assert_eq!(never.len(), pack().catalog().blocked.len());
         for b in never {
             assert!(!d.allows(&b.id));
         }
@@ -226,8 +222,7 @@ fn blocklist_is_never_allowed_and_always_listed() {
 
 #[test]
 fn a_single_file_bundle_loads_from_its_path() {
-    let d =
-        claimgate::evaluate(&testdata("bundles/inline_json/bundle.json"), pack(), None).unwrap();
+    let d = crate::evaluate(&testdata("bundles/inline_json/bundle.json"), pack(), None).unwrap();
     assert_eq!(d.label, Label::DeploymentNote);
     assert!(d.allows("capacity.benchmark_context"));
 }
@@ -248,13 +243,13 @@ fn a_sha384_output_digest_is_checked_with_sha384() {
         format!("schema: claimgate.bundle/v1\nevaluated_at: \"2026-11-25T12:00:00Z\"\njob:\n  job_id: j\n  output_digest: \"{digest}\"\nartifacts:\n  - name: result\n    path: result.txt\n    role: output\n")
     };
     std::fs::write(dir.0.join("bundle.yaml"), manifest(sha384)).unwrap();
-    let d = claimgate::evaluate(&dir.0, pack(), None).unwrap();
+    let d = crate::evaluate(&dir.0, pack(), None).unwrap();
     assert!(d.allows("job.output_bound"), "{:?}", d.problems);
     std::fs::write(
         dir.0.join("bundle.yaml"),
         manifest(&sha384.replace("cb00", "cb01")),
     )
     .unwrap();
-    let d = claimgate::evaluate(&dir.0, pack(), None).unwrap();
+    let d = crate::evaluate(&dir.0, pack(), None).unwrap();
     assert!(!d.allows("job.output_bound"));
 }

@@ -1,4 +1,4 @@
-use crate::{render_error, run, Scratch};
+use crate::{run, Scratch};
 use serde_json::Value;
 
 /// A mix of passing, failing and invalid bundles, with every kind of requirement.
@@ -599,23 +599,23 @@ fn the_binary_prints_github_annotations() {
 
 #[test]
 fn unknown_claim_renders_with_help() {
-    let err = claimgate::gate::Requirements {
-        require: vec!["storage.backup".into()],
-        ..Default::default()
-    }
-    .validate(
-        &claimgate::policy::CompiledPack::compile(&claimgate::policy::PolicyPack::embedded())
-            .unwrap()
-            .catalog,
-    )
-    .unwrap_err();
-    assert!(render_error(&err).contains("did you mean `storage.backup_shown`?"));
+    let (code, _, err) = run(&[
+        "gate",
+        "../testdata/bundles/full_pass",
+        "--require",
+        "storage.backup",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("did you mean `storage.backup_shown`?"),
+        "{err}"
+    );
 }
 
 #[test]
 fn the_sarif_schema_is_the_official_file() {
     let bytes = std::fs::read("../testdata/schemas/sarif-schema-2.1.0.json").unwrap();
-    let digest = claimgate::digest::Digest::sha256_of(&bytes);
+    let digest = claimgate::Digest::sha256_of(&bytes);
     let provenance = std::fs::read_to_string("../testdata/schemas/PROVENANCE.md").unwrap();
     assert!(
         provenance.contains(&digest.hex),

@@ -8,7 +8,6 @@
 //! ```
 
 use crate::hostile::{read_case, setup, Setup};
-use claimgate::bundle;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -46,7 +45,7 @@ fn hostile_bundles() -> Vec<(PathBuf, Vec<Setup>)> {
         })
         // A case whose bundle is one file inside `bundle/` is no bundle directory to gate.
         .filter(|(b, setup)| {
-            bundle::MANIFEST_NAMES
+            ["bundle.yaml", "bundle.yml", "bundle.json"]
                 .iter()
                 .any(|m| b.join(m).symlink_metadata().is_ok())
                 || setup.iter().any(|s| s.makes("bundle.yaml"))

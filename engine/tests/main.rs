@@ -43,6 +43,39 @@ mod upstream;
 
 use std::path::{Path, PathBuf};
 
+/// The embedded pack's engine, built once for the whole test binary.
+pub fn embedded() -> &'static claimgate::Engine {
+    static ENGINE: std::sync::OnceLock<claimgate::Engine> = std::sync::OnceLock::new();
+    ENGINE.get_or_init(|| {
+        claimgate::Engine::builder(claimgate::Pack::embedded())
+            .build()
+            .unwrap()
+    })
+}
+
+/// An engine for a pack directory.
+pub fn engine_for(dir: &Path) -> claimgate::Engine {
+    claimgate::Engine::builder(claimgate::Pack::from_dir(dir).unwrap())
+        .build()
+        .unwrap()
+}
+
+/// Loads and decides a bundle as `claimgate eval` does: at `at`, else the bundle's own
+/// instant, else now.
+pub fn evaluate(
+    path: &Path,
+    engine: &claimgate::Engine,
+    at: Option<claimgate::Instant>,
+) -> Result<claimgate::Decision, claimgate::Error> {
+    let at = at.map_or(
+        claimgate::At::BundleOr(claimgate::Instant::now()),
+        claimgate::At::Pinned,
+    );
+    Ok(engine
+        .decide(&claimgate::Bundle::load(path)?, at)?
+        .into_decision())
+}
+
 /// The repository root (tests run in `engine/`).
 pub fn repo() -> &'static Path {
     Path::new("..")

@@ -14,10 +14,8 @@
 //! `python3 engine/tests/opa/differential.py < FILE` (docs/differential.md).
 
 use crate::{relative, testdata};
-use claimgate::bundle::Bundle;
-use claimgate::policy::probe::{Probe, RuleValue};
-use claimgate::policy::{CompiledPack, PolicyPack};
-use claimgate::time::Instant;
+use claimgate::probe::{Probe, RuleValue};
+use claimgate::{At, Bundle, Engine, Instant, Pack, TrustedKeys};
 use serde_json::{json, Value as Json};
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -190,17 +188,25 @@ fn run_opa(request: &Json) -> Result<Json, String> {
 #[test]
 fn regorus_and_opa_agree_on_every_testdata_evidence_document() {
     let start = std::time::Instant::now();
-    let embedded = CompiledPack::compile(&PolicyPack::embedded()).unwrap();
     let cases = cases();
     // The packs, each compiled once: the embedded one first, then each case's own.
-    let mut packs: Vec<(Option<PathBuf>, CompiledPack)> = vec![(None, embedded)];
+    let mut packs: Vec<(Option<PathBuf>, Pack)> = vec![(None, Pack::embedded())];
     for dir in cases.iter().filter_map(|c| c.pack.clone()) {
         if !packs.iter().any(|(d, _)| d.as_ref() == Some(&dir)) {
-            let pack = CompiledPack::compile(&PolicyPack::from_dir(&dir).unwrap())
-                .unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+            let pack = Pack::from_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
             packs.push((Some(dir), pack));
         }
     }
+    let engine = |pack: &Pack, keys: TrustedKeys| -> Engine {
+        Engine::builder(pack.clone())
+            .trust_keys(keys)
+            .build()
+            .unwrap_or_else(|e| panic!("{}: {e}", pack.origin))
+    };
+    let engines: Vec<Engine> = packs
+        .iter()
+        .map(|(_, p)| engine(p, TrustedKeys::default()))
+        .collect();
     assert!(
         cases.len() >= 40,
         "only {} evidence documents found",
@@ -211,15 +217,21 @@ fn regorus_and_opa_agree_on_every_testdata_evidence_document() {
     let mut probes: Vec<(String, usize, Probe)> = Vec::new();
     for case in &cases {
         let index = packs.iter().position(|(d, _)| *d == case.pack).unwrap();
-        let mut pack = packs[index].1.clone();
-        if let Some(key) = &case.jws_key {
-            pack.jws_keys
-                .add_pem(&std::fs::read_to_string(key).unwrap())
-                .unwrap();
-        }
-        let bundle: Bundle =
-            claimgate::bundle::load(&case.bundle).unwrap_or_else(|e| panic!("{}: {e}", case.name));
-        let stages = claimgate::probe(&bundle, &pack, case.at)
+        let keyed;
+        let engine = match &case.jws_key {
+            None => &engines[index],
+            Some(key) => {
+                let mut keys = TrustedKeys::default();
+                keys.add_pem(&std::fs::read_to_string(key).unwrap())
+                    .unwrap();
+                keyed = engine(&packs[index].1, keys);
+                &keyed
+            }
+        };
+        let bundle = Bundle::load(&case.bundle).unwrap_or_else(|e| panic!("{}: {e}", case.name));
+        let at = case.at.map_or(At::BundleOr(Instant::now()), At::Pinned);
+        let stages = engine
+            .probe(&bundle, at)
             .unwrap_or_else(|e| panic!("{}: {e}", case.name));
         for p in stages {
             probes.push((format!("{}#{}", case.name, p.stage), index, p));
@@ -231,7 +243,7 @@ fn regorus_and_opa_agree_on_every_testdata_evidence_document() {
     let regorus_time = start.elapsed();
 
     let request = json!({
-        "packs": packs.iter().map(|(_, p)| p.modules().unwrap()).collect::<Vec<_>>(),
+        "packs": engines.iter().map(|e| e.modules().unwrap()).collect::<Vec<_>>(),
         "cases": probes.iter().map(|(name, pack, p)| json!({
             "name": name,
             "pack": pack,

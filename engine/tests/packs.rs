@@ -22,7 +22,6 @@
 //! its own). Each run's exit code and output are snapshotted.
 
 use crate::{run, Scratch};
-use claimgate::policy::{CompiledPack, PolicyPack};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -196,11 +195,11 @@ fn check_case(case_dir: &Path) {
         record.push_str(&format!("$ {}\nexit {code}\n{shown}\n", r.args.join(" ")));
     }
     if let Some(expected) = &case.invariants {
-        let compiled = CompiledPack::compile(&PolicyPack::from_dir(&pack.0).unwrap()).unwrap();
+        let engine = crate::engine_for(&pack.0);
         // Over the quick sub-space: every feature value, every lessening step (see space.rs).
-        let table =
-            claimgate::table::build_in(&compiled, &claimgate::space::Space::quick()).unwrap();
-        let found: Vec<String> = claimgate::invariant::check(&compiled, &table)
+        let table = engine.table(&claimgate::Space::quick()).unwrap();
+        let found: Vec<String> = engine
+            .check(&table)
             .unwrap()
             .iter()
             .map(|v| v.invariant.to_string())

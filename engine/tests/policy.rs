@@ -1,9 +1,9 @@
 use crate::{render_error, run, Scratch};
-use claimgate::policy::{run_tests, CompiledPack, PolicyPack, TestOutcome};
+use claimgate::{Engine, Pack, TestOutcome};
 
 /// Writes the embedded pack to `to`, then every file under `overlay` (relative paths kept).
 pub(crate) fn write_pack(to: &std::path::Path, overlay: &std::path::Path) {
-    for f in PolicyPack::embedded().files {
+    for f in Pack::embedded().files {
         let p = to.join(&f.name);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(p, &f.text).unwrap();
@@ -40,7 +40,7 @@ fn eval_with(dir: &Scratch, bundle: &str) -> (u8, String, String) {
 
 #[test]
 fn the_embedded_pack_passes_its_rego_tests() {
-    let results = run_tests(&PolicyPack::embedded()).unwrap();
+    let results = crate::embedded().test().unwrap();
     assert!(results.len() >= 15, "{} tests", results.len());
     let failed: Vec<_> = results
         .iter()
@@ -70,7 +70,7 @@ fn a_pack_without_claims_is_a_layout_error() {
 
 #[test]
 fn the_catalog_keeps_every_claim_of_the_design() {
-    let pack = CompiledPack::compile(&PolicyPack::embedded()).unwrap();
+    let catalog = crate::embedded().catalog();
     for id in [
         "capacity.benchmark_context",
         "runtime.environment_attested",
@@ -82,7 +82,7 @@ fn the_catalog_keeps_every_claim_of_the_design() {
         "storage.provider_local",
         "storage.backup_shown",
     ] {
-        assert!(pack.catalog.claim(id).is_some(), "{id}");
+        assert!(catalog.claim(id).is_some(), "{id}");
     }
     for s in [
         "The benchmark proves the job ran.",
@@ -94,15 +94,15 @@ fn the_catalog_keeps_every_claim_of_the_design() {
         "This benchmark proves this job completed.",
         "Every job on this network ships with a replayable proof.",
     ] {
-        assert!(pack.catalog.blocked.iter().any(|b| b.sentence == s), "{s}");
+        assert!(catalog.blocked.iter().any(|b| b.sentence == s), "{s}");
     }
 }
 
 #[test]
 fn compile_error_rendering() {
     let dir = crate::packs::build(&crate::testdata("bad_packs/compile_error"));
-    let pack = PolicyPack::from_dir(&dir.0).unwrap();
-    let err = CompiledPack::compile(&pack).unwrap_err();
+    let pack = Pack::from_dir(&dir.0).unwrap();
+    let err = Engine::builder(pack).build().unwrap_err();
     let text = render_error(&err);
     assert!(text.contains("claims/broken.rego:3"), "{text}");
     assert!(text.contains("does not compile"), "{text}");

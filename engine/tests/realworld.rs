@@ -1,17 +1,13 @@
 //! Real upstream documents (testdata/realworld): byte-identical copies, each with a bundle.
 use crate::{relative, testdata};
-use claimgate::decision::{Decision, Label};
-use claimgate::digest::Digest;
-use claimgate::policy::{CompiledPack, PolicyPack};
-use std::sync::OnceLock;
-
-fn pack() -> &'static CompiledPack {
-    static PACK: OnceLock<CompiledPack> = OnceLock::new();
-    PACK.get_or_init(|| CompiledPack::compile(&PolicyPack::embedded()).unwrap())
+use claimgate::Digest;
+use claimgate::{Decision, Label};
+fn pack() -> &'static claimgate::Engine {
+    crate::embedded()
 }
 
 fn eval(rel: &str) -> Decision {
-    claimgate::evaluate(&testdata(&format!("realworld/{rel}")), pack(), None).unwrap()
+    crate::evaluate(&testdata(&format!("realworld/{rel}")), pack(), None).unwrap()
 }
 
 /// `sha256  path` lines of a PROVENANCE file.
@@ -58,7 +54,7 @@ fn every_document_has_a_bundle() {
 fn snapshot_every_realworld_bundle() {
     insta::glob!("../../testdata", "realworld/*/*.bundle.yaml", |manifest| {
         let path = relative(manifest);
-        let decision = claimgate::evaluate(&path, pack(), None).unwrap();
+        let decision = crate::evaluate(&path, pack(), None).unwrap();
         insta::with_settings!({ sort_maps => true, omit_expression => true }, {
             insta::assert_yaml_snapshot!(decision);
         });
@@ -182,7 +178,7 @@ fn a_named_upstream_kind_must_have_that_shape() {
 fn a_kbs_error_that_ran_no_policy_is_no_decision() {
     let doc = "{\"type\":\"https://github.com/confidential-containers/kbs/errors/TokenNotFound\",\"detail\":\"Attestation Token not found\"}";
     let dir = scratch_bundle("kbs-token", "kbs.json", doc, "  - path: kbs.json\n");
-    let d = claimgate::evaluate(&dir.0, pack(), None).unwrap();
+    let d = crate::evaluate(&dir.0, pack(), None).unwrap();
     assert!(
         d.verifier_decisions.is_empty(),
         "{:?}",
@@ -219,11 +215,8 @@ fn a_short_expected_nonce_does_not_match_by_report_data_prefix() {
 }
 
 fn b64url(bytes: &[u8]) -> String {
-    claimgate::jwt::base64_encode(bytes)
-        .replace('+', "-")
-        .replace('/', "_")
-        .trim_end_matches('=')
-        .to_string()
+    use base64ct::Encoding;
+    base64ct::Base64UrlUnpadded::encode_string(bytes)
 }
 
 /// The Trustee example claims as an ES384-signed JWT, with the signer's public key.

@@ -71,17 +71,17 @@ fn the_same_bundle_gives_byte_identical_receipts_across_runs_and_threads() {
     assert_eq!(one, receipt_bytes(&bundle, "4"));
     assert_eq!(one, receipt_bytes(&bundle, "16"));
     // Canonical JSON: parsing and re-canonicalizing changes nothing.
+    // The typed receipt reads every field and writes the same bytes back.
     let text = String::from_utf8(one).unwrap();
-    let v: serde_json::Value = serde_json::from_str(text.trim_end()).unwrap();
-    assert_eq!(claimgate::jcs::to_vec(&v), text.trim_end().as_bytes());
+    let r: claimgate::Receipt = serde_json::from_str(text.trim_end()).unwrap();
+    assert_eq!(r.to_canonical_bytes(), text.trim_end().as_bytes());
 }
 
 #[test]
 fn every_receipt_matches_the_schema_and_its_decision_id() {
     let schema: serde_json::Value = serde_json::from_str(claimgate::cli::RECEIPT_SCHEMA).unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
-    let pack = claimgate::policy::CompiledPack::compile(&claimgate::policy::PolicyPack::embedded())
-        .unwrap();
+    let pack = crate::embedded();
     let mut n = 0;
     for dir in ["bundles", "realworld"] {
         for e in std::fs::read_dir(testdata(dir)).unwrap() {
@@ -98,7 +98,14 @@ fn every_receipt_matches_the_schema_and_its_decision_id() {
                 vec![]
             };
             for b in bundles {
-                let receipt = claimgate::assess(&b, &pack, None).unwrap().receipt(&pack);
+                let bundle = claimgate::Bundle::load(&b).unwrap();
+                let typed = pack
+                    .decide(&bundle, claimgate::At::BundleOr(claimgate::Instant::now()))
+                    .unwrap()
+                    .receipt();
+                let receipt = typed.to_value();
+                let back: claimgate::Receipt = serde_json::from_value(receipt.clone()).unwrap();
+                assert_eq!(back, typed, "{}: the typed receipt reads back", b.display());
                 let errors: Vec<String> = validator
                     .iter_errors(&receipt)
                     .map(|e| format!("{} at {}", e, e.instance_path()))
@@ -106,7 +113,7 @@ fn every_receipt_matches_the_schema_and_its_decision_id() {
                 assert!(errors.is_empty(), "{}: {errors:#?}", b.display());
                 assert_eq!(
                     receipt["decision_id"],
-                    claimgate::receipt::decision_id(&receipt),
+                    typed.compute_id(),
                     "{}",
                     b.display()
                 );
@@ -119,11 +126,16 @@ fn every_receipt_matches_the_schema_and_its_decision_id() {
 
 #[test]
 fn the_receipt_keeps_the_seed_fields_and_boxes_apart() {
-    let pack = claimgate::policy::CompiledPack::compile(&claimgate::policy::PolicyPack::embedded())
-        .unwrap();
-    let r = claimgate::assess(&testdata("bundles/benchmark_plus_tee"), &pack, None)
-        .unwrap()
-        .receipt(&pack);
+    let receipt = |name: &str| {
+        let bundle = claimgate::Bundle::load(&testdata(name)).unwrap();
+        let at = claimgate::At::BundleOr(claimgate::Instant::now());
+        crate::embedded()
+            .decide(&bundle, at)
+            .unwrap()
+            .receipt()
+            .to_value()
+    };
+    let r = receipt("bundles/benchmark_plus_tee");
     for f in [
         "receipt_id",
         "job_id",
@@ -150,19 +162,12 @@ fn the_receipt_keeps_the_seed_fields_and_boxes_apart() {
         r["verifier_policy_id"],
         serde_json::json!(["gpu_tee_policy_v3"])
     );
-    let storage = claimgate::assess(&testdata("bundles/akash_persistent_no_backup"), &pack, None)
-        .unwrap()
-        .receipt(&pack);
+    let storage = receipt("bundles/akash_persistent_no_backup");
     assert_eq!(
         storage["provider_constraints"]["storage"][0]["provider_local"],
         true
     );
-    assert!(
-        !String::from_utf8(claimgate::jcs::to_vec(&r))
-            .unwrap()
-            .contains("/work/"),
-        "no absolute paths"
-    );
+    assert!(!r.to_string().contains("/work/"), "no absolute paths");
 }
 
 #[test]
@@ -350,7 +355,7 @@ fn the_statement_names_the_output_as_its_subject() {
     assert_eq!(code, 0);
     let st: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(st["_type"], "https://in-toto.io/Statement/v1");
-    assert_eq!(st["predicateType"], claimgate::envelope::PREDICATE_TYPE);
+    assert_eq!(st["predicateType"], claimgate::PREDICATE_TYPE);
     assert_eq!(
         st["subject"][0]["digest"]["sha256"],
         "96191eeb7f187a1359b3f57ea3649938a556db3020adb55aa2af3782a7b5409c"
@@ -377,7 +382,7 @@ fn the_recorded_regorus_version_is_the_one_built() {
     let version = lock[at..].lines().nth(1).unwrap();
     assert_eq!(
         version,
-        format!("version = \"{}\"", claimgate::receipt::REGORUS_VERSION)
+        format!("version = \"{}\"", claimgate::REGORUS_VERSION)
     );
 }
 

@@ -5,14 +5,11 @@
 //! `full_space_*` tests, which CI runs once in release:
 //! `cargo test --release --locked --test main -- --ignored full_space`.
 use crate::{run, Scratch};
-use claimgate::policy::{CompiledPack, PolicyPack};
-use claimgate::space::{self, Space};
-use claimgate::table::{self, Table};
+use claimgate::{Engine, Space, Table};
 use std::sync::OnceLock;
 
-fn default_pack() -> &'static CompiledPack {
-    static PACK: OnceLock<CompiledPack> = OnceLock::new();
-    PACK.get_or_init(|| CompiledPack::compile(&PolicyPack::embedded()).unwrap())
+fn default_pack() -> &'static Engine {
+    crate::embedded()
 }
 
 fn quick() -> &'static Space {
@@ -23,17 +20,18 @@ fn quick() -> &'static Space {
 /// The default pack's table over the quick space.
 fn default_table() -> &'static Table {
     static TABLE: OnceLock<Table> = OnceLock::new();
-    TABLE.get_or_init(|| table::build_in(default_pack(), quick()).unwrap())
+    TABLE.get_or_init(|| default_pack().table(quick()).unwrap())
 }
 
 /// The default pack's table over the whole space (the ignored `full_space_*` tests).
 fn full_table() -> &'static Table {
     static TABLE: OnceLock<Table> = OnceLock::new();
-    TABLE.get_or_init(|| table::build(default_pack()).unwrap())
+    TABLE.get_or_init(|| default_pack().table(&Space::full()).unwrap())
 }
 
 fn summary(t: &Table) -> String {
-    let mut lines: Vec<String> = table::groups(t)
+    let mut lines: Vec<String> = t
+        .groups()
         .iter()
         .map(|g| {
             format!(
@@ -68,14 +66,14 @@ fn full_space_decision_table_summary() {
 
 #[test]
 fn the_default_pack_keeps_every_invariant() {
-    let v = claimgate::invariant::check(default_pack(), default_table()).unwrap();
+    let v = default_pack().check(default_table()).unwrap();
     assert!(v.is_empty(), "{v:#?}");
 }
 
 #[test]
 #[ignore = "the whole space: run in release, `-- --ignored full_space`"]
 fn full_space_the_default_pack_keeps_every_invariant() {
-    let v = claimgate::invariant::check(default_pack(), full_table()).unwrap();
+    let v = default_pack().check(full_table()).unwrap();
     assert!(v.is_empty(), "{v:#?}");
 }
 
@@ -85,8 +83,8 @@ fn written_cells_decide_like_the_table(t: &Table, positions: impl Iterator<Item 
     for p in positions {
         let cell = t.space.cell(p);
         let d = dir.0.join(p.to_string());
-        space::write_bundle(&cell, &d).unwrap();
-        let decision = claimgate::evaluate(&d, default_pack(), None).unwrap();
+        cell.write_bundle(&d).unwrap();
+        let decision = crate::evaluate(&d, default_pack(), None).unwrap();
         let o = &t.outcomes[p];
         let allowed: Vec<&str> = decision.allowed.iter().map(|a| a.id.as_str()).collect();
         assert_eq!(
@@ -108,7 +106,7 @@ fn written_cells_decide_like_in_memory_cells() {
 #[test]
 #[ignore = "the whole space: run in release, `-- --ignored full_space`"]
 fn full_space_written_cells_decide_like_in_memory_cells() {
-    let n = space::size();
+    let n = Space::full().len();
     written_cells_decide_like_the_table(full_table(), (0..n).step_by(4_999).chain([1620, n - 1]));
 }
 
@@ -150,13 +148,8 @@ fn diff_reports_exactly_the_loosened_claim_with_a_working_counterexample() {
     );
     // The counterexample is a real bundle: the head pack allows the claim, the base does not.
     let ex = examples.0.join("widening-job.ran_under_policy");
-    let base = claimgate::evaluate(&ex, default_pack(), None).unwrap();
-    let head = claimgate::evaluate(
-        &ex,
-        &CompiledPack::compile(&PolicyPack::from_dir(&dir.0).unwrap()).unwrap(),
-        None,
-    )
-    .unwrap();
+    let base = crate::evaluate(&ex, default_pack(), None).unwrap();
+    let head = crate::evaluate(&ex, &crate::engine_for(&dir.0), None).unwrap();
     assert!(!base.allows("job.ran_under_policy") && head.allows("job.ran_under_policy"));
     let a = args("narrowing");
     assert_eq!(run(&a.iter().map(String::as_str).collect::<Vec<_>>()).0, 0);
@@ -169,9 +162,9 @@ const QUICK_LOOSENED_CELLS: usize = 286;
 #[ignore = "the whole space: run in release, `-- --ignored full_space`"]
 fn full_space_diff_reports_exactly_the_loosened_claim() {
     let dir = crate::packs::build(&crate::testdata("bad_packs/job_claim_without_verifier"));
-    let head = CompiledPack::compile(&PolicyPack::from_dir(&dir.0).unwrap()).unwrap();
-    let d = claimgate::diff::diff(full_table(), &table::build(&head).unwrap());
-    assert_eq!(d.cells, space::size());
+    let head = crate::engine_for(&dir.0);
+    let d = full_table().diff(&head.table(&Space::full()).unwrap());
+    assert_eq!(d.cells, Space::full().len());
     let widened: Vec<_> = d
         .widened
         .iter()

@@ -24,7 +24,7 @@ fn receipt_round_trip(at: &str) -> Result<(), String> {
         .unwrap_or_default()
         .to_string();
     assert!(
-        claimgate::time::Instant::parse(&written).is_ok(),
+        claimgate::Instant::parse(&written).is_ok(),
         "{at}: the receipt's evaluated_at `{written}` does not read back"
     );
     let (code, report, err) = run(&[

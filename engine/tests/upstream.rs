@@ -1,7 +1,7 @@
 //! Upstream policies run unchanged from CLAIMGATE_UPSTREAM_DIR (CI: shared/realworld).
 //! Without that variable these tests print that they were not run, and pass.
 use crate::{realworld::provenance_hashes, run, testdata, Scratch};
-use claimgate::digest::Digest;
+use claimgate::Digest;
 use std::path::PathBuf;
 
 const CONFIG: &str = "../testdata/upstream/upstream.yaml";

@@ -15,7 +15,7 @@ mod nvidia;
 pub use ear::{status_of, tier_of};
 pub use nvidia::{nvidia_device_type, nvidia_devices};
 
-use crate::bundle::{Bundle, Entry, Role};
+use crate::bundle::{Blob, Bundle, Entry, Role};
 use crate::digest::Digest;
 use crate::document::{Appraisal, Document, Kind, PathStep, Status};
 use crate::evidence::{
@@ -25,16 +25,17 @@ use crate::evidence::{
 use crate::time::Instant;
 use serde_json::Value;
 
-/// Builds the normalized evidence for a bundle at the evaluation instant `at`.
+/// Builds the normalized evidence for a bundle at the evaluation instant `at`, verifying JWS
+/// signatures against the trusted keys when there are any.
 ///
-/// Artifact files are hashed here (streaming sha256), so the evidence says whether the
-/// declared output digest is the digest of the delivered file.
-pub fn normalize(bundle: &Bundle, at: Instant) -> Evidence {
-    normalize_with(bundle, at, &crate::jws::TrustedKeys::default())
-}
-
-/// Like [`normalize`], verifying JWS signatures against the trusted keys when there are any.
-pub fn normalize_with(bundle: &Bundle, at: Instant, keys: &crate::jws::TrustedKeys) -> Evidence {
+/// Artifact files are hashed here (streaming sha256, on up to `hash_threads` threads), so the
+/// evidence says whether the declared output digest is the digest of the delivered file.
+pub fn normalize(
+    bundle: &Bundle,
+    at: Instant,
+    keys: &crate::jws::TrustedKeys,
+    hash_threads: usize,
+) -> Evidence {
     let mut cx = Context {
         problems: Vec::new(),
         keys,
@@ -73,14 +74,20 @@ pub fn normalize_with(bundle: &Bundle, at: Instant, keys: &crate::jws::TrustedKe
         })
         .collect();
     let mut jobs = Vec::new();
+    let mut in_memory = Vec::new();
     let mut unreadable = Vec::new();
     for (a, d) in bundle.artifacts.iter().zip(&declared) {
         // Hash with the algorithm the declaration names, so sha384/sha512 can match too.
         let alg = d
             .valid()
             .map_or(crate::digest::Algorithm::Sha256, |d| d.algorithm);
-        match crate::bundle::confine(&bundle.root, &a.path) {
-            Ok(p) => jobs.push((p, alg)),
+        match bundle.files.artifact(&a.path) {
+            Ok(Some(Blob::Path(p))) => jobs.push((p, alg)),
+            Ok(Some(Blob::Bytes(b))) => in_memory.push(Ok(Digest::of(b, alg))),
+            Ok(None) => in_memory.push(Err(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                "no such file in the bundle",
+            ))),
             Err(why) => {
                 unreadable.push(a.name.as_str());
                 cx.problem(
@@ -91,7 +98,12 @@ pub fn normalize_with(bundle: &Bundle, at: Instant, keys: &crate::jws::TrustedKe
             }
         }
     }
-    let mut hashed = crate::digest::hash_files(&jobs, crate::digest::threads()).into_iter();
+    // A bundle's files are all on disk or all in memory: one of the two lists is empty.
+    let mut hashed = in_memory.into_iter().chain(crate::digest::hash_files(
+        &jobs,
+        hash_threads,
+        bundle.limits.artifact_bytes,
+    ));
     let artifacts: Vec<ArtifactFact> = bundle
         .artifacts
         .iter()
@@ -495,13 +507,14 @@ mod tests {
             format!("schema: claimgate.bundle/v1\njob:\n  job_id: j\ndocuments:\n  - kind: {kind}\n    path: doc\n"),
         )
         .unwrap();
-        let bundle = crate::bundle::load(&dir.join("bundle.yaml")).unwrap();
-        normalize_with(
+        let bundle = Bundle::load(&dir.join("bundle.yaml")).unwrap();
+        normalize(
             &bundle,
             Instant {
                 unix: 1_727_388_000,
             },
             keys,
+            1,
         )
     }
 

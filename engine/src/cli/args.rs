@@ -1,7 +1,7 @@
 //! Argument groups shared by subcommands, and their conversion to domain values.
 
-use crate::policy::{CompiledPack, PolicyPack};
-use crate::time::Instant;
+use crate::{At, Engine, EngineBuilder, Instant, Limits, Pack, TrustedKeys};
+use std::num::NonZeroUsize;
 use std::path::PathBuf;
 
 /// Which policy pack to use.
@@ -14,10 +14,10 @@ pub struct PackArgs {
 
 impl PackArgs {
     /// Reads the pack's files.
-    pub fn pack(&self) -> Result<PolicyPack, crate::Error> {
+    pub fn pack(&self) -> Result<Pack, crate::Error> {
         Ok(match &self.policy_dir {
-            Some(dir) => PolicyPack::from_dir(dir)?,
-            None => PolicyPack::embedded(),
+            Some(dir) => Pack::from_dir(dir)?,
+            None => Pack::embedded(),
         })
     }
 }
@@ -37,12 +37,15 @@ pub struct PolicyArgs {
 }
 
 impl PolicyArgs {
-    /// Reads and compiles the pack, with the upstream policies when asked.
-    pub fn compile(&self) -> Result<CompiledPack, crate::Error> {
-        let mut pack = CompiledPack::compile(&self.pack.pack()?)?;
-        if let Some(config) = &self.upstream {
-            pack.upstream = crate::policy::load_upstream(config)?;
-        }
+    /// The engine: the pack compiled, with the upstream policies and trusted keys asked for.
+    pub fn engine(&self, globals: &Globals) -> Result<Engine, crate::Error> {
+        let pack = self.pack.pack()?;
+        self.engine_for(pack, globals)
+    }
+
+    /// An engine for another pack, with these upstream policies and keys.
+    pub fn engine_for(&self, pack: Pack, globals: &Globals) -> Result<Engine, crate::Error> {
+        let mut keys = TrustedKeys::default();
         for key in &self.jws_key {
             let shown = key.display().to_string();
             let pem = crate::source::SourceFile::read(key, shown.clone()).map_err(|e| {
@@ -51,14 +54,17 @@ impl PolicyArgs {
                     message: e.to_string(),
                 }
             })?;
-            pack.jws_keys
-                .add_pem(&pem.text)
+            keys.add_pem(&pem.text)
                 .map_err(|message| crate::Error::ReceiptInput {
                     path: shown,
                     message,
                 })?;
         }
-        Ok(pack)
+        let mut builder = globals.builder(pack).trust_keys(keys);
+        if let Some(config) = &self.upstream {
+            builder = builder.upstream(config);
+        }
+        builder.build()
     }
 }
 
@@ -68,6 +74,16 @@ pub struct TimeArgs {
     /// Evaluation instant for freshness (RFC 3339); default: the bundle's evaluated_at, else now
     #[arg(long, value_parser = Instant::parse)]
     pub at: Option<Instant>,
+}
+
+impl TimeArgs {
+    /// `--at`, else each bundle's own instant, else the time the command started.
+    pub fn at(&self) -> At {
+        match self.at {
+            Some(t) => At::Pinned(t),
+            None => At::BundleOr(Instant::now()),
+        }
+    }
 }
 
 /// One bundle and the instant it is judged at.
@@ -95,14 +111,34 @@ pub struct LimitArgs {
     pub max_artifact_bytes: u64,
 }
 
+/// What every subcommand that decides bundles shares: the limits and the thread count.
+#[derive(Debug, Clone, Copy)]
+pub struct Globals {
+    /// What one bundle may cost to load
+    pub limits: Limits,
+    /// Threads to decide on; `None`: the machine's parallelism
+    pub threads: Option<NonZeroUsize>,
+}
+
+impl Globals {
+    /// An engine builder for a pack, with these limits and threads.
+    pub fn builder(&self, pack: Pack) -> EngineBuilder {
+        let builder = Engine::builder(pack).limits(self.limits);
+        match self.threads {
+            Some(n) => builder.threads(n),
+            None => builder,
+        }
+    }
+}
+
 impl LimitArgs {
-    /// Makes these the limits of every bundle loaded from now on.
-    pub fn apply(&self) {
-        crate::bundle::set_limits(crate::bundle::Limits {
+    /// The limits these flags set.
+    pub fn limits(&self) -> Limits {
+        Limits {
             bundle_bytes: self.max_bundle_bytes,
             bundle_elements: self.max_bundle_elements,
             artifact_bytes: self.max_artifact_bytes,
-        });
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! `claimgate check`: verify the design's invariants over the evidence space (the whole space
 //! by default; `--space quick` for the quick sub-space).
 
-use super::args::PolicyArgs;
+use super::args::{Globals, PolicyArgs};
 use super::ExitStatus;
 use std::io::Write;
 
@@ -20,10 +20,14 @@ pub struct CheckArgs {
     pub format: super::diff::DiffFormat,
 }
 
-pub(super) fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<ExitStatus, crate::Error> {
-    let pack = args.policy.compile()?;
-    let table = crate::table::build_in(&pack, &args.space.space())?;
-    let violations = crate::invariant::check(&pack, &table)?;
+pub(super) fn run(
+    args: &CheckArgs,
+    g: &Globals,
+    out: &mut dyn Write,
+) -> Result<ExitStatus, crate::Error> {
+    let engine = args.policy.engine(g)?;
+    let table = crate::table::build(&engine, &args.space.space())?;
+    let violations = crate::invariant::check(&engine, &table)?;
     if let Some(dir) = &args.write_examples {
         for v in &violations {
             let d = dir.join(v.invariant.replace(' ', "-"));

@@ -1,10 +1,9 @@
 //! `claimgate diff --base A --head B`: what a policy change newly allows or blocks.
 
+use super::args::Globals;
 use super::ExitStatus;
 use crate::diff::{Change, Diff};
-use crate::policy::{CompiledPack, PolicyPack};
-use crate::source::SourceFile;
-use crate::Error;
+use crate::{Engine, Error, Pack};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -58,76 +57,17 @@ pub enum DiffFormat {
     Markdown,
 }
 
-/// Loads a pack from a directory, `embedded`, or a git revision (`origin/main`, a commit).
-pub fn load_pack(spec: &str) -> Result<PolicyPack, Error> {
+/// A pack named on the command line: `embedded`, a pack directory, or a git revision of the
+/// repository claimgate runs in (`origin/main`, a commit).
+pub fn load_pack(spec: &str) -> Result<Pack, Error> {
     if spec == "embedded" {
-        return Ok(PolicyPack::embedded());
+        return Ok(Pack::embedded());
     }
     let path = Path::new(spec);
     if path.is_dir() {
-        return Ok(PolicyPack::from_dir(path)?);
+        return Ok(Pack::from_dir(path)?);
     }
-    let bad = |message: String| Error::ReceiptInput {
-        path: spec.to_string(),
-        message,
-    };
-    let git = |args: &[&str]| -> Result<Vec<u8>, Error> {
-        let out = std::process::Command::new("git")
-            .args(args)
-            .output()
-            .map_err(|e| bad(format!("not a directory, and git could not run: {e}")))?;
-        if !out.status.success() {
-            return Err(bad(format!(
-                "not a pack directory nor a git revision: {}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            )));
-        }
-        Ok(out.stdout)
-    };
-    // Pack paths are relative to the repository root, wherever claimgate runs inside it.
-    let top = git(&["rev-parse", "--show-toplevel"])?;
-    let top = String::from_utf8_lossy(&top).trim().to_string();
-    let list = git(&[
-        "-C",
-        &top,
-        "ls-tree",
-        "-r",
-        "--name-only",
-        spec,
-        "--",
-        "policies",
-        "claims",
-    ])?;
-    let mut files = Vec::new();
-    for name in String::from_utf8_lossy(&list).lines() {
-        if !matches!(
-            Path::new(name).extension().and_then(|e| e.to_str()),
-            Some("rego" | "yaml" | "yml" | "json")
-        ) {
-            continue;
-        }
-        let text = git(&["show", &format!("{spec}:{name}")])?;
-        files.push(SourceFile {
-            name: name.to_string(),
-            text: String::from_utf8(text).map_err(|e| bad(format!("{name} is not UTF-8: {e}")))?,
-        });
-    }
-    if files.is_empty() {
-        return Err(bad("the revision has no policies/ or claims/".into()));
-    }
-    files.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(PolicyPack {
-        origin: format!("git:{spec}"),
-        files,
-    })
-}
-
-fn compile(spec: &str, upstream: Option<&Path>) -> Result<CompiledPack, Error> {
-    let mut pack = CompiledPack::compile(&load_pack(spec)?)?;
-    if let Some(u) = upstream {
-        pack.upstream = crate::policy::load_upstream(u)?;
-    }
-    Ok(pack)
+    Ok(Pack::from_git(spec)?)
 }
 
 /// A real bundle whose decision differs between the packs.
@@ -165,24 +105,35 @@ fn summary(d: &crate::decision::Decision) -> String {
     format!("{}: {}", d.label.name(), ids.join(", "))
 }
 
-pub(super) fn run(args: &DiffArgs, out: &mut dyn Write) -> Result<ExitStatus, Error> {
-    let base = compile(&args.base, args.upstream.as_deref())?;
-    let head = compile(&args.head, args.upstream.as_deref())?;
+pub(super) fn run(args: &DiffArgs, g: &Globals, out: &mut dyn Write) -> Result<ExitStatus, Error> {
+    let engine = |spec: &str| -> Result<Engine, Error> {
+        let mut builder = g.builder(load_pack(spec)?);
+        if let Some(u) = &args.upstream {
+            builder = builder.upstream(u);
+        }
+        builder.build()
+    };
+    let (base, head) = (engine(&args.base)?, engine(&args.head)?);
     let space = args.space.space();
-    let (tb, th) = (
-        crate::table::build_in(&base, &space)?,
-        crate::table::build_in(&head, &space)?,
-    );
+    let tb = crate::table::build(&base, &space)?;
+    // The same pack decides every cell the same way: one table serves both sides.
+    let th = if base.pack().digest == head.pack().digest {
+        tb.clone()
+    } else {
+        crate::table::build(&head, &space)?
+    };
     let diff = crate::diff::diff(&tb, &th);
     let mut corpus = Vec::new();
     if let Some(dir) = &args.corpus {
         let mut bundles = Vec::new();
         corpus_bundles(dir, &mut bundles)?;
-        for b in bundles {
-            let (db, dh) = (
-                crate::evaluate(&b, &base, None)?,
-                crate::evaluate(&b, &head, None)?,
-            );
+        let at = crate::At::BundleOr(crate::Instant::now());
+        let decided = base
+            .decide_many(bundles.iter().map(PathBuf::as_path), at)
+            .zip(head.decide_many(bundles.iter().map(PathBuf::as_path), at))
+            .zip(&bundles);
+        for ((db, dh), b) in decided {
+            let (db, dh) = (db?.into_decision(), dh?.into_decision());
             if db.label != dh.label || db.allowed != dh.allowed {
                 corpus.push(CorpusChange {
                     bundle: b.display().to_string(),

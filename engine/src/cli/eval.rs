@@ -1,6 +1,6 @@
 //! `claimgate eval BUNDLE`
 
-use super::args::{BundleArgs, PolicyArgs};
+use super::args::{BundleArgs, Globals, PolicyArgs};
 use super::ExitStatus;
 use crate::report::{self, Format};
 use std::io::Write;
@@ -22,11 +22,15 @@ pub struct EvalArgs {
     receipt_out: super::receipt::ReceiptOut,
 }
 
-pub(super) fn run(args: &EvalArgs, out: &mut dyn Write) -> Result<ExitStatus, crate::Error> {
-    let pack = args.policy.compile()?;
-    let a = crate::assess(&args.bundle.bundle, &pack, args.bundle.time.at)?;
+pub(super) fn run(
+    args: &EvalArgs,
+    g: &Globals,
+    out: &mut dyn Write,
+) -> Result<ExitStatus, crate::Error> {
+    let engine = args.policy.engine(g)?;
+    let a = engine.decide(&engine.load(&args.bundle.bundle)?, args.bundle.time.at())?;
     if let Some(path) = &args.receipt {
-        let doc = args.receipt_out.wrap(&a.receipt(&pack))?;
+        let doc = args.receipt_out.wrap(&a.receipt().to_value())?;
         crate::output::write_file(path, &crate::jcs::to_vec(&doc))?;
     } else if args.receipt_out.sign.is_some() || args.receipt_out.statement {
         return Err(crate::Error::ReceiptInput {
@@ -34,6 +38,6 @@ pub(super) fn run(args: &EvalArgs, out: &mut dyn Write) -> Result<ExitStatus, cr
             message: "they shape the receipt file: give --receipt OUT.json too".into(),
         });
     }
-    report::render(&a.decision, args.format, out)?;
+    report::render(a.decision(), args.format, out)?;
     Ok(ExitStatus::Ok)
 }

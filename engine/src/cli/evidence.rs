@@ -1,8 +1,7 @@
 //! `claimgate evidence BUNDLE`: print the normalized evidence document policies see as `input`.
 
-use super::args::BundleArgs;
+use super::args::{BundleArgs, Globals, PolicyArgs};
 use super::ExitStatus;
-use crate::time::Instant;
 use std::io::Write;
 
 /// Arguments of `claimgate evidence`.
@@ -10,17 +9,19 @@ use std::io::Write;
 pub struct EvidenceArgs {
     #[command(flatten)]
     bundle: BundleArgs,
+    #[command(flatten)]
+    policy: PolicyArgs,
 }
 
-pub(super) fn run(args: &EvidenceArgs, out: &mut dyn Write) -> Result<ExitStatus, crate::Error> {
-    let bundle = crate::bundle::load(&args.bundle.bundle)?;
-    let at = args
-        .bundle
-        .time
-        .at
-        .or(bundle.evaluated_at)
-        .unwrap_or_else(Instant::now);
-    let evidence = crate::adapter::normalize(&bundle, at);
+pub(super) fn run(
+    args: &EvidenceArgs,
+    g: &Globals,
+    out: &mut dyn Write,
+) -> Result<ExitStatus, crate::Error> {
+    // The same engine `eval` decides with: the same keys verify the same signatures.
+    let engine = args.policy.engine(g)?;
+    let bundle = engine.load(&args.bundle.bundle)?;
+    let evidence = engine.evidence(&bundle, args.bundle.time.at())?;
     serde_json::to_writer_pretty(&mut *out, &evidence).map_err(std::io::Error::from)?;
     writeln!(out)?;
     Ok(ExitStatus::Ok)

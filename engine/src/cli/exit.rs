@@ -53,16 +53,21 @@ impl ExitStatus {
 impl From<&crate::Error> for ExitStatus {
     fn from(e: &crate::Error) -> ExitStatus {
         use crate::gate::GateError;
-        match e {
+        match e.inner() {
             crate::Error::Bundle(_) => ExitStatus::BadInput,
+            // A pack the command line names that cannot be found is the user's input.
+            crate::Error::Policy(crate::PolicyError::Git { .. }) => ExitStatus::BadInput,
             crate::Error::Policy(_) => ExitStatus::Policy,
             crate::Error::ReceiptInput { .. } => ExitStatus::BadInput,
             crate::Error::Gate(g) => match g {
                 GateError::UnknownClaim { .. } | GateError::Pattern { .. } => ExitStatus::Usage,
                 GateError::NoMatch { .. } | GateError::Claimed { .. } => ExitStatus::BadInput,
             },
+            crate::Error::Space(_) => ExitStatus::Policy,
             // Output could not be written: not a verdict; report as bad input/output.
             crate::Error::Io(_) => ExitStatus::BadInput,
+            // `inner` never returns it.
+            crate::Error::InBundle(_) => ExitStatus::Policy,
         }
     }
 }

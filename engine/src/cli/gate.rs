@@ -1,6 +1,6 @@
 //! `claimgate gate BUNDLE...`: fail a pipeline when a requirement is not met.
 
-use super::args::{PolicyArgs, TimeArgs};
+use super::args::{Globals, PolicyArgs, TimeArgs};
 use super::ExitStatus;
 use crate::decision::Label;
 use crate::gate::{self, Claimed, Requirements, Status};
@@ -62,16 +62,20 @@ impl From<ForbidLabel> for Label {
     }
 }
 
-pub(super) fn run(args: &GateArgs, out: &mut dyn Write) -> Result<ExitStatus, crate::Error> {
-    let pack = args.policy.compile()?;
+pub(super) fn run(
+    args: &GateArgs,
+    g: &Globals,
+    out: &mut dyn Write,
+) -> Result<ExitStatus, crate::Error> {
+    let engine = args.policy.engine(g)?;
     let reqs = Requirements {
         require: args.require.clone(),
         forbid_label: args.forbid_label.map(Label::from),
         claimed: args.claimed.as_deref().map(Claimed::read).transpose()?,
     };
-    reqs.validate(&pack.catalog)?;
+    reqs.validate(engine.catalog())?;
     let targets = gate::expand(&args.bundles)?;
-    let result = gate::run(&targets, &pack, args.time.at, &reqs);
+    let result = gate::run(&targets, &engine, args.time.at(), &reqs);
     report::render_gate(&result, args.format, out)?;
     Ok(ExitStatus::worst(result.bundles.iter().map(|b| {
         match (&b.error, b.status) {

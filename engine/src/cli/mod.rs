@@ -14,7 +14,7 @@ mod table;
 mod test;
 mod verify;
 
-pub use args::LimitArgs;
+pub use args::{Globals, LimitArgs};
 pub use diff::load_pack;
 pub use exit::ExitStatus;
 pub use schema::RECEIPT_SCHEMA;
@@ -40,6 +40,9 @@ pub struct Cli {
     /// Limits on what one bundle may cost to load
     #[command(flatten)]
     pub limits: LimitArgs,
+    /// Threads to decide bundles on (default: the machine's parallelism)
+    #[arg(long, global = true, value_name = "N", env = "CLAIMGATE_THREADS")]
+    pub threads: Option<std::num::NonZeroUsize>,
     /// The subcommand
     #[command(subcommand)]
     pub command: Command,
@@ -93,17 +96,20 @@ pub enum Command {
 
 /// Runs a parsed command, writing results to `out`.
 pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<ExitStatus, crate::Error> {
-    cli.limits.apply();
+    let g = &Globals {
+        limits: cli.limits.limits(),
+        threads: cli.threads,
+    };
     match &cli.command {
-        Command::Eval(a) => eval::run(a, out),
-        Command::Evidence(a) => evidence::run(a, out),
-        Command::Receipt(a) => receipt::run(a, out),
-        Command::Verify(a) => verify::run(a, out),
+        Command::Eval(a) => eval::run(a, g, out),
+        Command::Evidence(a) => evidence::run(a, g, out),
+        Command::Receipt(a) => receipt::run(a, g, out),
+        Command::Verify(a) => verify::run(a, g, out),
         Command::Schema(a) => schema::run(a, out),
-        Command::Gate(a) => gate::run(a, out),
-        Command::Table(a) => table::run(a, out),
-        Command::Diff(a) => diff::run(a, out),
-        Command::Check(a) => check::run(a, out),
-        Command::Test(a) => test::run(a, out),
+        Command::Gate(a) => gate::run(a, g, out),
+        Command::Table(a) => table::run(a, g, out),
+        Command::Diff(a) => diff::run(a, g, out),
+        Command::Check(a) => check::run(a, g, out),
+        Command::Test(a) => test::run(a, g, out),
     }
 }

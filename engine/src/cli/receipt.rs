@@ -1,6 +1,6 @@
 //! `claimgate receipt BUNDLE`: print the canonical receipt (or its Statement or signed envelope).
 
-use super::args::{BundleArgs, PolicyArgs};
+use super::args::{BundleArgs, Globals, PolicyArgs};
 use super::ExitStatus;
 use crate::Error;
 use std::io::Write;
@@ -58,10 +58,14 @@ pub fn read_text(path: &Path) -> Result<String, Error> {
         })
 }
 
-pub(super) fn run(args: &ReceiptArgs, out: &mut dyn Write) -> Result<ExitStatus, Error> {
-    let pack = args.policy.compile()?;
-    let a = crate::assess(&args.bundle.bundle, &pack, args.bundle.time.at)?;
-    let doc = args.out.wrap(&a.receipt(&pack))?;
+pub(super) fn run(
+    args: &ReceiptArgs,
+    g: &Globals,
+    out: &mut dyn Write,
+) -> Result<ExitStatus, Error> {
+    let engine = args.policy.engine(g)?;
+    let a = engine.decide(&engine.load(&args.bundle.bundle)?, args.bundle.time.at())?;
+    let doc = args.out.wrap(&a.receipt().to_value())?;
     out.write_all(&crate::jcs::to_vec(&doc))?;
     writeln!(out)?;
     Ok(ExitStatus::Ok)

@@ -1,6 +1,6 @@
 //! `claimgate table`: the decision of every cell of the evidence space.
 
-use super::args::PolicyArgs;
+use super::args::{Globals, PolicyArgs};
 use super::ExitStatus;
 use crate::space::FEATURES;
 use crate::table;
@@ -29,9 +29,13 @@ pub enum TableFormat {
     Markdown,
 }
 
-pub(super) fn run(args: &TableArgs, out: &mut dyn Write) -> Result<ExitStatus, crate::Error> {
-    let pack = args.policy.compile()?;
-    let t = table::build_in(&pack, &args.space.space())?;
+pub(super) fn run(
+    args: &TableArgs,
+    g: &Globals,
+    out: &mut dyn Write,
+) -> Result<ExitStatus, crate::Error> {
+    let engine = args.policy.engine(g)?;
+    let t = table::build(&engine, &args.space.space())?;
     match args.format {
         TableFormat::Csv => {
             let header: Vec<&str> = FEATURES.iter().map(|f| f.name).collect();

@@ -1,8 +1,8 @@
 //! `claimgate test`
 
-use super::args::PackArgs;
+use super::args::{Globals, PackArgs};
 use super::ExitStatus;
-use crate::policy::{run_tests, TestOutcome};
+use crate::policy::TestOutcome;
 use std::io::Write;
 
 /// Arguments of `claimgate test`.
@@ -12,8 +12,12 @@ pub struct TestArgs {
     policy: PackArgs,
 }
 
-pub(super) fn run(args: &TestArgs, out: &mut dyn Write) -> Result<ExitStatus, crate::Error> {
-    let results = run_tests(&args.policy.pack()?)?;
+pub(super) fn run(
+    args: &TestArgs,
+    g: &Globals,
+    out: &mut dyn Write,
+) -> Result<ExitStatus, crate::Error> {
+    let results = g.builder(args.policy.pack()?).build()?.test()?;
     let (mut passed, mut failed) = (0, 0);
     for r in &results {
         match &r.outcome {

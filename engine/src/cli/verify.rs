@@ -1,10 +1,10 @@
 //! `claimgate verify RECEIPT`: recompute every digest and the decision, report each mismatch.
 
-use super::args::PolicyArgs;
+use super::args::{Globals, PolicyArgs};
 use super::receipt::read_text;
 use super::ExitStatus;
 use crate::envelope::SignatureCheck;
-use crate::receipt::Mismatch;
+use crate::receipt::{Mismatch, MismatchKind};
 use crate::Error;
 use std::io::Write;
 use std::path::PathBuf;
@@ -36,7 +36,11 @@ pub enum VerifyFormat {
     Json,
 }
 
-pub(super) fn run(args: &VerifyArgs, out: &mut dyn Write) -> Result<ExitStatus, Error> {
+pub(super) fn run(
+    args: &VerifyArgs,
+    g: &Globals,
+    out: &mut dyn Write,
+) -> Result<ExitStatus, Error> {
     let shown = args.receipt.display().to_string();
     let text = read_text(&args.receipt)?;
     let doc: serde_json::Value = serde_json::from_str(&text).map_err(|e| Error::ReceiptInput {
@@ -78,8 +82,9 @@ pub(super) fn run(args: &VerifyArgs, out: &mut dyn Write) -> Result<ExitStatus, 
                     message: "the receipt has no valid `evaluated_at` to replay at".into(),
                 });
             };
-            let pack = args.policy.compile()?;
-            Some(crate::assess(bundle, &pack, Some(at))?.receipt(&pack))
+            let engine = args.policy.engine(g)?;
+            let a = engine.decide(&engine.load(bundle)?, crate::At::Pinned(at))?;
+            Some(a.receipt().to_value())
         }
     };
     // The bytes first: what was hashed and signed must be what is read. A duplicate key (the
@@ -93,7 +98,7 @@ pub(super) fn run(args: &VerifyArgs, out: &mut dyn Write) -> Result<ExitStatus, 
     if let Some(statement) = &opened.statement {
         for (field, said, expected) in crate::envelope::statement_mismatches(statement) {
             mismatches.push(Mismatch {
-                kind: "statement",
+                kind: MismatchKind::Statement,
                 field,
                 receipt: said,
                 found: format!("{expected} (what the Statement of this receipt holds)"),
@@ -105,7 +110,7 @@ pub(super) fn run(args: &VerifyArgs, out: &mut dyn Write) -> Result<ExitStatus, 
         mismatches.insert(
             0,
             Mismatch {
-                kind: "signature",
+                kind: MismatchKind::Signature,
                 field: "signatures".into(),
                 receipt: "no signature (a bare receipt or Statement)".into(),
                 found: "a key was given: a signed DSSE envelope was expected".into(),
@@ -116,7 +121,7 @@ pub(super) fn run(args: &VerifyArgs, out: &mut dyn Write) -> Result<ExitStatus, 
         mismatches.insert(
             0,
             Mismatch {
-                kind: "signature",
+                kind: MismatchKind::Signature,
                 field: "signatures".into(),
                 receipt: "a DSSE signature".into(),
                 found: why.clone(),
@@ -157,7 +162,10 @@ pub(super) fn run(args: &VerifyArgs, out: &mut dyn Write) -> Result<ExitStatus, 
                 writeln!(
                     out,
                     "MISMATCH  {}: {}\n    receipt: {}\n    found:   {}",
-                    m.kind, m.field, m.receipt, m.found
+                    m.kind.name(),
+                    m.field,
+                    m.receipt,
+                    m.found
                 )?;
             }
             writeln!(
@@ -211,7 +219,7 @@ fn not_canonical(
         )
     };
     Some(Mismatch {
-        kind: "not canonical",
+        kind: MismatchKind::NotCanonical,
         field: field.to_string(),
         receipt: format!("{} bytes, differing at byte {at}: {}", body.len(), excerpt(body)),
         found: format!(

@@ -12,13 +12,12 @@ mod claimed;
 mod expand;
 mod locate;
 
-pub use claimed::{Claimed, ClaimedItem};
+pub use claimed::Claimed;
 pub use expand::{expand, Target};
 
-use crate::bundle;
 use crate::catalog::Catalog;
 use crate::decision::{BlockKind, Decision, Label, Rewrite};
-use crate::policy::CompiledPack;
+use crate::engine::{Assessment, At, Engine};
 use crate::time::Instant;
 use claimed::Match;
 use locate::Locator;
@@ -356,36 +355,30 @@ impl Requirements {
     }
 }
 
-/// Evaluates every target with one compiled pack, in parallel, and checks the requirements.
+/// Decides every target on the engine's threads and checks the requirements.
 ///
 /// Results come back in the order of `targets` ([`expand`] sorts them by path). A bundle that
 /// fails to load or evaluate becomes an error entry; the other bundles are still checked.
-pub fn run(
-    targets: &[Target],
-    pack: &CompiledPack,
-    at: Option<Instant>,
-    reqs: &Requirements,
-) -> GateReport {
+pub fn run(targets: &[Target], engine: &Engine, at: At, reqs: &Requirements) -> GateReport {
     let requirements = reqs.list();
+    let catalog = engine.catalog();
     let matches: Vec<Option<Match>> = requirements
         .iter()
         .map(|r| {
-            (r.kind == RequirementKind::Claimed)
-                .then(|| claimed::classify(&r.subject, &pack.catalog))
+            (r.kind == RequirementKind::Claimed).then(|| claimed::classify(&r.subject, catalog))
         })
         .collect();
-    let one = |t: &Target| gate_one(t, pack, at, reqs, &requirements, &matches);
-    let bundles: Vec<BundleResult> = match rayon::ThreadPoolBuilder::new()
-        .stack_size(crate::EVAL_STACK_BYTES)
-        .build()
-    {
-        Ok(pool) => pool.install(|| {
-            use rayon::prelude::*;
-            targets.par_iter().map(one).collect()
+    let sources = targets.iter().map(|t| match t {
+        Target::Bundle(p) => Ok(p.clone()),
+        Target::NoMatch(pattern) => Err(GateError::NoMatch {
+            pattern: pattern.clone(),
         }),
-        // No threads to be had: the same results, one bundle after another.
-        Err(_) => targets.iter().map(one).collect(),
-    };
+    });
+    let bundles: Vec<BundleResult> = engine
+        .decide_many(sources.map(Source), at)
+        .zip(targets)
+        .map(|(decided, target)| gate_one(target, decided, catalog, reqs, &requirements, &matches))
+        .collect();
     let count = |s: Status| bundles.iter().filter(|b| b.status == s).count();
     let summary = Summary {
         bundles: bundles.len(),
@@ -409,38 +402,44 @@ pub fn run(
     }
 }
 
+/// A gate target: a path to load, or a pattern that matched nothing (that bundle's error).
+struct Source(Result<std::path::PathBuf, GateError>);
+
+impl crate::BundleSource for Source {
+    fn into_bundle(self, limits: crate::Limits) -> Result<crate::Bundle, crate::Error> {
+        self.0?.into_bundle(limits)
+    }
+}
+
 fn gate_one(
     target: &Target,
-    pack: &CompiledPack,
-    at: Option<Instant>,
+    decided: Result<Assessment, crate::Error>,
+    catalog: &Catalog,
     reqs: &Requirements,
     requirements: &[Requirement],
     matches: &[Option<Match>],
 ) -> BundleResult {
     let path = target.name();
-    let dir = match target {
-        Target::Bundle(p) => p,
-        Target::NoMatch(pattern) => {
-            let e = GateError::NoMatch {
-                pattern: pattern.clone(),
-            };
-            return errored(path, None, None, e.into());
+    let a = match decided {
+        Ok(a) => a,
+        // A bundle that loaded but failed to evaluate: its manifest and job are known.
+        Err(crate::Error::InBundle(b)) => {
+            let crate::engine::InBundle {
+                manifest,
+                job_id,
+                error,
+            } = *b;
+            return errored(path, Some(manifest), Some(job_id), error);
         }
+        Err(e) => return errored(path, None, None, e),
     };
-    let bundle = match bundle::load(dir) {
-        Ok(b) => b,
-        Err(e) => return errored(path, None, None, e.into()),
-    };
+    let (bundle, decision) = (a.bundle(), a.decision());
     let manifest = bundle.manifest.name.clone();
-    let decision = match crate::evaluate_bundle(&bundle, pack, at) {
-        Ok(d) => d,
-        Err(e) => return errored(path, Some(manifest), Some(bundle.job.job_id.clone()), e),
-    };
-    let locator = Locator::new(&bundle);
+    let locator = Locator::new(bundle);
     let checks: Vec<Check> = requirements
         .iter()
         .zip(matches)
-        .map(|(r, m)| check(r, m.as_ref(), reqs, &decision, &pack.catalog, &locator))
+        .map(|(r, m)| check(r, m.as_ref(), reqs, decision, catalog, &locator))
         .collect();
     let status = if checks.iter().all(|c| c.passed) {
         Status::Pass
@@ -642,6 +641,6 @@ mod tests {
         fn send<T: Send>() {}
         fn send_sync<T: Send + Sync>() {}
         send::<BundleResult>();
-        send_sync::<CompiledPack>();
+        send_sync::<Engine>();
     }
 }

@@ -1,6 +1,6 @@
 //! Compile a pack once; evaluate it on evidence with a clone of the compiled engine.
 
-use super::{first_line, locate, PolicyError, PolicyPack};
+use super::{first_line, locate, Pack, PolicyError};
 use crate::catalog::Catalog;
 use crate::digest::Digest;
 use crate::document::Status;
@@ -94,10 +94,6 @@ pub struct CompiledPack {
     pub requirements: BTreeMap<String, String>,
     engine: Engine,
     verifiers: Vec<String>,
-    /// Upstream policies run unchanged next to the pack's own
-    pub upstream: Vec<super::UpstreamPolicy>,
-    /// Public keys trusted to sign attestation tokens (empty: signatures stay unverified)
-    pub jws_keys: crate::jws::TrustedKeys,
 }
 
 /// What the pack's Rego said about one evidence document.
@@ -210,7 +206,7 @@ pub(super) fn add_rego(
 
 impl CompiledPack {
     /// Parses the catalog and compiles every non-test Rego file of the pack.
-    pub fn compile(pack: &PolicyPack) -> Result<CompiledPack, PolicyError> {
+    pub fn compile(pack: &Pack) -> Result<CompiledPack, PolicyError> {
         let catalog = parse_catalog(pack)?;
         let catalog_digest = pack.catalog_file().map_or_else(
             || Digest::sha256_of(b""),
@@ -267,13 +263,17 @@ impl CompiledPack {
             requirements,
             engine,
             verifiers: verifiers.into_iter().collect(),
-            upstream: Vec::new(),
-            jws_keys: crate::jws::TrustedKeys::default(),
         })
     }
 
-    /// Runs the verifier policies, then the claim rules, on one evidence document.
-    pub fn evaluate(&self, evidence: &Evidence) -> Result<PolicyOutcome, PolicyError> {
+    /// Runs the verifier policies, then the claim rules, on one evidence document. `upstream`
+    /// holds the decisions of upstream policies run next to the pack: the claim rules see them
+    /// with the pack's own.
+    pub fn evaluate(
+        &self,
+        evidence: &Evidence,
+        upstream: &[DecisionFact],
+    ) -> Result<PolicyOutcome, PolicyError> {
         let input = to_value(evidence)?;
         let mut engine = self.engine.clone();
         engine.set_input(input.clone());
@@ -286,9 +286,7 @@ impl CompiledPack {
                 decisions.push(read_decision(&rule, pkg, &v)?);
             }
         }
-        for policy in &self.upstream {
-            decisions.extend(policy.evaluate(evidence)?);
-        }
+        decisions.extend(upstream.iter().cloned());
 
         engine.set_input(with_decisions(input, evidence, &decisions)?);
 
@@ -386,7 +384,7 @@ fn describe_requirements(
     engine: &mut Engine,
     catalog: &Catalog,
     defined: &BTreeSet<String>,
-    pack: &PolicyPack,
+    pack: &Pack,
 ) -> Result<BTreeMap<String, String>, PolicyError> {
     let rule = format!("{REQUIREMENTS_PACKAGE}.describe");
     let described = eval(engine, DESCRIBE_RULE)?.unwrap_or_default();
@@ -501,7 +499,7 @@ pub(super) fn catalog_claims(catalog: &Catalog) -> serde_json::Value {
 }
 
 /// Parses and validates the pack's catalog.
-pub(super) fn parse_catalog(pack: &PolicyPack) -> Result<Catalog, PolicyError> {
+pub(super) fn parse_catalog(pack: &Pack) -> Result<Catalog, PolicyError> {
     let Some(file) = pack.catalog_file() else {
         return Err(PolicyError::Layout {
             dir: pack.origin.clone(),

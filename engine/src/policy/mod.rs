@@ -32,7 +32,7 @@ pub const MAX_PACK_FILES: usize = 512;
 
 /// The source files of a policy pack.
 #[derive(Debug, Clone)]
-pub struct PolicyPack {
+pub struct Pack {
     /// `embedded` or the directory as given
     pub origin: String,
     /// Files sorted by path relative to the pack root (`policies/x.rego`)
@@ -163,6 +163,18 @@ pub enum PolicyError {
         /// The first members, `a → b → c`
         chain: String,
     },
+    /// A pack named by a git revision could not be read
+    #[error("cannot read the pack at git revision `{rev}`: {message}")]
+    #[diagnostic(
+        code(claimgate::policy::git),
+        help("a pack is a directory, `embedded`, or a revision of the git repository claimgate runs in")
+    )]
+    Git {
+        /// The revision as given
+        rev: String,
+        /// What failed
+        message: String,
+    },
     /// Evaluation failed (a runtime error, a time limit)
     #[error("evaluating `{rule}` failed: {message}")]
     #[diagnostic(code(claimgate::policy::eval))]
@@ -188,10 +200,10 @@ pub enum PolicyError {
     },
 }
 
-impl PolicyPack {
+impl Pack {
     /// The default pack compiled into the binary.
-    pub fn embedded() -> PolicyPack {
-        PolicyPack {
+    pub fn embedded() -> Pack {
+        Pack {
             origin: "embedded".to_string(),
             files: embedded::FILES
                 .iter()
@@ -204,7 +216,7 @@ impl PolicyPack {
     }
 
     /// Reads a pack directory (`policies/`, `claims/`, `claims/catalog.yaml`).
-    pub fn from_dir(dir: &Path) -> Result<PolicyPack, PolicyError> {
+    pub fn from_dir(dir: &Path) -> Result<Pack, PolicyError> {
         let shown = dir.display().to_string();
         let io = |path: &Path, e: std::io::Error| PolicyError::Io {
             path: path.display().to_string(),
@@ -229,8 +241,67 @@ impl PolicyPack {
             });
         }
         files.sort_by(|a, b| a.name.cmp(&b.name));
-        Ok(PolicyPack {
+        Ok(Pack {
             origin: shown,
+            files,
+        })
+    }
+
+    /// The pack's files at a git revision (`origin/main`, a commit) of the repository around the
+    /// working directory: `policies/` and `claims/` at its root, read with `git show`.
+    pub fn from_git(rev: &str) -> Result<Pack, PolicyError> {
+        let bad = |message: String| PolicyError::Git {
+            rev: rev.to_string(),
+            message,
+        };
+        let git = |args: &[&str]| -> Result<Vec<u8>, PolicyError> {
+            let out = std::process::Command::new("git")
+                .args(args)
+                .output()
+                .map_err(|e| bad(format!("git could not run: {e}")))?;
+            if !out.status.success() {
+                return Err(bad(format!(
+                    "not a pack directory nor a git revision: {}",
+                    String::from_utf8_lossy(&out.stderr).trim()
+                )));
+            }
+            Ok(out.stdout)
+        };
+        // Pack paths are relative to the repository root, wherever claimgate runs inside it.
+        let top = git(&["rev-parse", "--show-toplevel"])?;
+        let top = String::from_utf8_lossy(&top).trim().to_string();
+        let list = git(&[
+            "-C",
+            &top,
+            "ls-tree",
+            "-r",
+            "--name-only",
+            rev,
+            "--",
+            "policies",
+            "claims",
+        ])?;
+        let mut files = Vec::new();
+        for name in String::from_utf8_lossy(&list).lines() {
+            if !is_pack_file(Path::new(name)) {
+                continue;
+            }
+            if files.len() >= MAX_PACK_FILES {
+                return Err(bad(format!("more than {MAX_PACK_FILES} files")));
+            }
+            let text = git(&["-C", &top, "show", &format!("{rev}:{name}")])?;
+            files.push(SourceFile {
+                name: name.to_string(),
+                text: String::from_utf8(text)
+                    .map_err(|e| bad(format!("{name} is not UTF-8: {e}")))?,
+            });
+        }
+        if files.is_empty() {
+            return Err(bad("the revision has no policies/ or claims/".into()));
+        }
+        files.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(Pack {
+            origin: format!("git:{rev}"),
             files,
         })
     }
@@ -271,8 +342,7 @@ fn walk(
             walk(root, &p, out, io)?;
             continue;
         }
-        let ext = p.extension().and_then(|x| x.to_str());
-        if !matches!(ext, Some("rego" | "yaml" | "yml" | "json")) {
+        if !is_pack_file(&p) {
             continue;
         }
         if out.len() >= MAX_PACK_FILES {
@@ -290,6 +360,14 @@ fn walk(
         out.push(file);
     }
     Ok(())
+}
+
+/// Whether a file belongs to a pack: Rego, and the catalog and data files beside it.
+fn is_pack_file(path: &Path) -> bool {
+    matches!(
+        path.extension().and_then(|x| x.to_str()),
+        Some("rego" | "yaml" | "yml" | "json")
+    )
 }
 
 /// Refuses a compiled engine whose rules or functions recurse (regorus would overflow the

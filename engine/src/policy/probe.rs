@@ -149,7 +149,7 @@ impl CompiledPack {
     #[doc(hidden)]
     pub fn probe(&self, evidence: &Evidence) -> Result<Vec<Probe>, PolicyError> {
         let rules = value_rules(self.engine()).map_err(failed)?;
-        let decisions = self.evaluate(evidence)?.decisions;
+        let decisions = self.evaluate(evidence, &[])?.decisions;
         let verifiers = to_value(evidence)?;
         let claims = with_decisions(verifiers.clone(), evidence, &decisions)?;
         let mut engine = self.engine().clone();

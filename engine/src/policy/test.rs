@@ -1,7 +1,7 @@
 //! `claimgate test`: runs the `test_*` rules of a pack's `*_test.rego` files, as `opa test` does.
 
 use super::eval::{add_catalog_data, add_rego, new_engine};
-use super::{first_line, PolicyError, PolicyPack};
+use super::{first_line, Pack, PolicyError};
 use regorus::Value;
 
 /// How one test rule ended.
@@ -27,10 +27,10 @@ pub struct TestResult {
     pub outcome: TestOutcome,
 }
 
-/// Compiles every Rego file of the pack (tests included) and runs each `test_*` rule.
-pub fn run_tests(pack: &PolicyPack) -> Result<Vec<TestResult>, PolicyError> {
-    // A test run that passes must mean the pack loads: catalog, requirements and all.
-    super::CompiledPack::compile(pack)?;
+/// Compiles every Rego file of the pack (tests included) and runs each `test_*` rule. The
+/// caller has compiled the pack itself ([`crate::Engine`]): a test run that passes means the
+/// pack loads, catalog, requirements and all.
+pub fn run_tests(pack: &Pack) -> Result<Vec<TestResult>, PolicyError> {
     let catalog = super::eval::parse_catalog(pack)?;
     let mut engine = new_engine();
     add_catalog_data(&mut engine, &catalog)?;
