@@ -145,7 +145,7 @@ pub fn probe(
     pack: &policy::CompiledPack,
     at: Option<time::Instant>,
 ) -> Result<Vec<policy::probe::Probe>, Error> {
-    Ok(pack.probe(&normalize(bundle, pack, at))?)
+    Ok(pack.probe(&normalize(bundle, pack, at), adapter::input_builder)?)
 }
 
 fn normalize(
@@ -165,7 +165,7 @@ fn run(
     at: Option<time::Instant>,
 ) -> Result<(evidence::Evidence, decision::Decision), Error> {
     let evidence = normalize(bundle, pack, at);
-    let outcome = pack.evaluate(&evidence)?;
+    let outcome = pack.evaluate(&evidence, adapter::input_builder)?;
     let decision = decision::decide(&bundle.name, &evidence, &outcome, &pack.catalog);
     Ok((evidence, decision))
 }

@@ -4,7 +4,7 @@ use super::{first_line, locate, PolicyError, PolicyPack};
 use crate::catalog::Catalog;
 use crate::digest::Digest;
 use crate::document::Status;
-use crate::evidence::{DecisionFact, Evidence, Origin};
+use crate::evidence::{DecisionFact, Evidence, InputBuilders, Origin};
 use regorus::{Engine, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -272,8 +272,14 @@ impl CompiledPack {
         })
     }
 
-    /// Runs the verifier policies, then the claim rules, on one evidence document.
-    pub fn evaluate(&self, evidence: &Evidence) -> Result<PolicyOutcome, PolicyError> {
+    /// Runs the verifier policies, then the claim rules, on one evidence document. Upstream
+    /// policies take their inputs from `inputs` (the adapters' registry: policies know no
+    /// format).
+    pub fn evaluate(
+        &self,
+        evidence: &Evidence,
+        inputs: InputBuilders,
+    ) -> Result<PolicyOutcome, PolicyError> {
         let input = to_value(evidence)?;
         let mut engine = self.engine.clone();
         engine.set_input(input.clone());
@@ -287,7 +293,7 @@ impl CompiledPack {
             }
         }
         for policy in &self.upstream {
-            decisions.extend(policy.evaluate(evidence)?);
+            decisions.extend(policy.evaluate(evidence, inputs)?);
         }
 
         engine.set_input(with_decisions(input, evidence, &decisions)?);

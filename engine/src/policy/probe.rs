@@ -9,7 +9,7 @@
 use super::eval::{to_value, with_decisions};
 use super::recursion::flatten;
 use super::{CompiledPack, PolicyError};
-use crate::evidence::Evidence;
+use crate::evidence::{Evidence, InputBuilders};
 use regorus::Engine;
 use serde_json::Value as Json;
 use std::collections::{BTreeMap, BTreeSet};
@@ -147,9 +147,13 @@ impl CompiledPack {
     /// For differential tests: each `input` the pack's Rego sees for this evidence (the
     /// verifiers' and the claim rules'), with the value of every rule under `data.claimgate`.
     #[doc(hidden)]
-    pub fn probe(&self, evidence: &Evidence) -> Result<Vec<Probe>, PolicyError> {
+    pub fn probe(
+        &self,
+        evidence: &Evidence,
+        inputs: InputBuilders,
+    ) -> Result<Vec<Probe>, PolicyError> {
         let rules = value_rules(self.engine()).map_err(failed)?;
-        let decisions = self.evaluate(evidence)?.decisions;
+        let decisions = self.evaluate(evidence, inputs)?.decisions;
         let verifiers = to_value(evidence)?;
         let claims = with_decisions(verifiers.clone(), evidence, &decisions)?;
         let mut engine = self.engine().clone();
