@@ -641,3 +641,6 @@ mod tests {
         assert_eq!(both_signed(Unverified, Absent), Absent);
     }
 }
+
+#[cfg(test)]
+mod registry_tests;
