@@ -6,9 +6,9 @@
 //! no backup path. Detected by `services`, `profiles` and `version` together. Knows nothing
 //! about policy.
 
-use super::{Adapter, Context};
+use super::{Adapter, Context, Doc};
 use crate::document::{Kind, Persistence};
-use crate::evidence::{Evidence, Signature, StorageFact};
+use crate::evidence::{Evidence, StorageFact};
 use serde_json::Value;
 
 /// Akash SDLs.
@@ -25,7 +25,8 @@ impl Adapter for AkashSdl {
             .all(|k| value.get(k).is_some())
     }
 
-    fn normalize(&self, ev: &mut Evidence, cx: &mut Context, src: &str, sdl: &Value, _: Signature) {
+    fn normalize(&self, doc: &Doc, ev: &mut Evidence, cx: &mut Context) {
+        let (src, sdl) = (doc.src, doc.claims);
         let Some(profiles) = sdl.pointer("/profiles/compute").and_then(Value::as_object) else {
             cx.problem(
                 src,

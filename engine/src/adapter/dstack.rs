@@ -7,7 +7,7 @@
 //! are unknown, and claimgate's policies hold on unknowns. Detected by `is_valid` beside
 //! `details.quote_verified`. Knows nothing about policy.
 
-use super::{bool_check, recorded, Adapter, Appraised, Context};
+use super::{bool_check, recorded, Adapter, Appraised, Context, Doc};
 use crate::document::{Appraisal, Kind, PathStep, Status};
 use crate::evidence::{Check, CheckState, Evidence, Signature};
 use serde_json::Value;
@@ -34,14 +34,8 @@ impl Adapter for DstackVerify {
                 .is_some_and(|d| d.get("quote_verified").is_some())
     }
 
-    fn normalize(
-        &self,
-        ev: &mut Evidence,
-        cx: &mut Context,
-        src: &str,
-        resp: &Value,
-        _: Signature,
-    ) {
+    fn normalize(&self, doc: &Doc, ev: &mut Evidence, cx: &mut Context) {
+        let (src, resp) = (doc.src, doc.claims);
         let details = resp.get("details").unwrap_or(&Value::Null);
         let mut checks: Vec<Check> = CHECKS.iter().map(|c| bool_check(details, c)).collect();
         checks.push(Check {

@@ -11,73 +11,59 @@
 //! submod's TEE claims (`ear_tee_claims`). Like every adapter, this one knows nothing about
 //! policy: whether a tier suffices is the pack's judgment.
 
-use super::{recorded, Adapter, Appraised, Context};
+use super::{recorded, Adapter, Appraised, Context, Doc};
 use crate::document::{Appraisal, Kind, PathStep};
 use crate::evidence::{
-    Check, CheckState, Evidence, HexFact, InputBuilder, InputShape, MeasurementResult, Signature,
-    Tier, Token, UpstreamInput,
+    Check, CheckState, Evidence, HexFact, InputBuilder, InputShape, MeasurementResult, Tier, Token,
+    UpstreamInput,
 };
 use serde_json::Value;
 
-/// EAR tokens from Trustee's attestation service.
-pub(super) struct TrusteeEar;
-
-impl Adapter for TrusteeEar {
-    fn kind(&self) -> Kind {
-        Kind::TrusteeEar
-    }
-
-    fn detect(&self, value: &Value) -> bool {
-        profile(value).is_some_and(|p| p.contains("confidential-containers/Trustee"))
-    }
-
-    fn normalize(
-        &self,
-        ev: &mut Evidence,
-        cx: &mut Context,
-        src: &str,
-        claims: &Value,
-        signature: Signature,
-    ) {
-        read(ev, cx, src, "trustee-as", claims, signature);
-    }
-
-    fn inputs(&self, shape: InputShape) -> Option<InputBuilder> {
-        tee_inputs(shape)
-    }
+/// One EAR issuer: the kind its results are, its name as a verifier, and how its results are
+/// told apart from the other issuer's.
+pub(super) struct Ear {
+    kind: Kind,
+    verifier: &'static str,
+    detect: fn(&Value) -> bool,
 }
 
-/// Veraison's EAR results: a full EAR, or its `submods` map alone (as its fixtures are).
-pub(super) struct VeraisonEar;
+/// EAR tokens from Trustee's attestation service.
+pub(super) static TRUSTEE: Ear = Ear {
+    kind: Kind::TrusteeEar,
+    verifier: "trustee-as",
+    detect: |value| profile(value).is_some_and(|p| p.contains("confidential-containers/Trustee")),
+};
 
-impl Adapter for VeraisonEar {
+/// Veraison's EAR results: a full EAR, or its `submods` map alone (as its fixtures are).
+pub(super) static VERAISON: Ear = Ear {
+    kind: Kind::VeraisonEar,
+    verifier: "veraison",
+    detect: |value| match profile(value) {
+        Some(p) => p.contains("veraison/ear"),
+        None => {
+            value.get("eat_profile").is_none()
+                && super::every_value(value, |v| v.get("ear.status").is_some())
+        }
+    },
+};
+
+impl Adapter for Ear {
     fn kind(&self) -> Kind {
-        Kind::VeraisonEar
+        self.kind
     }
 
     fn detect(&self, value: &Value) -> bool {
-        match profile(value) {
-            Some(p) => p.contains("veraison/ear"),
-            None => {
-                value.get("eat_profile").is_none()
-                    && super::every_value(value, |v| v.get("ear.status").is_some())
-            }
-        }
+        (self.detect)(value)
     }
 
-    fn normalize(
-        &self,
-        ev: &mut Evidence,
-        cx: &mut Context,
-        src: &str,
-        claims: &Value,
-        signature: Signature,
-    ) {
-        read(ev, cx, src, "veraison", claims, signature);
+    fn normalize(&self, doc: &Doc, ev: &mut Evidence, cx: &mut Context) {
+        read(ev, cx, doc, self.verifier);
     }
 
+    /// `ear_tee_claims`: each submod's annotated evidence (the TEE claims keyed by TEE name), as
+    /// Trustee's attestation service passes them to its policy.
     fn inputs(&self, shape: InputShape) -> Option<InputBuilder> {
-        tee_inputs(shape)
+        (shape == InputShape::EarTeeClaims).then_some(tee_claims)
     }
 }
 
@@ -86,12 +72,8 @@ fn profile(value: &Value) -> Option<&str> {
     value.get("eat_profile").and_then(Value::as_str)
 }
 
-/// `ear_tee_claims`: each submod's annotated evidence (the TEE claims keyed by TEE name), as
-/// Trustee's attestation service passes them to its policy.
-fn tee_inputs(shape: InputShape) -> Option<InputBuilder> {
-    (shape == InputShape::EarTeeClaims).then_some(tee_claims)
-}
-
+/// Each submod's TEE claims, `null` when it has none; a bare submods map has no `submods` key
+/// and gives none.
 fn tee_claims(claims: &Value) -> Vec<UpstreamInput> {
     claims
         .get("submods")
@@ -109,14 +91,12 @@ fn tee_claims(claims: &Value) -> Vec<UpstreamInput> {
 }
 
 /// Reads every submod: an attestation fact and the verifier's verdict as a decision.
-fn read(
-    ev: &mut Evidence,
-    cx: &mut Context,
-    src: &str,
-    default_verifier: &str,
-    claims: &Value,
-    signature: Signature,
-) {
+fn read(ev: &mut Evidence, cx: &mut Context, doc: &Doc, default_verifier: &str) {
+    let Doc {
+        src,
+        claims,
+        signature,
+    } = *doc;
     let verifier = claims
         .get("ear.verifier-id")
         .and_then(|v| v.get("build"))

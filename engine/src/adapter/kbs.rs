@@ -7,9 +7,9 @@
 //! decision at all: it is reported as a problem and derives nothing. Detected by its `type`
 //! URL, which only KBS errors carry. Knows nothing about policy.
 
-use super::{recorded, Adapter, Context};
+use super::{recorded, Adapter, Context, Doc};
 use crate::document::{Kind, PathStep, Status};
-use crate::evidence::{Evidence, Signature};
+use crate::evidence::Evidence;
 use serde_json::Value;
 
 /// The URL every KBS error type starts with.
@@ -30,14 +30,8 @@ impl Adapter for KbsError {
             .is_some_and(|t| t.starts_with(ERRORS))
     }
 
-    fn normalize(
-        &self,
-        ev: &mut Evidence,
-        cx: &mut Context,
-        src: &str,
-        resp: &Value,
-        _: Signature,
-    ) {
+    fn normalize(&self, doc: &Doc, ev: &mut Evidence, cx: &mut Context) {
+        let (src, resp) = (doc.src, doc.claims);
         let kind = resp
             .get("type")
             .and_then(Value::as_str)

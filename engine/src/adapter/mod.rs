@@ -40,16 +40,8 @@ pub(crate) trait Adapter: Sync {
     fn detect(&self, value: &Value) -> bool;
 
     /// Records what one document of this kind states: facts, the verifier's own verdict, and a
-    /// problem for each malformed value. `claims` is the document or its JWT's payload, `src`
-    /// its id, `signature` the state of the JWT's signature (absent for plain JSON).
-    fn normalize(
-        &self,
-        ev: &mut Evidence,
-        cx: &mut Context,
-        src: &str,
-        claims: &Value,
-        signature: Signature,
-    );
+    /// problem for each malformed value.
+    fn normalize(&self, doc: &Doc, ev: &mut Evidence, cx: &mut Context);
 
     /// How it builds `shape`'s inputs for upstream policies, beyond the document as it is
     /// (which every format builds); `None`: it cannot.
@@ -58,10 +50,21 @@ pub(crate) trait Adapter: Sync {
     }
 }
 
+/// One upstream document, as its adapter reads it.
+#[derive(Clone, Copy)]
+pub(crate) struct Doc<'a> {
+    /// Its id: the `source` of what is read from it
+    pub src: &'a str,
+    /// The document, or its compact JWT's payload
+    pub claims: &'a Value,
+    /// The JWT's signature state (absent for plain JSON or YAML)
+    pub signature: Signature,
+}
+
 /// Every upstream format, one line each, in the order their kinds are documented.
 pub(crate) static REGISTRY: &[&dyn Adapter] = &[
-    &ear::TrusteeEar,
-    &ear::VeraisonEar,
+    &ear::TRUSTEE,
+    &ear::VERAISON,
     &nvidia::NvidiaClaims,
     &nvidia::NvidiaOverall,
     &nvidia::NvidiaDetachedEat,
@@ -264,7 +267,14 @@ fn add(ev: &mut Evidence, cx: &mut Context, entry: &Entry) {
         other => (other.clone(), Signature::Absent),
     };
     match adapter_of(*kind) {
-        Some(adapter) => adapter.normalize(ev, cx, src, &claims, signature),
+        Some(adapter) => {
+            let doc = Doc {
+                src,
+                claims: &claims,
+                signature,
+            };
+            adapter.normalize(&doc, ev, cx);
+        }
         None => cx.problem(
             src,
             "(document)",

@@ -3,9 +3,9 @@
 //! fact; upstream policies can take the device claims. Knows nothing about policy.
 
 use super::{add_device, devices, owned, Devices, Origin};
-use crate::adapter::{Adapter, Context};
+use crate::adapter::{Adapter, Context, Doc};
 use crate::document::Kind;
-use crate::evidence::{Evidence, InputBuilder, InputShape, Signature};
+use crate::evidence::{Evidence, InputBuilder, InputShape};
 use serde_json::Value;
 
 /// NVIDIA device claims.
@@ -32,20 +32,13 @@ impl Adapter for NvidiaClaims {
             })
     }
 
-    fn normalize(
-        &self,
-        ev: &mut Evidence,
-        cx: &mut Context,
-        src: &str,
-        claims: &Value,
-        signature: Signature,
-    ) {
+    fn normalize(&self, doc: &Doc, ev: &mut Evidence, cx: &mut Context) {
         let origin = Origin {
-            signature: Some(signature),
+            signature: Some(doc.signature),
             ..Origin::default()
         };
-        for (name, device) in devices(claims) {
-            add_device(ev, cx, &format!("{src}#{name}"), device, &origin);
+        for (name, device) in devices(doc.claims) {
+            add_device(ev, cx, &format!("{}#{name}", doc.src), device, &origin);
         }
     }
 

@@ -4,10 +4,10 @@
 //! decoded claims are what upstream policies take. Knows nothing about policy.
 
 use super::{add_device, device_type, Device, Devices, Origin};
-use crate::adapter::{both_signed, Adapter, Context};
+use crate::adapter::{both_signed, Adapter, Context, Doc};
 use crate::digest::Digest;
 use crate::document::Kind;
-use crate::evidence::{Check, CheckState, Evidence, InputBuilder, InputShape, Signature};
+use crate::evidence::{Check, CheckState, Evidence, InputBuilder, InputShape};
 use serde_json::Value;
 
 /// NVIDIA detached EATs.
@@ -31,7 +31,8 @@ impl Adapter for NvidiaDetachedEat {
     /// The overall token is the decision; each device token is checked against the digest the
     /// overall token names for it. The array itself is plain JSON: only the tokens in it are
     /// signed, each checked on its own.
-    fn normalize(&self, ev: &mut Evidence, cx: &mut Context, src: &str, eat: &Value, _: Signature) {
+    fn normalize(&self, doc: &Doc, ev: &mut Evidence, cx: &mut Context) {
+        let (src, eat) = (doc.src, doc.claims);
         let overall = eat
             .get(0)
             .and_then(|p| p.get(1))

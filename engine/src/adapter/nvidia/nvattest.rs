@@ -4,7 +4,7 @@
 //! times and nonce. Knows nothing about policy.
 
 use super::{add_device, devices, nvidia_nonce, owned, Devices, Origin};
-use crate::adapter::{recorded, Adapter, Context};
+use crate::adapter::{recorded, Adapter, Context, Doc};
 use crate::document::{Kind, PathStep, Status};
 use crate::evidence::{Evidence, InputBuilder, InputShape, Signature, Token};
 use serde_json::Value;
@@ -22,7 +22,8 @@ impl Adapter for Nvattest {
     }
 
     /// The output is plain JSON: whatever signs the detached EAT inside it does not cover it.
-    fn normalize(&self, ev: &mut Evidence, cx: &mut Context, src: &str, out: &Value, _: Signature) {
+    fn normalize(&self, doc: &Doc, ev: &mut Evidence, cx: &mut Context) {
+        let (src, out) = (doc.src, doc.claims);
         let eat: Option<Value> = match out.get("detached_eat") {
             Some(Value::String(s)) => serde_json::from_str(&s.replace('\'', "\"")).ok(),
             Some(v @ Value::Array(_)) => Some(v.clone()),

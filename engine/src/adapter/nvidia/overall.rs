@@ -4,7 +4,7 @@
 //! take only the document as it is. Knows nothing about policy.
 
 use super::nvidia_nonce;
-use crate::adapter::{recorded, Adapter, Context};
+use crate::adapter::{recorded, Adapter, Context, Doc};
 use crate::document::{Kind, PathStep, Status};
 use crate::evidence::{Evidence, Signature, Token};
 use serde_json::Value;
@@ -21,15 +21,8 @@ impl Adapter for NvidiaOverall {
         value.get("x-nvidia-overall-att-result").is_some()
     }
 
-    fn normalize(
-        &self,
-        ev: &mut Evidence,
-        cx: &mut Context,
-        src: &str,
-        claims: &Value,
-        signature: Signature,
-    ) {
-        read(ev, cx, src, claims, signature);
+    fn normalize(&self, doc: &Doc, ev: &mut Evidence, cx: &mut Context) {
+        read(ev, cx, doc.src, doc.claims, doc.signature);
     }
 }
 
