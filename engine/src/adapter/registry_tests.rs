@@ -1,11 +1,7 @@
 //! The registry against the kinds, the docs and every testdata document: each upstream kind has
 //! one adapter, a docs entry and a `testdata/formats/<kind>/` folder, and each document is
 //! detected as exactly the kind it is read as.
-#![allow(
-    clippy::unwrap_used,
-    clippy::panic,
-    reason = "a failed unwrap is a failed test"
-)]
+#![allow(clippy::unwrap_used, reason = "a failed unwrap is a failed test")]
 
 use super::{input_builder, REGISTRY};
 use crate::document::{detect, Document, Kind};
