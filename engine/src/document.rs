@@ -1,9 +1,10 @@
-//! The native evidence document kinds, as written in a bundle.
+//! The document kinds a bundle may name, and the native kinds' documents as written in one.
 //!
 //! These types are the wire format of bundle documents (see `docs/bundle-format.md`). They are
 //! deserialized strictly (`deny_unknown_fields`, typed values) so a typo is an error with a
 //! location, never a silently ignored fact. Digest fields stay strings here: a malformed digest
-//! is evidence to report, not a parse error.
+//! is evidence to report, not a parse error. Upstream formats are the adapters' knowledge, not
+//! this module's: [`detect`] asks each adapter whether a document is its format.
 
 use crate::time::Instant;
 use serde::{Deserialize, Serialize};
@@ -462,78 +463,23 @@ pub fn check_fact_key(key: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// The upstream kinds whose shape `value` has. Exactly one match is an unambiguous detection.
+/// The upstream kinds whose shape `value` has, in [`Kind`] order. Exactly one is an
+/// unambiguous detection.
 ///
-/// Each rule looks at top-level keys that only that format has; a compact JWT is judged by its
+/// Each format's rule is its adapter's (`adapter::REGISTRY`); a compact JWT is judged by its
 /// payload.
 pub fn detect(value: &serde_json::Value) -> Vec<Kind> {
-    use serde_json::Value;
-    if let Value::String(s) = value {
+    if let serde_json::Value::String(s) = value {
         return match crate::jwt::decode(s) {
             Ok(jwt) => detect(&jwt.payload),
             Err(_) => Vec::new(),
         };
     }
-    let has = |k: &str| value.get(k).is_some();
-    let profile = value
-        .get("eat_profile")
-        .and_then(Value::as_str)
-        .unwrap_or("");
-    let all_values = |pred: &dyn Fn(&Value) -> bool| {
-        value
-            .as_object()
-            .is_some_and(|o| !o.is_empty() && o.values().all(pred))
-    };
-    let nvidia_device =
-        |v: &Value| v.get("measres").is_some() || v.get("x-nvidia-gpu-arch-check").is_some();
-    let mut kinds = Vec::new();
-    if profile.contains("confidential-containers/Trustee") {
-        kinds.push(Kind::TrusteeEar);
-    }
-    if profile.contains("veraison/ear")
-        || (!has("eat_profile") && all_values(&|v| v.get("ear.status").is_some()))
-    {
-        kinds.push(Kind::VeraisonEar);
-    }
-    if nvidia_device(value)
-        || (!has("x-nvidia-overall-att-result") && all_values(&|v| nvidia_device(v)))
-        || value.as_array().is_some_and(|a| {
-            !a.is_empty() && a.iter().all(|d| d.get("x-nvidia-device-type").is_some())
-        })
-    {
-        kinds.push(Kind::NvidiaClaims);
-    }
-    if has("x-nvidia-overall-att-result") {
-        kinds.push(Kind::NvidiaOverall);
-    }
-    if value
-        .as_array()
-        .and_then(|a| a.first())
-        .and_then(|f| f.get(0))
-        .and_then(Value::as_str)
-        == Some("JWT")
-    {
-        kinds.push(Kind::NvidiaDetachedEat);
-    }
-    if has("result_code") && has("claims") {
-        kinds.push(Kind::Nvattest);
-    }
-    if has("is_valid")
-        && value
-            .get("details")
-            .is_some_and(|d| d.get("quote_verified").is_some())
-    {
-        kinds.push(Kind::DstackVerify);
-    }
-    if value
-        .get("type")
-        .and_then(Value::as_str)
-        .is_some_and(|t| t.starts_with("https://github.com/confidential-containers/kbs/errors/"))
-    {
-        kinds.push(Kind::KbsError);
-    }
-    if has("services") && has("profiles") && has("version") {
-        kinds.push(Kind::AkashSdl);
-    }
+    let mut kinds: Vec<Kind> = crate::adapter::REGISTRY
+        .iter()
+        .filter(|a| a.detect(value))
+        .map(|a| a.kind())
+        .collect();
+    kinds.sort();
     kinds
 }

@@ -102,6 +102,10 @@ impl EngineBuilder {
             Some(config) => crate::policy::load_upstream(config)?,
             None => Vec::new(),
         };
+        // A policy whose documents cannot build its input fails now, not on every bundle.
+        for policy in &upstream {
+            policy.builders(crate::adapter::input_builder)?;
+        }
         let provenance = Provenance {
             pack: PackEntry {
                 origin: if pack.origin == "embedded" {
@@ -386,7 +390,7 @@ impl Engine {
         let evidence = crate::adapter::normalize(bundle, at, &inner.keys, hash_threads);
         let mut upstream = Vec::new();
         for policy in &inner.upstream {
-            upstream.extend(policy.evaluate(&evidence)?);
+            upstream.extend(policy.evaluate(&evidence, crate::adapter::input_builder)?);
         }
         let outcome = inner.pack.evaluate(&evidence, &upstream)?;
         let decision =

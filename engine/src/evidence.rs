@@ -8,7 +8,7 @@
 //! Field-by-field reference: `docs/evidence.md`.
 
 use crate::digest::Digest;
-use crate::document::{Appraisal, PathStep, Persistence, Replay, Status};
+use crate::document::{Appraisal, Kind, PathStep, Persistence, Replay, Status};
 use crate::time::Instant;
 use serde::{Deserialize, Serialize};
 
@@ -67,12 +67,56 @@ pub struct DocumentView {
     /// Document id
     pub id: String,
     /// Its kind (e.g. `trustee_ear`)
-    pub kind: crate::document::Kind,
+    pub kind: Kind,
     /// Whether a signature covers it and was checked
     pub signature: Signature,
     /// The claims: the document itself, or the decoded JWT payload
     pub claims: serde_json::Value,
 }
+
+/// How an upstream policy's input is built from a document's claims (its config's `input`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InputShape {
+    /// The document (or decoded JWT payload) as it is
+    Document,
+    /// Each EAR submod's `ear.veraison.annotated-evidence` (the TEE claims keyed by TEE name)
+    EarTeeClaims,
+    /// Each NVIDIA device's claims as `{"nvidia": claims}` (Trustee's GPU policy input)
+    NvidiaDeviceAsTee,
+    /// The NVIDIA SDK claims array: one object per device with `x-nvidia-device-type`
+    NvidiaClaimsArray,
+}
+
+impl InputShape {
+    /// The name a config writes.
+    pub fn name(self) -> &'static str {
+        match self {
+            InputShape::Document => "document",
+            InputShape::EarTeeClaims => "ear_tee_claims",
+            InputShape::NvidiaDeviceAsTee => "nvidia_device_as_tee",
+            InputShape::NvidiaClaimsArray => "nvidia_claims_array",
+        }
+    }
+}
+
+/// One input an upstream policy is evaluated on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UpstreamInput {
+    /// The sub-document it speaks of (an EAR submod, an NVIDIA device), if not the whole
+    pub subject: Option<String>,
+    /// The policy's `input`
+    pub input: serde_json::Value,
+}
+
+/// Builds one shape's inputs from a document's claims.
+pub type InputBuilder = fn(&serde_json::Value) -> Vec<UpstreamInput>;
+
+/// Finds how documents of a kind build an input shape; `None` when their format cannot.
+///
+/// Formats are the adapters' knowledge, and policies must not know them: the caller hands
+/// policies the adapters' registry (`adapter::input_builder`) as this function.
+pub type InputBuilders = fn(Kind, InputShape) -> Option<InputBuilder>;
 
 /// A hex value (a nonce, report data) after syntax checking.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -164,6 +208,53 @@ pub enum Tier {
     None,
     /// Evidence supports the expected state
     Affirming,
+}
+
+impl Tier {
+    /// The AR4SI tier of one trust-vector value (draft-ietf-rats-ar4si): 0 none, 2–31
+    /// affirming, 32–95 warning, 96–127 contraindicated, others (1, negative) the verifier's
+    /// own failure. Adapters read vectors with it and upstream policies' results map through
+    /// it, so both stages rate a value alike.
+    pub fn of(value: i64) -> Tier {
+        match value {
+            2..=31 => Tier::Affirming,
+            32..=95 => Tier::Warning,
+            96..=127 => Tier::Contraindicated,
+            _ => Tier::None,
+        }
+    }
+
+    /// The decision status a tier stands for: affirming → pass, warning and none → hold,
+    /// contraindicated → reject (as Trustee derives `ear.status`).
+    pub fn status(self) -> Status {
+        match self {
+            Tier::Affirming => Status::Pass,
+            Tier::Warning | Tier::None => Status::Hold,
+            Tier::Contraindicated => Status::Reject,
+        }
+    }
+
+    /// The tier's name as EAR writes it (`affirming`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            Tier::Contraindicated => "contraindicated",
+            Tier::Warning => "warning",
+            Tier::None => "none",
+            Tier::Affirming => "affirming",
+        }
+    }
+
+    /// The tier an EAR names (`ear.status`), or `None` for anything else.
+    pub fn from_name(name: &str) -> Option<Tier> {
+        [
+            Tier::Contraindicated,
+            Tier::Warning,
+            Tier::None,
+            Tier::Affirming,
+        ]
+        .into_iter()
+        .find(|t| t.name() == name)
+    }
 }
 
 /// An instant as text and as unix seconds (Rego compares the number).
@@ -529,5 +620,48 @@ impl Evidence {
     /// Every decision (recorded and evaluated), worst status first.
     pub fn combined_status(decisions: &[DecisionFact]) -> Option<Status> {
         decisions.iter().map(|d| d.status).min()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ar4si_tiers() {
+        assert_eq!(Tier::of(0), Tier::None);
+        assert_eq!(Tier::of(2), Tier::Affirming);
+        assert_eq!(Tier::of(33), Tier::Warning);
+        assert_eq!(Tier::of(97), Tier::Contraindicated);
+        assert_eq!(Tier::of(99), Tier::Contraindicated);
+        assert_eq!(Tier::of(-1), Tier::None);
+        assert_eq!(Tier::of(1), Tier::None);
+    }
+
+    #[test]
+    fn tier_names_are_the_serialized_names() {
+        for t in [
+            Tier::Contraindicated,
+            Tier::Warning,
+            Tier::None,
+            Tier::Affirming,
+        ] {
+            assert_eq!(serde_json::to_value(t).ok(), Some(t.name().into()));
+            assert_eq!(Tier::from_name(t.name()), Some(t));
+        }
+        assert_eq!(Tier::from_name("Affirming"), None);
+    }
+
+    #[test]
+    fn input_shape_names_are_the_config_names() {
+        for shape in [
+            InputShape::Document,
+            InputShape::EarTeeClaims,
+            InputShape::NvidiaDeviceAsTee,
+            InputShape::NvidiaClaimsArray,
+        ] {
+            let read: Result<InputShape, _> = serde_json::from_value(shape.name().into());
+            assert_eq!(read.ok(), Some(shape));
+        }
     }
 }

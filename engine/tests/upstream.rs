@@ -227,6 +227,42 @@ fn a_missing_variable_is_a_clear_error() {
     );
 }
 
+/// A policy whose input a kind it applies to cannot build is an unusable config: an error on
+/// every evaluation (exit 4), also of a bundle without such a document, never a skipped policy.
+#[test]
+fn an_input_a_kind_cannot_build_is_an_error() {
+    let scratch = Scratch::new("unbuildable-input");
+    std::fs::write(
+        scratch.0.join("allow.rego"),
+        "package policy\n\nallow := true\n",
+    )
+    .unwrap();
+    let cfg = scratch.0.join("upstream.yaml");
+    std::fs::write(
+        &cfg,
+        "schema: claimgate.upstream/v1\npolicies:\n  - id: devices\n    file: allow.rego\n    rego: v1\n    entrypoint: data.policy.allow\n    applies_to: [nvidia_claims, nvidia_overall]\n    input: nvidia_device_as_tee\n    result: boolean\n",
+    )
+    .unwrap();
+    for bundle in [
+        "../testdata/realworld/nvtrust/gpu_remote.bundle.yaml",
+        "../testdata/bundles/benchmark_only",
+    ] {
+        let (code, _, err) = run(&["eval", bundle, "--upstream", cfg.to_str().unwrap()]);
+        assert_eq!(code, 4, "{bundle}: {err}");
+        // The message as one line, whatever the renderer's wrapping.
+        let flat = err
+            .replace('│', " ")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(
+            flat.starts_with("claimgate::policy::upstream")
+                && flat.contains("policy `devices` applies to `nvidia_overall` documents, which cannot build the `nvidia_device_as_tee` input"),
+            "{err}"
+        );
+    }
+}
+
 /// Every real-world bundle under the upstream policies too: one snapshot each.
 #[test]
 fn snapshot_realworld_bundles_with_upstream_policies() {

@@ -6,57 +6,97 @@
 //! `ear.trustworthiness-vector`, `ear.appraisal-policy-id`, `ear.veraison.annotated-evidence`
 //! (report data, SGX attributes, PSA nonce). Not trusted: anything a signature would protect,
 //! unless the token's signature was verified (the fact records `signature`).
+//!
+//! Two adapters, one per issuer, told apart by `eat_profile`. Both give upstream policies each
+//! submod's TEE claims (`ear_tee_claims`). Like every adapter, this one knows nothing about
+//! policy: whether a tier suffices is the pack's judgment.
 
-use super::{recorded, Appraised, Context};
-use crate::document::{Appraisal, Kind, PathStep, Status};
+use super::{recorded, Adapter, Appraised, Context, Doc};
+use crate::document::{Appraisal, Kind, PathStep};
 use crate::evidence::{
-    Check, CheckState, Evidence, HexFact, MeasurementResult, Signature, Tier, Token,
+    Check, CheckState, Evidence, HexFact, InputBuilder, InputShape, MeasurementResult, Tier, Token,
+    UpstreamInput,
 };
 use serde_json::Value;
 
-/// AR4SI tier of one trust-vector value (draft-ietf-rats-ar4si): 0 none, 2–31 affirming,
-/// 32–95 warning, 96–127 contraindicated, others (1, negative) the verifier's own failure.
-pub fn tier_of(v: i64) -> Tier {
-    match v {
-        2..=31 => Tier::Affirming,
-        32..=95 => Tier::Warning,
-        96..=127 => Tier::Contraindicated,
-        _ => Tier::None,
-    }
-}
-
-fn tier_name(s: &str) -> Option<Tier> {
-    match s {
-        "affirming" => Some(Tier::Affirming),
-        "warning" => Some(Tier::Warning),
-        "contraindicated" => Some(Tier::Contraindicated),
-        "none" => Some(Tier::None),
-        _ => None,
-    }
-}
-
-/// The decision status an EAR tier stands for.
-pub fn status_of(t: Tier) -> Status {
-    match t {
-        Tier::Affirming => Status::Pass,
-        Tier::Warning | Tier::None => Status::Hold,
-        Tier::Contraindicated => Status::Reject,
-    }
-}
-
-pub(super) fn add(
-    ev: &mut Evidence,
-    cx: &mut Context,
-    src: &str,
+/// One EAR issuer: the kind its results are, its name as a verifier, and how its results are
+/// told apart from the other issuer's.
+pub(super) struct Ear {
     kind: Kind,
-    claims: &Value,
-    signature: Signature,
-) {
-    let default_verifier = if kind == Kind::TrusteeEar {
-        "trustee-as"
-    } else {
-        "veraison"
-    };
+    verifier: &'static str,
+    detect: fn(&Value) -> bool,
+}
+
+/// EAR tokens from Trustee's attestation service.
+pub(super) static TRUSTEE: Ear = Ear {
+    kind: Kind::TrusteeEar,
+    verifier: "trustee-as",
+    detect: |value| profile(value).is_some_and(|p| p.contains("confidential-containers/Trustee")),
+};
+
+/// Veraison's EAR results: a full EAR, or its `submods` map alone (as its fixtures are).
+pub(super) static VERAISON: Ear = Ear {
+    kind: Kind::VeraisonEar,
+    verifier: "veraison",
+    detect: |value| match profile(value) {
+        Some(p) => p.contains("veraison/ear"),
+        None => {
+            value.get("eat_profile").is_none()
+                && super::every_value(value, |v| v.get("ear.status").is_some())
+        }
+    },
+};
+
+impl Adapter for Ear {
+    fn kind(&self) -> Kind {
+        self.kind
+    }
+
+    fn detect(&self, value: &Value) -> bool {
+        (self.detect)(value)
+    }
+
+    fn normalize(&self, doc: &Doc, ev: &mut Evidence, cx: &mut Context) {
+        read(ev, cx, doc, self.verifier);
+    }
+
+    /// `ear_tee_claims`: each submod's annotated evidence (the TEE claims keyed by TEE name), as
+    /// Trustee's attestation service passes them to its policy.
+    fn inputs(&self, shape: InputShape) -> Option<InputBuilder> {
+        (shape == InputShape::EarTeeClaims).then_some(tee_claims)
+    }
+}
+
+/// The EAR profile a token names, when it names one as a string.
+fn profile(value: &Value) -> Option<&str> {
+    value.get("eat_profile").and_then(Value::as_str)
+}
+
+/// Each submod's TEE claims, `null` when it has none; a bare submods map has no `submods` key
+/// and gives none.
+fn tee_claims(claims: &Value) -> Vec<UpstreamInput> {
+    claims
+        .get("submods")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .map(|(name, sub)| UpstreamInput {
+            subject: Some(name.clone()),
+            input: sub
+                .get("ear.veraison.annotated-evidence")
+                .cloned()
+                .unwrap_or(Value::Null),
+        })
+        .collect()
+}
+
+/// Reads every submod: an attestation fact and the verifier's verdict as a decision.
+fn read(ev: &mut Evidence, cx: &mut Context, doc: &Doc, default_verifier: &str) {
+    let Doc {
+        src,
+        claims,
+        signature,
+    } = *doc;
     let verifier = claims
         .get("ear.verifier-id")
         .and_then(|v| v.get("build"))
@@ -85,7 +125,7 @@ pub(super) fn add(
         let Some(tier) = sub
             .get("ear.status")
             .and_then(Value::as_str)
-            .and_then(tier_name)
+            .and_then(Tier::from_name)
         else {
             cx.problem(&here, "ear.status", "missing or not an AR4SI tier".into());
             continue;
@@ -105,7 +145,7 @@ pub(super) fn add(
             .filter(|(_, v)| *v != 0)
             .map(|(k, v)| Check {
                 name: format!("ear.trustworthiness-vector.{k}"),
-                state: if tier_of(*v) == Tier::Affirming {
+                state: if Tier::of(*v) == Tier::Affirming {
                     CheckState::Passed
                 } else {
                     CheckState::Failed
@@ -115,7 +155,7 @@ pub(super) fn add(
         let executables = vector
             .iter()
             .find(|(k, _)| k == "executables")
-            .map(|(_, v)| tier_of(*v));
+            .map(|(_, v)| Tier::of(*v));
         let annotated = sub.get("ear.veraison.annotated-evidence");
         let policy_id = sub
             .get("ear.appraisal-policy-id")
@@ -160,13 +200,10 @@ pub(super) fn add(
 
         let stated: Vec<String> = vector
             .iter()
-            .filter(|(_, v)| tier_of(*v) != Tier::Affirming && *v != 0)
+            .filter(|(_, v)| Tier::of(*v) != Tier::Affirming && *v != 0)
             .map(|(k, v)| format!("{k} {v}"))
             .collect();
-        let tier_word = serde_json::to_value(tier)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default();
+        let tier_word = tier.name();
         let reason = if stated.is_empty() {
             format!("EAR status {tier_word} for submod {name}")
         } else {
@@ -178,7 +215,7 @@ pub(super) fn add(
         let mut decision = recorded(
             &here,
             policy_id,
-            status_of(tier),
+            tier.status(),
             reason,
             &verifier,
             &[PathStep::AttestationService, PathStep::Policy],
@@ -219,16 +256,6 @@ fn sgx_debug(annotated: &Value) -> Option<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ar4si_tiers() {
-        assert_eq!(tier_of(0), Tier::None);
-        assert_eq!(tier_of(2), Tier::Affirming);
-        assert_eq!(tier_of(33), Tier::Warning);
-        assert_eq!(tier_of(97), Tier::Contraindicated);
-        assert_eq!(tier_of(99), Tier::Contraindicated);
-        assert_eq!(tier_of(-1), Tier::None);
-    }
 
     #[test]
     fn sgx_debug_bit() {

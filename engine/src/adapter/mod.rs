@@ -4,6 +4,11 @@
 //! states and check its syntax (digests, hex, times). Malformed values become [`Problem`]s and
 //! derive nothing. Whether a result is fresh, its nonce matched or it is bound to the job is
 //! the pack's judgment, in Rego.
+//!
+//! Each upstream format is one `Adapter`, in a file of its own, listed once in `REGISTRY`: how
+//! to recognise a document of its kind, what such a document states, and which inputs upstream
+//! policies can take from it ([`input_builder`]). Native kinds are claimgate's own schema and
+//! need no detection (`native.rs`). Adding a format: `docs/formats/README.md`.
 
 mod akash;
 mod dstack;
@@ -12,18 +17,94 @@ mod kbs;
 mod native;
 mod nvidia;
 
-pub use ear::{status_of, tier_of};
-pub use nvidia::{nvidia_device_type, nvidia_devices};
-
 use crate::bundle::{Blob, Bundle, Entry, Role};
 use crate::digest::Digest;
 use crate::document::{Appraisal, Document, Kind, PathStep, Status};
 use crate::evidence::{
     self, ArtifactFact, Attestation, Check, CheckState, DecisionFact, DigestFact, DocumentView,
-    Evidence, HexFact, MeasurementMatch, MeasurementResult, Origin, Problem, Signature, Tier,
+    Evidence, HexFact, InputBuilder, InputShape, MeasurementMatch, MeasurementResult, Origin,
+    Problem, Signature, Tier, UpstreamInput,
 };
 use crate::time::Instant;
 use serde_json::Value;
+
+/// One upstream format: how to recognise its documents, what they state, and which inputs
+/// upstream policies can take from them.
+pub(crate) trait Adapter: Sync {
+    /// The kind it reads.
+    fn kind(&self) -> Kind;
+
+    /// Whether `value` (a document, or a compact JWT's payload) has this format's shape. A rule
+    /// tests keys only this format has, so that one adapter at most claims a document: a guess
+    /// would read facts out of the wrong fields.
+    fn detect(&self, value: &Value) -> bool;
+
+    /// Records what one document of this kind states: facts, the verifier's own verdict, and a
+    /// problem for each malformed value.
+    fn normalize(&self, doc: &Doc, ev: &mut Evidence, cx: &mut Context);
+
+    /// How it builds `shape`'s inputs for upstream policies, beyond the document as it is
+    /// (which every format builds); `None`: it cannot.
+    fn inputs(&self, _shape: InputShape) -> Option<InputBuilder> {
+        None
+    }
+}
+
+/// One upstream document, as its adapter reads it.
+#[derive(Clone, Copy)]
+pub(crate) struct Doc<'a> {
+    /// Its id: the `source` of what is read from it
+    pub src: &'a str,
+    /// The document, or its compact JWT's payload
+    pub claims: &'a Value,
+    /// The JWT's signature state (absent for plain JSON or YAML)
+    pub signature: Signature,
+}
+
+/// Every upstream format, one line each, in the order their kinds are documented.
+pub(crate) static REGISTRY: &[&dyn Adapter] = &[
+    &ear::TRUSTEE,
+    &ear::VERAISON,
+    &nvidia::NvidiaClaims,
+    &nvidia::NvidiaOverall,
+    &nvidia::NvidiaDetachedEat,
+    &nvidia::Nvattest,
+    &dstack::DstackVerify,
+    &kbs::KbsError,
+    &akash::AkashSdl,
+];
+
+/// The adapter that reads `kind`; `None` for a native kind.
+fn adapter_of(kind: Kind) -> Option<&'static dyn Adapter> {
+    REGISTRY.iter().copied().find(|a| a.kind() == kind)
+}
+
+/// How documents of `kind` build the inputs of `shape` for upstream policies: `None` when their
+/// format cannot (or `kind` is native). The pipeline hands this to policies as their
+/// [`evidence::InputBuilders`], so they build inputs without knowing formats.
+pub fn input_builder(kind: Kind, shape: InputShape) -> Option<InputBuilder> {
+    let adapter = adapter_of(kind)?;
+    match shape {
+        InputShape::Document => Some(whole),
+        shape => adapter.inputs(shape),
+    }
+}
+
+/// `document`: the claims as they are, one input.
+fn whole(claims: &Value) -> Vec<UpstreamInput> {
+    vec![UpstreamInput {
+        subject: None,
+        input: claims.clone(),
+    }]
+}
+
+/// Whether `value` is a non-empty object whose every value satisfies `pred` (documents keyed
+/// by sub-document name).
+fn every_value(value: &Value, pred: impl Fn(&Value) -> bool) -> bool {
+    value
+        .as_object()
+        .is_some_and(|o| !o.is_empty() && o.values().all(pred))
+}
 
 /// Builds the normalized evidence for a bundle at the evaluation instant `at`, verifying JWS
 /// signatures against the trusted keys when there are any.
@@ -197,21 +278,21 @@ fn add(ev: &mut Evidence, cx: &mut Context, entry: &Entry) {
         },
         other => (other.clone(), Signature::Absent),
     };
-    match kind {
-        Kind::TrusteeEar | Kind::VeraisonEar => ear::add(ev, cx, src, *kind, &claims, signature),
-        Kind::NvidiaClaims => nvidia::add_claims(ev, cx, src, &claims, signature),
-        Kind::NvidiaOverall => nvidia::add_overall(ev, cx, src, &claims, signature),
-        Kind::NvidiaDetachedEat => nvidia::add_detached(ev, cx, src, &claims),
-        Kind::Nvattest => nvidia::add_nvattest(ev, cx, src, &claims),
-        Kind::DstackVerify => dstack::add(ev, cx, src, &claims),
-        Kind::KbsError => kbs::add(ev, cx, src, &claims),
-        Kind::AkashSdl => akash::add(ev, cx, src, &claims),
-        native => cx.problem(
+    match adapter_of(*kind) {
+        Some(adapter) => {
+            let doc = Doc {
+                src,
+                claims: &claims,
+                signature,
+            };
+            adapter.normalize(&doc, ev, cx);
+        }
+        None => cx.problem(
             src,
             "(document)",
             format!(
                 "`{}` is a native kind but was read as an upstream one",
-                native.name()
+                kind.name()
             ),
         ),
     }
@@ -583,3 +664,6 @@ mod tests {
         assert_eq!(both_signed(Unverified, Absent), Absent);
     }
 }
+
+#[cfg(test)]
+mod registry_tests;

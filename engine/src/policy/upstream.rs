@@ -5,12 +5,17 @@
 //! those documents, the host functions it needs, and how its result becomes a decision. Each
 //! policy gets its own engine (upstream policies often share `package policy`). Files can be
 //! pinned by sha256, so "unchanged" is checked, not assumed.
+//!
+//! Which inputs a document can give is its format's business: the caller passes the adapters'
+//! input builders in, and this module knows no format.
 
 use super::eval::new_engine;
 use super::{first_line, reject_recursion, PolicyError};
 use crate::digest::Digest;
 use crate::document::{Kind, PathStep, Status};
-use crate::evidence::{DecisionFact, Evidence, Origin, Tier};
+use crate::evidence::{
+    DecisionFact, Evidence, InputBuilder, InputBuilders, InputShape, Origin, Tier, UpstreamInput,
+};
 use crate::source::{SourceFile, Syntax};
 use regorus::{Engine, Value};
 use serde::Deserialize;
@@ -52,20 +57,6 @@ pub enum RegoVersion {
     V0,
     /// Current Rego
     V1,
-}
-
-/// How a policy's input is built from a document's claims.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum InputShape {
-    /// The document (or decoded JWT payload) as it is
-    Document,
-    /// Each EAR submod's `ear.veraison.annotated-evidence` (the TEE claims keyed by TEE name)
-    EarTeeClaims,
-    /// Each NVIDIA device's claims as `{"nvidia": claims}` (Trustee's GPU policy input)
-    NvidiaDeviceAsTee,
-    /// The NVIDIA SDK claims array: one object per device with `x-nvidia-device-type`
-    NvidiaClaimsArray,
 }
 
 /// How a policy's result becomes a decision.
@@ -245,15 +236,45 @@ fn read_reference_values(path: &Path) -> Result<(BTreeMap<String, Value>, Digest
 }
 
 impl UpstreamPolicy {
+    /// How each kind the policy applies to builds its input. `inputs` tells how each kind
+    /// builds each input shape; a kind in `applies_to` whose format cannot build this policy's
+    /// makes the config unusable: an error (checked when an engine is built, and again on
+    /// every evaluation), never a silently skipped policy.
+    pub fn builders(
+        &self,
+        inputs: InputBuilders,
+    ) -> Result<Vec<(Kind, InputBuilder)>, PolicyError> {
+        let mut builders = Vec::new();
+        for &kind in &self.applies_to {
+            let build = inputs(kind, self.input).ok_or_else(|| PolicyError::Upstream {
+                file: self.file.clone(),
+                message: format!(
+                    "policy `{}` applies to `{}` documents, which cannot build the `{}` input",
+                    self.id,
+                    kind.name(),
+                    self.input.name()
+                ),
+                src: miette::NamedSource::new(self.file.clone(), String::new()),
+                span: None,
+            })?;
+            builders.push((kind, build));
+        }
+        Ok(builders)
+    }
+
     /// Runs the policy on every document it applies to; one decision per input.
-    pub fn evaluate(&self, ev: &Evidence) -> Result<Vec<DecisionFact>, PolicyError> {
+    pub fn evaluate(
+        &self,
+        ev: &Evidence,
+        inputs: InputBuilders,
+    ) -> Result<Vec<DecisionFact>, PolicyError> {
+        let builders = self.builders(inputs)?;
         let mut out = Vec::new();
-        for doc in ev
-            .documents
-            .iter()
-            .filter(|d| self.applies_to.contains(&d.kind))
-        {
-            for (subject, input) in inputs(self.input, &doc.claims) {
+        for doc in &ev.documents {
+            let Some(&(_, build)) = builders.iter().find(|(k, _)| *k == doc.kind) else {
+                continue;
+            };
+            for UpstreamInput { subject, input } in build(&doc.claims) {
                 let mut engine = self.engine.clone();
                 engine.set_input(Value::from_json_str(&input.to_string()).map_err(|e| {
                     PolicyError::Eval {
@@ -324,61 +345,16 @@ impl UpstreamPolicy {
                     if n == 0 {
                         continue;
                     }
-                    let t = crate::adapter::tier_of(n);
+                    let t = Tier::of(n);
                     stated.push(format!("{k} {n}"));
                     worst = Some(worst.map_or(t, |w| w.min(t)));
                 }
                 let tier = worst.unwrap_or(Tier::None);
-                let word = serde_json::to_value(tier)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default();
                 Ok((
-                    crate::adapter::status_of(tier),
-                    format!("{rule}: {} → {word}", stated.join(", ")),
+                    tier.status(),
+                    format!("{rule}: {} → {}", stated.join(", "), tier.name()),
                 ))
             }
-        }
-    }
-}
-
-/// The inputs a document yields, each with the sub-document it speaks of.
-fn inputs(shape: InputShape, claims: &Json) -> Vec<(Option<String>, Json)> {
-    match shape {
-        InputShape::Document => vec![(None, claims.clone())],
-        InputShape::EarTeeClaims => claims
-            .get("submods")
-            .and_then(Json::as_object)
-            .into_iter()
-            .flatten()
-            .map(|(name, sub)| {
-                let tee = sub
-                    .get("ear.veraison.annotated-evidence")
-                    .cloned()
-                    .unwrap_or(Json::Null);
-                (Some(name.clone()), tee)
-            })
-            .collect(),
-        InputShape::NvidiaDeviceAsTee => crate::adapter::nvidia_devices(claims)
-            .into_iter()
-            .map(|(name, d)| (Some(name), serde_json::json!({ "nvidia": d })))
-            .collect(),
-        InputShape::NvidiaClaimsArray => {
-            let devices: Vec<Json> = crate::adapter::nvidia_devices(claims)
-                .into_iter()
-                .map(|(_, d)| {
-                    let mut d = d.clone();
-                    // Keyed NRAS claims name no device type: their claim names tell a GPU
-                    // from an NVSwitch. Nothing else is filled in: an absent check stays absent.
-                    let kind = crate::adapter::nvidia_device_type(&d);
-                    if let Some(o) = d.as_object_mut() {
-                        o.entry("x-nvidia-device-type")
-                            .or_insert_with(|| Json::String(kind.into()));
-                    }
-                    d
-                })
-                .collect();
-            vec![(None, Json::Array(devices))]
         }
     }
 }

@@ -1,5 +1,7 @@
 //! NVIDIA GPU attestation: NRAS and local-verifier claims, as the NVIDIA attestation SDK,
-//! nvtrust and `nvattest` produce them.
+//! nvtrust and `nvattest` produce them. One adapter per document kind, each in its own file;
+//! this module holds what they share: reading one device's claims, the overall result, and the
+//! device inputs upstream policies take.
 //!
 //! Each device's claims become one attestation fact: a GPU's in `runtime.attestations`, an
 //! NVSwitch's in `runtime.switches` (a switch attests the NVLink fabric, not the TEE the job ran
@@ -13,12 +15,25 @@
 //! the SDK defaults missing OCSP fields to true; claimgate does not.
 //! The overall result (`x-nvidia-overall-att-result`, `nvattest`'s `result_code`) is recorded as
 //! the verifier's decision, as the token states it, with the token's signature state and own
-//! `eat_nonce`: the pack judges those like a device's.
+//! `eat_nonce`: the pack judges those like a device's. Knows nothing about policy.
 
-use super::{bool_check, both_signed, recorded, Appraised, Context};
+mod claims;
+mod detached_eat;
+mod nvattest;
+mod overall;
+
+pub(super) use claims::NvidiaClaims;
+pub(super) use detached_eat::NvidiaDetachedEat;
+pub(super) use nvattest::Nvattest;
+pub(super) use overall::NvidiaOverall;
+
+use super::{bool_check, Appraised, Context};
 use crate::digest::Digest;
-use crate::document::{Appraisal, PathStep, Status};
-use crate::evidence::{Check, CheckState, Evidence, HexFact, MeasurementResult, Signature, Token};
+use crate::document::Appraisal;
+use crate::evidence::{
+    Check, CheckState, Evidence, HexFact, InputBuilder, InputShape, MeasurementResult, Signature,
+    UpstreamInput,
+};
 use serde_json::Value;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -111,7 +126,7 @@ fn device_type(d: &Value) -> (Device, Option<String>) {
 
 /// The SDK's name for a device's type (`gpu` or `nvswitch`), for policies whose input is the
 /// SDK claims array.
-pub fn nvidia_device_type(d: &Value) -> &'static str {
+fn sdk_device_type(d: &Value) -> &'static str {
     match device_type(d).0 {
         Device::Gpu => "gpu",
         Device::Switch => "nvswitch",
@@ -122,7 +137,7 @@ pub fn nvidia_device_type(d: &Value) -> &'static str {
 /// whose host is a public DNS name or a global IP address; loopback, private, link-local and
 /// special-use hosts are local, and anything that does not parse as such a URL is unknown,
 /// which is never called remote.
-pub(super) fn appraisal_of(iss: Option<&str>) -> Appraisal {
+fn appraisal_of(iss: Option<&str>) -> Appraisal {
     match iss.and_then(issuer_host) {
         Some(Host::Public) => Appraisal::Remote,
         _ => Appraisal::Local,
@@ -270,44 +285,60 @@ struct Origin<'a> {
     signature: Option<Signature>,
 }
 
-/// Device claims: `{"GPU-0": {...}}`, one flat device, or the SDK's array of devices.
-pub(super) fn add_claims(
-    ev: &mut Evidence,
-    cx: &mut Context,
-    src: &str,
-    claims: &Value,
-    signature: Signature,
-) {
-    let origin = Origin {
-        signature: Some(signature),
-        ..Origin::default()
-    };
-    for (name, device) in devices(claims) {
-        add_device(ev, cx, &format!("{src}#{name}"), device, &origin);
+/// How an NVIDIA format lists its devices' claims (device tokens decoded), each named as the
+/// facts read from it are, for the upstream policies that take device claims.
+trait Devices {
+    fn devices(doc: &Value) -> Vec<(String, Value)>;
+}
+
+/// The device inputs every NVIDIA format with devices builds: `nvidia_device_as_tee` and
+/// `nvidia_claims_array`.
+fn device_inputs<D: Devices>(shape: InputShape) -> Option<InputBuilder> {
+    match shape {
+        InputShape::NvidiaDeviceAsTee => Some(device_as_tee::<D>),
+        InputShape::NvidiaClaimsArray => Some(claims_array::<D>),
+        InputShape::Document | InputShape::EarTeeClaims => None,
     }
 }
 
-/// Each device's claims in any NVIDIA document kind (device tokens decoded), for policies that
-/// take device claims as their input.
-pub fn nvidia_devices(doc: &Value) -> Vec<(String, Value)> {
-    if doc.get("result_code").is_some() {
-        return devices(doc.get("claims").unwrap_or(&Value::Null))
-            .into_iter()
-            .map(|(n, d)| (n, d.clone()))
-            .collect();
-    }
-    if let Some(tokens) = doc.get(1).and_then(Value::as_object) {
-        return tokens
-            .iter()
-            .filter_map(|(n, t)| Some((n.clone(), crate::jwt::decode(t.as_str()?).ok()?.payload)))
-            .collect();
-    }
-    devices(doc)
+/// Each device's claims as `{"nvidia": claims}`: Trustee's GPU-policy input, one per device.
+fn device_as_tee<D: Devices>(doc: &Value) -> Vec<UpstreamInput> {
+    D::devices(doc)
         .into_iter()
-        .map(|(n, d)| (n, d.clone()))
+        .map(|(name, d)| UpstreamInput {
+            subject: Some(name),
+            input: serde_json::json!({ "nvidia": d }),
+        })
         .collect()
 }
 
+/// Every device's claims in one array, the SDK format `nv_match` reads.
+fn claims_array<D: Devices>(doc: &Value) -> Vec<UpstreamInput> {
+    let devices = D::devices(doc)
+        .into_iter()
+        .map(|(_, mut d)| {
+            // Keyed NRAS claims name no device type: their claim names tell a GPU from an
+            // NVSwitch. Nothing else is filled in: an absent check stays absent.
+            let kind = sdk_device_type(&d);
+            if let Some(o) = d.as_object_mut() {
+                o.entry("x-nvidia-device-type")
+                    .or_insert_with(|| Value::String(kind.into()));
+            }
+            d
+        })
+        .collect();
+    vec![UpstreamInput {
+        subject: None,
+        input: Value::Array(devices),
+    }]
+}
+
+/// Devices as [`Devices`] lists them: owned claims.
+fn owned(devices: Vec<(String, &Value)>) -> Vec<(String, Value)> {
+    devices.into_iter().map(|(n, d)| (n, d.clone())).collect()
+}
+
+/// Device claims: `{"GPU-0": {...}}`, one flat device, or the SDK's array of devices.
 fn devices(claims: &Value) -> Vec<(String, &Value)> {
     if let Some(list) = claims.as_array() {
         return list
@@ -461,204 +492,6 @@ fn chain_checks(d: &Value, chain: &str) -> Vec<Check> {
     ]
 }
 
-/// NRAS overall claims: the overall result is the verifier's decision.
-pub(super) fn add_overall(
-    ev: &mut Evidence,
-    cx: &mut Context,
-    src: &str,
-    claims: &Value,
-    signature: Signature,
-) {
-    let verifier = claims
-        .get("iss")
-        .and_then(Value::as_str)
-        .unwrap_or("nvidia-nras")
-        .to_string();
-    let (status, reason) = match claims
-        .get("x-nvidia-overall-att-result")
-        .and_then(Value::as_bool)
-    {
-        Some(true) => (
-            Status::Pass,
-            "x-nvidia-overall-att-result is true".to_string(),
-        ),
-        Some(false) => (
-            Status::Reject,
-            "x-nvidia-overall-att-result is false".to_string(),
-        ),
-        None => {
-            cx.problem(
-                src,
-                "x-nvidia-overall-att-result",
-                "missing or not a boolean".into(),
-            );
-            (Status::Hold, "the overall result is missing".to_string())
-        }
-    };
-    let mut decision = recorded(
-        src,
-        "nvidia-overall-att-result",
-        status,
-        reason,
-        &verifier,
-        &[PathStep::AttestationService, PathStep::Policy],
-    );
-    decision.token = Some(Token {
-        signature,
-        nonce: Some(nvidia_nonce(cx, src, claims.get("eat_nonce"))),
-    });
-    ev.verifier.decisions.push(decision);
-}
-
-/// `[["JWT", overall], {"GPU-0": device token, …}]`: the overall token is the decision; each
-/// device token is checked against the digest the overall token names for it.
-pub(super) fn add_detached(ev: &mut Evidence, cx: &mut Context, src: &str, eat: &Value) {
-    let overall = eat
-        .get(0)
-        .and_then(|p| p.get(1))
-        .and_then(Value::as_str)
-        .map(crate::jwt::decode);
-    let overall = match overall {
-        Some(Ok(jwt)) => jwt,
-        Some(Err(e)) => {
-            cx.problem(
-                src,
-                "[0][1]",
-                format!("the overall token does not decode: {e}"),
-            );
-            return;
-        }
-        None => {
-            cx.problem(src, "[0]", "no overall token".into());
-            return;
-        }
-    };
-    let overall_token = eat
-        .pointer("/0/1")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let overall_signature = cx.signature(&overall, overall_token);
-    add_overall(
-        ev,
-        cx,
-        &format!("{src}#overall"),
-        &overall.payload,
-        overall_signature,
-    );
-    let tokens = eat.get(1).and_then(Value::as_object);
-    for (name, token) in tokens.into_iter().flatten() {
-        let here = format!("{src}#{name}");
-        let Some(token) = token.as_str() else {
-            cx.problem(&here, name, "device token is not a string".into());
-            continue;
-        };
-        let (device, signature) = match crate::jwt::decode(token) {
-            Ok(jwt) => {
-                // A device token counts as verified only when the overall token verifies too.
-                let own = cx.signature(&jwt, token);
-                (jwt.payload, both_signed(own, overall_signature))
-            }
-            Err(e) => {
-                cx.problem(&here, name, format!("device token does not decode: {e}"));
-                continue;
-            }
-        };
-        let digest = Digest::sha256_of(token.as_bytes());
-        // The overall token binds each device token by its SHA-256.
-        let named = overall
-            .payload
-            .pointer(&format!("/submods/{name}/1/1"))
-            .and_then(Value::as_str)
-            .map(str::to_ascii_lowercase);
-        let origin = Origin {
-            envelope: Some(&overall.payload),
-            evidence_digest: Some(digest.clone()),
-            signature: Some(signature),
-        };
-        let switch = device_type(&device).0 == Device::Switch;
-        let count = |ev: &Evidence| {
-            if switch {
-                ev.runtime.switches.len()
-            } else {
-                ev.runtime.attestations.len()
-            }
-        };
-        let before = count(ev);
-        add_device(ev, cx, &here, &device, &origin);
-        let target = if switch {
-            &mut ev.runtime.switches
-        } else {
-            &mut ev.runtime.attestations
-        };
-        if let Some(att) = target.get_mut(before) {
-            att.checks.push(Check {
-                name: format!("submods.{name} digest"),
-                state: match named {
-                    Some(n) if n == digest.hex => CheckState::Passed,
-                    Some(_) => CheckState::Failed,
-                    None => CheckState::Unknown,
-                },
-            });
-        }
-    }
-}
-
-/// `nvattest attest --format json`: result code, the SDK claims array, and the detached EAT
-/// (as the text of a list, with single quotes).
-pub(super) fn add_nvattest(ev: &mut Evidence, cx: &mut Context, src: &str, out: &Value) {
-    let eat: Option<Value> = match out.get("detached_eat") {
-        Some(Value::String(s)) => serde_json::from_str(&s.replace('\'', "\"")).ok(),
-        Some(v @ Value::Array(_)) => Some(v.clone()),
-        _ => None,
-    };
-    let overall_token = eat
-        .as_ref()
-        .and_then(|e| e.pointer("/0/1"))
-        .and_then(Value::as_str);
-    let overall = overall_token.and_then(|t| crate::jwt::decode(t).ok());
-    let envelope = overall.as_ref().map(|j| &j.payload);
-    let verifier = envelope
-        .and_then(|e| e.get("iss"))
-        .and_then(Value::as_str)
-        .unwrap_or("nvattest")
-        .to_string();
-    // The SDK claims array is plain JSON beside the tokens: no signature covers it, whatever
-    // signs the detached EAT (give the detached EAT itself to have its tokens verified).
-    let origin = Origin {
-        envelope,
-        evidence_digest: None,
-        signature: Some(Signature::Absent),
-    };
-    for (name, device) in devices(out.get("claims").unwrap_or(&Value::Null)) {
-        add_device(ev, cx, &format!("{src}#{name}"), device, &origin);
-    }
-    let code = out.get("result_code").and_then(Value::as_i64);
-    let message = out
-        .get("result_message")
-        .and_then(Value::as_str)
-        .unwrap_or("");
-    let (status, reason) = match code {
-        Some(0) => (Status::Pass, format!("result_code 0 ({message})")),
-        Some(c) => (Status::Reject, format!("result_code {c} ({message})")),
-        None => (Status::Hold, "no result_code".to_string()),
-    };
-    let nonce = envelope.map(|e| nvidia_nonce(cx, &format!("{src}#overall"), e.get("eat_nonce")));
-    let mut decision = recorded(
-        src,
-        "nvattest",
-        status,
-        reason,
-        &verifier,
-        &[PathStep::AttestationService, PathStep::Policy],
-    );
-    // The result code is plain JSON beside the tokens: no signature covers it.
-    decision.token = Some(Token {
-        signature: Signature::Absent,
-        nonce,
-    });
-    ev.verifier.decisions.push(decision);
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -736,7 +569,7 @@ mod tests {
             assert!(why.is_some(), "{conflicting}");
         }
         assert_eq!(
-            nvidia_device_type(&json!({"x-nvidia-switch-arch-check": true})),
+            sdk_device_type(&json!({"x-nvidia-switch-arch-check": true})),
             "nvswitch"
         );
     }
