@@ -6,9 +6,9 @@
 
 use crate::digest::Digest;
 use crate::document::{self, Document, Kind};
-use crate::source::{io_reason, Allowance, Located, Over, SourceFile, Syntax};
+use crate::source::{io_reason, Allowance, Located, Over, ParseFailure, SourceFile, Syntax};
 use crate::time::Instant;
-use miette::{Diagnostic, NamedSource, SourceSpan};
+use miette::Diagnostic;
 use serde::de::{self, DeserializeSeed, MapAccess, Visitor};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -281,24 +281,15 @@ pub enum BundleError {
         found: String,
     },
     /// Syntax error, wrong type, unknown field or unknown kind, located in the file
-    #[error("invalid {what} `{file}`: {message}")]
-    #[diagnostic(code(claimgate::bundle::parse))]
+    #[error("invalid {what} `{}`: {message}", .at.file)]
+    #[diagnostic(code(claimgate::bundle::parse), forward(at))]
     Parse {
         /// `bundle manifest` or `document`
         what: &'static str,
-        /// File name
-        file: String,
         /// The parser's message
         message: String,
-        /// The file
-        #[source_code]
-        src: NamedSource<String>,
         /// Where
-        #[label("here")]
-        span: Option<SourceSpan>,
-        /// How to fix it
-        #[help]
-        help: Option<String>,
+        at: Located,
     },
     /// A document without a `kind` whose format could not be told from its shape
     #[error("cannot tell the kind of document `{file}`: {message}")]
@@ -339,27 +330,18 @@ pub enum BundleError {
         help: Option<String>,
     },
     /// A semantic problem in the manifest (not a syntax error)
-    #[error("invalid bundle manifest `{file}`: {message}")]
-    #[diagnostic(code(claimgate::bundle::invalid))]
+    #[error("invalid bundle manifest `{}`: {message}", .at.file)]
+    #[diagnostic(code(claimgate::bundle::invalid), forward(at))]
     Invalid {
-        /// File name
-        file: String,
         /// What is wrong
         message: String,
-        /// The manifest
-        #[source_code]
-        src: NamedSource<String>,
-        /// Where, when it can be found
-        #[label("here")]
-        span: Option<SourceSpan>,
-        /// How to fix it
-        #[help]
-        help: Option<String>,
+        /// Where
+        at: Located,
     },
 }
 
 impl BundleError {
-    fn parse(what: &'static str, file: &SourceFile, e: Located) -> BundleError {
+    fn parse(what: &'static str, file: &SourceFile, e: ParseFailure) -> BundleError {
         let help = if e.message.contains("unknown document kind") {
             Some(format!(
                 "document kinds: {}",
@@ -374,11 +356,8 @@ impl BundleError {
         };
         BundleError::Parse {
             what,
-            file: file.name.clone(),
             message: e.message,
-            src: file.named(),
-            span: e.span,
-            help,
+            at: Located::at(file, e.span).help_opt(help),
         }
     }
 
@@ -389,11 +368,8 @@ impl BundleError {
         help: Option<String>,
     ) -> BundleError {
         BundleError::Invalid {
-            file: file.name.clone(),
             message,
-            src: file.named(),
-            span: file.span_of(needle),
-            help,
+            at: Located::at(file, file.span_of(needle)).help_opt(help),
         }
     }
 }
@@ -791,13 +767,10 @@ fn manifest_shape(manifest: &SourceFile, syntax: Syntax) -> Result<(), BundleErr
         None => Ok(()),
         Some(what) => Err(BundleError::Parse {
             what: "bundle manifest",
-            file: manifest.name.clone(),
             message: format!(
                 "the manifest is {what}; it must be a mapping with `schema`, `job` and `documents`"
             ),
-            src: manifest.named(),
-            span: None,
-            help: Some(format!(
+            at: Located::at(manifest, None).help(format!(
                 "the first line of a manifest is `schema: {SCHEMA}`"
             )),
         }),

@@ -3,7 +3,7 @@
 //! labels claims make, the claim limits receipts state, and the always-blocked sentences with
 //! their safer rewrites.
 
-use crate::source::{Located, SourceFile, Syntax};
+use crate::source::{ParseFailure, SourceFile, Syntax};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -194,7 +194,7 @@ impl Catalog {
     pub fn parse(file: &SourceFile) -> Result<Catalog, CatalogProblem> {
         let cat: Catalog = file
             .parse(Syntax::Yaml)
-            .map_err(|Located { message, span, .. }| CatalogProblem { message, span })?;
+            .map_err(|ParseFailure { message, span, .. }| CatalogProblem { message, span })?;
         cat.validate(file)?;
         Ok(cat)
     }

@@ -18,6 +18,44 @@ pub enum TrustedKey {
     Ed25519(ed25519_dalek::VerifyingKey),
 }
 
+/// A key file that cannot be used.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[non_exhaustive]
+pub enum KeyError {
+    /// The file cannot be read
+    #[error("cannot read key `{path}`: {reason}")]
+    #[diagnostic(code(claimgate::key::read))]
+    Read {
+        /// The path as given
+        path: String,
+        /// Why
+        reason: String,
+    },
+    /// The file is not a key of the kind the option takes
+    #[error("key `{path}` is not {expected}")]
+    #[diagnostic(code(claimgate::key::parse))]
+    Parse {
+        /// The path as given
+        path: String,
+        /// What the option takes
+        expected: &'static str,
+        /// What the key parser said
+        #[help]
+        detail: Option<String>,
+    },
+}
+
+/// Reads a small PEM key file (regular files only, 16 MiB at most).
+pub fn read_pem(path: &std::path::Path) -> Result<String, KeyError> {
+    let shown = path.display().to_string();
+    crate::source::SourceFile::read(path, shown.clone())
+        .map(|f| f.text)
+        .map_err(|e| KeyError::Read {
+            path: shown,
+            reason: crate::source::io_reason(&e),
+        })
+}
+
 /// Keys the relying party trusts to sign attestation tokens.
 #[derive(Debug, Clone, Default)]
 pub struct TrustedKeys {
@@ -25,6 +63,16 @@ pub struct TrustedKeys {
 }
 
 impl TrustedKeys {
+    /// Reads a PEM public key file (P-256, P-384 or Ed25519) and trusts the key.
+    pub fn add_file(&mut self, path: &std::path::Path) -> Result<(), KeyError> {
+        let pem = read_pem(path)?;
+        self.add_pem(&pem).map_err(|detail| KeyError::Parse {
+            path: path.display().to_string(),
+            expected: "a P-256, P-384 or Ed25519 public key (SPKI PEM)",
+            detail: Some(detail),
+        })
+    }
+
     /// Parses a PEM public key (P-256, P-384 or Ed25519) and trusts it.
     pub fn add_pem(&mut self, pem: &str) -> Result<(), String> {
         let digest = Digest::sha256_of(pem.trim().as_bytes());

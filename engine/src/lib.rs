@@ -40,6 +40,7 @@ mod digest;
 mod document;
 mod engine;
 mod envelope;
+mod error;
 mod evidence;
 mod gate;
 mod invariant;
@@ -92,44 +93,6 @@ pub use invariant::Violation;
 pub use space::{Cell, Feature, Space, SpaceError};
 pub use table::{Group, Outcome, Table};
 
-use miette::Diagnostic;
-
-/// Any error claimgate reports. Findings (blocked claims) are never errors.
-#[derive(Debug, thiserror::Error, Diagnostic)]
-#[non_exhaustive]
-pub enum Error {
-    /// The bundle could not be loaded
-    #[error(transparent)]
-    #[diagnostic(transparent)]
-    Bundle(#[from] bundle::BundleError),
-    /// The policy pack could not be loaded, compiled or evaluated
-    #[error(transparent)]
-    #[diagnostic(transparent)]
-    Policy(#[from] policy::PolicyError),
-    /// A receipt, key or schema name that cannot be used
-    #[error("cannot use `{path}`: {message}")]
-    #[diagnostic(code(claimgate::receipt::input))]
-    ReceiptInput {
-        /// The file (or argument)
-        path: String,
-        /// Why
-        message: String,
-    },
-    /// The gate's command line or claimed file is wrong, or a bundle pattern matched nothing
-    #[error(transparent)]
-    #[diagnostic(transparent)]
-    Gate(#[from] gate::GateError),
-    /// The pack's decisions cannot be tabulated over the evidence space
-    #[error(transparent)]
-    #[diagnostic(transparent)]
-    Space(#[from] space::SpaceError),
-    /// Deciding a bundle that loaded failed: the error, with the bundle it concerns (shown
-    /// as the error itself)
-    #[error(transparent)]
-    #[diagnostic(transparent)]
-    InBundle(Box<engine::InBundle>),
-    /// Writing output failed
-    #[error("cannot write output: {0}")]
-    #[diagnostic(code(claimgate::io))]
-    Io(#[from] std::io::Error),
-}
+pub use error::{Error, UsageError};
+pub use jws::KeyError;
+pub use receipt::ReceiptError;

@@ -467,6 +467,57 @@ pub fn decision_id(receipt: &Value) -> String {
     Digest::sha256_of(&crate::jcs::to_vec(&body)).to_string()
 }
 
+/// A receipt file that cannot be verified at all (a receipt that does not match is a finding,
+/// [`Mismatch`], not an error).
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[non_exhaustive]
+pub enum ReceiptError {
+    /// The file cannot be read
+    #[error("cannot read receipt `{path}`: {reason}")]
+    #[diagnostic(code(claimgate::receipt::read))]
+    Read {
+        /// The path as given
+        path: String,
+        /// Why
+        reason: String,
+    },
+    /// The file is not JSON
+    #[error("receipt `{}` is not JSON: {message}", .at.file)]
+    #[diagnostic(code(claimgate::receipt::json), forward(at))]
+    Json {
+        /// The parser's message
+        message: String,
+        /// Where
+        at: crate::source::Located,
+    },
+    /// A DSSE envelope or in-toto Statement that cannot be opened
+    #[error("cannot open receipt `{path}`: {message}")]
+    #[diagnostic(code(claimgate::receipt::envelope))]
+    Envelope {
+        /// The path as given
+        path: String,
+        /// What is wrong
+        message: String,
+    },
+    /// JSON, but not a claimgate receipt
+    #[error("`{path}` is not a {SCHEMA} receipt")]
+    #[diagnostic(
+        code(claimgate::receipt::schema),
+        help("`claimgate receipt` and `eval --receipt` write receipts; `verify` reads those")
+    )]
+    Schema {
+        /// The path as given
+        path: String,
+    },
+    /// The receipt gives no instant to replay it at
+    #[error("receipt `{path}` has no valid `evaluated_at` to replay at")]
+    #[diagnostic(code(claimgate::receipt::no_instant))]
+    NoInstant {
+        /// The path as given
+        path: String,
+    },
+}
+
 /// What kind of difference a [`Mismatch`] is, as reports write it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum MismatchKind {

@@ -47,9 +47,96 @@ impl Syntax {
     }
 }
 
-/// A parse or type error located in a source file.
+/// Where in a file an error is: the file, its text, the span and how to fix it. Every error
+/// that points into a file (a bundle document, a pack's Rego, the catalog, an upstream config,
+/// a claimed file, a receipt) carries this one shape; its variant says what went wrong and
+/// gives the code, and forwards the rest here (`#[diagnostic(forward(at))]`).
 #[derive(Debug)]
 pub struct Located {
+    /// The file, as named (a path as given, or a path within a pack)
+    pub file: String,
+    /// Its text, when it could be read
+    pub src: Option<NamedSource<String>>,
+    /// The offending text, when it is known
+    pub span: Option<SourceSpan>,
+    /// What the label under the span says
+    pub label: &'static str,
+    /// How to fix it
+    pub help: Option<String>,
+}
+
+impl Located {
+    /// A place in a file that was read.
+    pub fn at(file: &SourceFile, span: Option<SourceSpan>) -> Located {
+        Located {
+            file: file.name.clone(),
+            src: Some(file.named()),
+            span,
+            label: "here",
+            help: None,
+        }
+    }
+
+    /// A file that could not be read: its name only.
+    pub fn named(file: impl Into<String>) -> Located {
+        Located {
+            file: file.into(),
+            src: None,
+            span: None,
+            label: "here",
+            help: None,
+        }
+    }
+
+    /// With help.
+    pub fn help(mut self, help: impl Into<String>) -> Located {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// With help, when there is some.
+    pub fn help_opt(mut self, help: Option<String>) -> Located {
+        self.help = help;
+        self
+    }
+
+    /// With another label under the span.
+    pub fn label(mut self, label: &'static str) -> Located {
+        self.label = label;
+        self
+    }
+}
+
+impl std::fmt::Display for Located {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.file)
+    }
+}
+
+impl std::error::Error for Located {}
+
+impl miette::Diagnostic for Located {
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.src.as_ref().map(|s| s as &dyn miette::SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        let span = self.span?;
+        Some(Box::new(std::iter::once(
+            miette::LabeledSpan::new_with_span(Some(self.label.to_string()), span),
+        )))
+    }
+}
+
+/// A parse or type error located in a source file.
+#[derive(Debug)]
+pub struct ParseFailure {
     /// What went wrong, without location (it is in `span`).
     pub message: String,
     /// Where, when the parser knows.
@@ -138,12 +225,12 @@ impl SourceFile {
     }
 
     /// Deserializes the whole file, keeping the location of the first error.
-    pub fn parse<T: DeserializeOwned>(&self, syntax: Syntax) -> Result<T, Located> {
+    pub fn parse<T: DeserializeOwned>(&self, syntax: Syntax) -> Result<T, ParseFailure> {
         self.parse_seed(syntax, std::marker::PhantomData::<T>)
     }
 
     /// Deserializes the whole file through a seed (used when the type depends on a manifest).
-    pub fn parse_seed<S, T>(&self, syntax: Syntax, seed: S) -> Result<T, Located>
+    pub fn parse_seed<S, T>(&self, syntax: Syntax, seed: S) -> Result<T, ParseFailure>
     where
         S: for<'de> DeserializeSeed<'de, Value = T>,
     {
@@ -162,14 +249,14 @@ impl SourceFile {
         syntax: Syntax,
         seed: S,
         allowance: Allowance,
-    ) -> Result<(T, Usage), Located>
+    ) -> Result<(T, Usage), ParseFailure>
     where
         S: for<'de> DeserializeSeed<'de, Value = T>,
     {
         if syntax == Syntax::Yaml {
             let estimate = crate::source::prescan::scan(&self.text)?;
             if estimate > allowance.elements {
-                return Err(Located {
+                return Err(ParseFailure {
                     message: format!(
                         "more than {} elements; the limit is {}",
                         allowance.elements, allowance.elements
@@ -197,7 +284,7 @@ impl SourceFile {
     }
 
     /// Walks the whole document once without keeping it, enforcing the strict rules.
-    fn check(&self, syntax: Syntax, allowance: Allowance) -> Result<Usage, Located> {
+    fn check(&self, syntax: Syntax, allowance: Allowance) -> Result<Usage, ParseFailure> {
         let mut walk = strict::Walk::new(allowance);
         let result = match syntax {
             Syntax::Json => {
@@ -255,23 +342,23 @@ impl SourceFile {
         }
     }
 
-    fn yaml_error(&self, e: &serde_yaml::Error) -> Located {
+    fn yaml_error(&self, e: &serde_yaml::Error) -> ParseFailure {
         let span = e
             .location()
             .map(|l| SourceSpan::new(l.index().min(self.text.len()).into(), 1));
-        Located {
+        ParseFailure {
             message: plain_words(&strip_yaml_location(&e.to_string())),
             span,
             over: None,
         }
     }
 
-    fn json_error(&self, e: &serde_json::Error) -> Located {
+    fn json_error(&self, e: &serde_json::Error) -> ParseFailure {
         let span = (e.line() > 0).then(|| {
             let off = SourceOffset::from_location(&self.text, e.line(), e.column());
             SourceSpan::new(off, 1)
         });
-        Located {
+        ParseFailure {
             message: plain_words(&strip_json_location(&e.to_string())),
             span,
             over: None,
@@ -391,7 +478,7 @@ mod tests {
         }
     }
 
-    fn refused(text: &str, syntax: Syntax) -> Located {
+    fn refused(text: &str, syntax: Syntax) -> ParseFailure {
         match file(text).parse::<serde_json::Value>(syntax) {
             Ok(v) => panic!("accepted: {v}"),
             Err(e) => e,

@@ -47,18 +47,7 @@ impl PolicyArgs {
     pub fn engine_for(&self, pack: Pack, globals: &Globals) -> Result<Engine, crate::Error> {
         let mut keys = TrustedKeys::default();
         for key in &self.jws_key {
-            let shown = key.display().to_string();
-            let pem = crate::source::SourceFile::read(key, shown.clone()).map_err(|e| {
-                crate::Error::ReceiptInput {
-                    path: shown.clone(),
-                    message: e.to_string(),
-                }
-            })?;
-            keys.add_pem(&pem.text)
-                .map_err(|message| crate::Error::ReceiptInput {
-                    path: shown,
-                    message,
-                })?;
+            keys.add_file(key)?;
         }
         let mut builder = globals.builder(pack).trust_keys(keys);
         if let Some(config) = &self.upstream {

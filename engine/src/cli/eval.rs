@@ -33,10 +33,12 @@ pub(super) fn run(
         let doc = args.receipt_out.wrap(&a.receipt().to_value())?;
         crate::output::write_file(path, &crate::jcs::to_vec(&doc))?;
     } else if args.receipt_out.sign.is_some() || args.receipt_out.statement {
-        return Err(crate::Error::ReceiptInput {
-            path: "--sign/--statement".into(),
-            message: "they shape the receipt file: give --receipt OUT.json too".into(),
-        });
+        return Err(crate::UsageError {
+            message: "--sign and --statement shape the receipt file, and no --receipt was given"
+                .into(),
+            help: Some("give --receipt OUT.json too, or use `claimgate receipt`".into()),
+        }
+        .into());
     }
     report::render(a.decision(), args.format, out)?;
     Ok(ExitStatus::Ok)

@@ -58,7 +58,8 @@ impl From<&crate::Error> for ExitStatus {
             // A pack the command line names that cannot be found is the user's input.
             crate::Error::Policy(crate::PolicyError::Git { .. }) => ExitStatus::BadInput,
             crate::Error::Policy(_) => ExitStatus::Policy,
-            crate::Error::ReceiptInput { .. } => ExitStatus::BadInput,
+            crate::Error::Key(_) | crate::Error::Receipt(_) => ExitStatus::BadInput,
+            crate::Error::Usage(_) => ExitStatus::Usage,
             crate::Error::Gate(g) => match g {
                 GateError::UnknownClaim { .. } | GateError::Pattern { .. } => ExitStatus::Usage,
                 GateError::NoMatch { .. } | GateError::Claimed { .. } => ExitStatus::BadInput,

@@ -2,9 +2,9 @@
 
 use super::args::{BundleArgs, Globals, PolicyArgs};
 use super::ExitStatus;
-use crate::Error;
+use crate::{Error, KeyError};
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Arguments of `claimgate receipt`.
 #[derive(Debug, clap::Args)]
@@ -33,12 +33,15 @@ impl ReceiptOut {
     /// The receipt as written: bare, as a Statement, or as a signed envelope.
     pub fn wrap(&self, receipt: &serde_json::Value) -> Result<serde_json::Value, Error> {
         if let Some(key) = &self.sign {
-            let pem = read_text(key)?;
+            let pem = crate::jws::read_pem(key)?;
             let st = crate::envelope::statement(receipt);
-            return crate::envelope::sign(&st, &pem).map_err(|message| Error::ReceiptInput {
-                path: key.display().to_string(),
-                message,
-            });
+            return Ok(
+                crate::envelope::sign(&st, &pem).map_err(|detail| KeyError::Parse {
+                    path: key.display().to_string(),
+                    expected: "an Ed25519 private key (PKCS#8 PEM)",
+                    detail: Some(detail),
+                })?,
+            );
         }
         Ok(if self.statement {
             crate::envelope::statement(receipt)
@@ -46,16 +49,6 @@ impl ReceiptOut {
             receipt.clone()
         })
     }
-}
-
-/// Reads a small text file (keys, receipts) for this command.
-pub fn read_text(path: &Path) -> Result<String, Error> {
-    crate::source::SourceFile::read(path, path.display().to_string())
-        .map(|f| f.text)
-        .map_err(|e| Error::ReceiptInput {
-            path: path.display().to_string(),
-            message: e.to_string(),
-        })
 }
 
 pub(super) fn run(

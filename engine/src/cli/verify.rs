@@ -1,11 +1,10 @@
 //! `claimgate verify RECEIPT`: recompute every digest and the decision, report each mismatch.
 
 use super::args::{Globals, PolicyArgs};
-use super::receipt::read_text;
 use super::ExitStatus;
 use crate::envelope::SignatureCheck;
 use crate::receipt::{Mismatch, MismatchKind};
-use crate::Error;
+use crate::{Error, KeyError, ReceiptError};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -42,32 +41,40 @@ pub(super) fn run(
     out: &mut dyn Write,
 ) -> Result<ExitStatus, Error> {
     let shown = args.receipt.display().to_string();
-    let text = read_text(&args.receipt)?;
-    let doc: serde_json::Value = serde_json::from_str(&text).map_err(|e| Error::ReceiptInput {
-        path: shown.clone(),
-        message: format!("not JSON: {e}"),
+    let file = crate::source::SourceFile::read(&args.receipt, shown.clone()).map_err(|e| {
+        ReceiptError::Read {
+            path: shown.clone(),
+            reason: crate::source::io_reason(&e),
+        }
     })?;
-    let public = args.key.as_deref().map(read_text).transpose()?;
+    let text = &file.text;
+    let doc: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+        let at = miette::SourceOffset::from_location(text, e.line(), e.column());
+        ReceiptError::Json {
+            message: e.to_string(),
+            at: crate::source::Located::at(&file, Some(miette::SourceSpan::new(at, 1))),
+        }
+    })?;
+    let public = args.key.as_deref().map(crate::jws::read_pem).transpose()?;
     if let (Some(pem), Some(key)) = (&public, &args.key) {
         // Check the key itself first, so a bad key is reported as the key's fault.
         use ed25519_dalek::pkcs8::DecodePublicKey;
-        ed25519_dalek::VerifyingKey::from_public_key_pem(pem).map_err(|e| Error::ReceiptInput {
+        ed25519_dalek::VerifyingKey::from_public_key_pem(pem).map_err(|e| KeyError::Parse {
             path: key.display().to_string(),
-            message: format!("not an Ed25519 public key PEM: {e}"),
+            expected: "an Ed25519 public key (SPKI PEM)",
+            detail: Some(e.to_string()),
         })?;
     }
-    let opened =
-        crate::envelope::open(&doc, public.as_deref()).map_err(|message| Error::ReceiptInput {
+    let opened = crate::envelope::open(&doc, public.as_deref()).map_err(|message| {
+        ReceiptError::Envelope {
             path: shown.clone(),
             message,
-        })?;
+        }
+    })?;
     let receipt = opened.receipt;
     let signature = opened.signature;
     if receipt.get("schema").and_then(serde_json::Value::as_str) != Some(crate::receipt::SCHEMA) {
-        return Err(Error::ReceiptInput {
-            path: shown,
-            message: format!("not a {} receipt", crate::receipt::SCHEMA),
-        });
+        return Err(ReceiptError::Schema { path: shown }.into());
     }
     let replay = match &args.bundle {
         None => None,
@@ -77,10 +84,7 @@ pub(super) fn run(
                 .and_then(serde_json::Value::as_str)
                 .and_then(|t| crate::time::Instant::parse(t).ok());
             let Some(at) = at else {
-                return Err(Error::ReceiptInput {
-                    path: shown,
-                    message: "the receipt has no valid `evaluated_at` to replay at".into(),
-                });
+                return Err(ReceiptError::NoInstant { path: shown }.into());
             };
             let engine = args.policy.engine(g)?;
             let a = engine.decide(&engine.load(bundle)?, crate::At::Pinned(at))?;

@@ -9,7 +9,7 @@
 use super::{blocked, blocklist_rewrite, Check, GateError};
 use crate::catalog::Catalog;
 use crate::decision::{Decision, Rewrite};
-use crate::source::{SourceFile, Syntax};
+use crate::source::{Located, SourceFile, Syntax};
 use std::path::Path;
 
 /// The items of a claimed file.
@@ -38,14 +38,11 @@ impl Claimed {
         let path = &super::expand::relative(path);
         let name = path.display().to_string();
         let file = SourceFile::read(path, name.clone()).map_err(|e| GateError::Claimed {
-            file: name.clone(),
             message: match e.kind() {
                 std::io::ErrorKind::NotFound => "no such file".to_string(),
                 _ => e.to_string(),
             },
-            src: None,
-            span: None,
-            help: None,
+            at: Located::named(name.clone()),
         })?;
         let structured = matches!(
             path.extension().and_then(|e| e.to_str()),
@@ -58,15 +55,11 @@ impl Claimed {
         };
         if claimed.items.is_empty() {
             return Err(GateError::Claimed {
-                file: name,
                 message: "it lists no claims".to_string(),
-                src: None,
-                span: None,
-                help: Some(if structured {
+                at: Located::named(name).help(if structured {
                     "a structured claimed file is a list of strings, e.g. `- job.output_bound`"
-                        .to_string()
                 } else {
-                    "write one sentence or claim id per line; blank lines and lines starting with `#` are ignored".to_string()
+                    "write one sentence or claim id per line; blank lines and lines starting with `#` are ignored"
                 }),
             });
         }
@@ -93,13 +86,9 @@ impl Claimed {
     /// A YAML (or JSON) list of strings.
     pub fn from_yaml(file: &SourceFile, syntax: Syntax) -> Result<Claimed, GateError> {
         let list: Vec<String> = file.parse(syntax).map_err(|e| GateError::Claimed {
-            file: file.name.clone(),
             message: e.message,
-            src: Some(file.named()),
-            span: e.span,
-            help: Some(
-                "a structured claimed file is a list of strings, e.g. `- job.output_bound`".into(),
-            ),
+            at: Located::at(file, e.span)
+                .help("a structured claimed file is a list of strings, e.g. `- job.output_bound`"),
         })?;
         let mut items = Vec::new();
         let mut from = 0;

@@ -21,7 +21,7 @@ use crate::engine::{Assessment, At, Engine};
 use crate::time::Instant;
 use claimed::Match;
 use locate::Locator;
-use miette::{Diagnostic, NamedSource, SourceSpan};
+use miette::Diagnostic;
 use serde::Serialize;
 
 /// The gate report format marker.
@@ -77,22 +77,13 @@ pub enum GateError {
         pattern: String,
     },
     /// The claimed file cannot be read or is not a list of claims
-    #[error("invalid claimed file `{file}`: {message}")]
-    #[diagnostic(code(claimgate::gate::claimed_file))]
+    #[error("invalid claimed file `{}`: {message}", .at.file)]
+    #[diagnostic(code(claimgate::gate::claimed_file), forward(at))]
     Claimed {
-        /// The file as given
-        file: String,
         /// What is wrong
         message: String,
-        /// The file text, when it could be read
-        #[source_code]
-        src: Option<NamedSource<String>>,
         /// Where
-        #[label("here")]
-        span: Option<SourceSpan>,
-        /// How to fix it
-        #[help]
-        help: Option<String>,
+        at: crate::source::Located,
     },
 }
 

@@ -5,6 +5,7 @@ use crate::catalog::Catalog;
 use crate::digest::Digest;
 use crate::document::Status;
 use crate::evidence::{DecisionFact, Evidence, Origin};
+use crate::source::Located;
 use regorus::{Engine, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -196,10 +197,8 @@ pub(super) fn add_rego(
         .map_err(|e| {
             let message = e.to_string();
             PolicyError::Compile {
-                file: file.name.clone(),
-                span: locate(&message, file),
+                at: Located::at(file, locate(&message, file)),
                 message: first_line(&message),
-                src: file.named(),
             }
         })
 }
@@ -410,9 +409,7 @@ fn describe_requirements(
             let file = pack.catalog_file();
             return Err(match file {
                 Some(f) => PolicyError::Catalog {
-                    file: f.name.clone(),
-                    span: f.span_of(name),
-                    src: f.named(),
+                    at: Located::at(f, f.span_of(name)),
                     message,
                 },
                 None => PolicyError::Layout {
@@ -507,10 +504,8 @@ pub(super) fn parse_catalog(pack: &Pack) -> Result<Catalog, PolicyError> {
         });
     };
     Catalog::parse(file).map_err(|p| PolicyError::Catalog {
-        file: file.name.clone(),
         message: p.message,
-        src: file.named(),
-        span: p.span,
+        at: Located::at(file, p.span),
     })
 }
 

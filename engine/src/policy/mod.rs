@@ -17,7 +17,7 @@ pub use test::{run_tests, TestOutcome, TestResult};
 pub use upstream::{load as load_upstream, UpstreamPolicy};
 
 use crate::digest::Digest;
-use crate::source::SourceFile;
+use crate::source::{Located, SourceFile};
 use miette::{Diagnostic, NamedSource, SourceSpan};
 use std::path::Path;
 
@@ -65,49 +65,31 @@ pub enum PolicyError {
         missing: String,
     },
     /// A Rego file does not compile
-    #[error("policy `{file}` does not compile: {message}")]
-    #[diagnostic(code(claimgate::policy::compile))]
+    #[error("policy `{}` does not compile: {message}", .at.file)]
+    #[diagnostic(code(claimgate::policy::compile), forward(at))]
     Compile {
-        /// The file
-        file: String,
         /// regorus' message
         message: String,
-        /// The file text
-        #[source_code]
-        src: NamedSource<String>,
         /// Where
-        #[label("here")]
-        span: Option<SourceSpan>,
+        at: Located,
     },
     /// The catalog does not parse or validate
-    #[error("invalid claim catalog `{file}`: {message}")]
-    #[diagnostic(code(claimgate::policy::catalog))]
+    #[error("invalid claim catalog `{}`: {message}", .at.file)]
+    #[diagnostic(code(claimgate::policy::catalog), forward(at))]
     Catalog {
-        /// The file
-        file: String,
         /// What is wrong
         message: String,
-        /// The file text
-        #[source_code]
-        src: NamedSource<String>,
         /// Where
-        #[label("here")]
-        span: Option<SourceSpan>,
+        at: Located,
     },
-    /// An upstream-policy config does not parse or does not hold together
-    #[error("invalid upstream policy config `{file}`: {message}")]
-    #[diagnostic(code(claimgate::policy::upstream))]
+    /// An upstream-policy config (or a file it names) does not parse or does not hold together
+    #[error("invalid upstream policy config `{}`: {message}", .at.file)]
+    #[diagnostic(code(claimgate::policy::upstream), forward(at))]
     Upstream {
-        /// The config file (or the file it names)
-        file: String,
         /// What is wrong
         message: String,
-        /// The config text
-        #[source_code]
-        src: NamedSource<String>,
         /// Where
-        #[label("here")]
-        span: Option<SourceSpan>,
+        at: Located,
     },
     /// Rules or functions call each other in a cycle
     #[error("recursion in policy `{file}`: {cycle}")]
@@ -122,26 +104,17 @@ pub enum PolicyError {
         cycle: String,
     },
     /// A rule or function calls a builtin whose result is not a function of the input
-    #[error("policy `{file}` calls `{builtin}` in `{rule}`: it {why}")]
-    #[diagnostic(
-        code(claimgate::policy::builtin),
-        help("a pack is a function of its input: the same evidence must give the same decision, or receipts do not replay; pass what the policy needs in the evidence instead")
-    )]
+    #[error("policy `{}` calls `{builtin}` in `{rule}`: it {why}", .at.file)]
+    #[diagnostic(code(claimgate::policy::builtin), forward(at))]
     Builtin {
-        /// The file of the call
-        file: String,
         /// The builtin
         builtin: String,
         /// Why it is refused
         why: String,
         /// The rule or function making the call
         rule: String,
-        /// The file text
-        #[source_code]
-        src: NamedSource<String>,
         /// The call
-        #[label("refused builtin")]
-        span: Option<SourceSpan>,
+        at: Located,
     },
     /// Rules or functions call each other in a chain too deep to evaluate
     #[error("call chain in policy `{file}` is {depth} rules deep from `{rule}` ({chain} …); the limit is {limit}")]
@@ -385,12 +358,16 @@ pub(crate) fn reject_recursion(
     if let Some(f) = findings.forbidden {
         let span = SourceSpan::new(f.span.0.into(), f.span.1);
         return Err(PolicyError::Builtin {
-            src: NamedSource::new(f.file.clone(), f.text),
-            file: f.file,
+            at: Located {
+                src: Some(NamedSource::new(f.file.clone(), f.text)),
+                file: f.file,
+                span: Some(span),
+                label: "refused builtin",
+                help: Some("a pack is a function of its input: the same evidence must give the same decision, or receipts do not replay; pass what the policy needs in the evidence instead".into()),
+            },
             builtin: f.builtin,
             why: f.why.to_string(),
             rule: f.rule,
-            span: Some(span),
         });
     }
     if let Some(c) = findings.cycle {

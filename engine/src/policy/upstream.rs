@@ -16,7 +16,7 @@ use crate::document::{Kind, PathStep, Status};
 use crate::evidence::{
     DecisionFact, Evidence, InputBuilder, InputBuilders, InputShape, Origin, Tier, UpstreamInput,
 };
-use crate::source::{SourceFile, Syntax};
+use crate::source::{Located, SourceFile, Syntax};
 use regorus::{Engine, Value};
 use serde::Deserialize;
 use serde_json::Value as Json;
@@ -97,17 +97,13 @@ pub fn load(config: &Path) -> Result<Vec<UpstreamPolicy>, PolicyError> {
     })?;
     let raw: RawConfig = text
         .parse(Syntax::of(config))
-        .map_err(|e| PolicyError::Catalog {
-            file: shown.clone(),
+        .map_err(|e| PolicyError::Upstream {
             message: e.message,
-            src: text.named(),
-            span: e.span,
+            at: Located::at(&text, e.span),
         })?;
     let bad = |message: String, needle: &str| PolicyError::Upstream {
-        file: shown.clone(),
         message,
-        src: text.named(),
-        span: text.span_of(needle),
+        at: Located::at(&text, text.span_of(needle)),
     };
     if raw.schema != SCHEMA {
         return Err(bad(
@@ -215,11 +211,9 @@ fn read_reference_values(path: &Path) -> Result<(BTreeMap<String, Value>, Digest
     let digest = Digest::sha256_of(file.text.as_bytes());
     let map: BTreeMap<String, Json> =
         file.parse(Syntax::of(path))
-            .map_err(|e| PolicyError::Catalog {
-                file: shown.clone(),
+            .map_err(|e| PolicyError::Upstream {
                 message: e.message,
-                src: file.named(),
-                span: e.span,
+                at: Located::at(&file, e.span),
             })?;
     let values = map
         .into_iter()
@@ -247,15 +241,13 @@ impl UpstreamPolicy {
         let mut builders = Vec::new();
         for &kind in &self.applies_to {
             let build = inputs(kind, self.input).ok_or_else(|| PolicyError::Upstream {
-                file: self.file.clone(),
+                at: Located::named(self.file.clone()),
                 message: format!(
                     "policy `{}` applies to `{}` documents, which cannot build the `{}` input",
                     self.id,
                     kind.name(),
                     self.input.name()
                 ),
-                src: miette::NamedSource::new(self.file.clone(), String::new()),
-                span: None,
             })?;
             builders.push((kind, build));
         }

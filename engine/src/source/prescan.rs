@@ -16,11 +16,11 @@
 //! the side of refusing: text it cannot place (a tag-like `!` at the start of a continuation
 //! line of a plain scalar, say) is refused, never skipped.
 
-use super::{Located, MAX_DEPTH};
+use super::{ParseFailure, MAX_DEPTH};
 use miette::SourceSpan;
 
-fn located(message: String, at: usize, len: usize) -> Located {
-    Located {
+fn located(message: String, at: usize, len: usize) -> ParseFailure {
+    ParseFailure {
         message,
         span: Some(SourceSpan::new(at.into(), len.max(1))),
         over: None,
@@ -36,7 +36,7 @@ fn is_flow_indicator(c: u8) -> bool {
 }
 
 /// Scans `text`; on success returns the node estimate.
-pub(super) fn scan(text: &str) -> Result<u64, Located> {
+pub(super) fn scan(text: &str) -> Result<u64, ParseFailure> {
     Scan {
         b: text.as_bytes(),
         text,
@@ -72,7 +72,7 @@ impl Scan<'_> {
         self.b.get(i).copied().unwrap_or(b'\n')
     }
 
-    fn depth_check(&self, at: usize) -> Result<(), Located> {
+    fn depth_check(&self, at: usize) -> Result<(), ParseFailure> {
         let depth = self.flow.saturating_add(self.block.len());
         if depth > MAX_DEPTH {
             return Err(located(
@@ -84,7 +84,7 @@ impl Scan<'_> {
         Ok(())
     }
 
-    fn push_block(&mut self, col: usize, at: usize) -> Result<(), Located> {
+    fn push_block(&mut self, col: usize, at: usize) -> Result<(), ParseFailure> {
         while self.block.last().is_some_and(|top| *top >= col) {
             self.block.pop();
         }
@@ -98,7 +98,7 @@ impl Scan<'_> {
         }
     }
 
-    fn run(mut self) -> Result<u64, Located> {
+    fn run(mut self) -> Result<u64, ParseFailure> {
         let n = self.b.len();
         let mut line_begin = true;
         while self.i < n {
@@ -184,7 +184,7 @@ impl Scan<'_> {
     }
 
     /// A token at the start of a node.
-    fn node(&mut self, c: u8) -> Result<(), Located> {
+    fn node(&mut self, c: u8) -> Result<(), ParseFailure> {
         let next = self.at(self.i + 1);
         match c {
             b'[' | b'{' => {
@@ -277,7 +277,7 @@ impl Scan<'_> {
     }
 
     /// A plain scalar: to the end of the line, a comment, a `: ` or (in flow) an indicator.
-    fn plain(&mut self) -> Result<(), Located> {
+    fn plain(&mut self) -> Result<(), ParseFailure> {
         let start = self.i;
         while self.i < self.b.len() {
             let c = self.at(self.i);
