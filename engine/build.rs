@@ -20,8 +20,8 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 fn main() {
-    let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default());
-    let root = manifest.parent().map(Path::to_path_buf).unwrap_or_default();
+    // The package root: policies/ and claims/ sit beside engine/.
+    let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default());
     let mut files = Vec::new();
     for d in ["policies", "claims"] {
         println!("cargo:rerun-if-changed={}", root.join(d).display());

@@ -157,7 +157,7 @@ impl EngineBuilder {
 /// # fn main() -> Result<(), claimgate::Error> {
 /// use claimgate::{At, Bundle, Engine, Label, Pack};
 /// let engine = Engine::builder(Pack::embedded()).build()?;
-/// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../testdata/bundles/benchmark_only");
+/// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/bundles/benchmark_only");
 /// let bundle = Bundle::load(std::path::Path::new(path))?;
 /// let assessment = engine.decide(&bundle, At::Bundle)?;
 /// assert_eq!(assessment.decision().label, Label::Benchmark);

@@ -10,7 +10,7 @@
 //! # fn main() -> Result<(), claimgate::Error> {
 //! use claimgate::{At, Bundle, Engine, Pack};
 //! let engine = Engine::builder(Pack::embedded()).build()?;
-//! let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../testdata/bundles/full_pass");
+//! let path = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/bundles/full_pass");
 //! let bundle = Bundle::load(std::path::Path::new(path))?;
 //! // Judged at the instant the bundle pins (`evaluated_at`).
 //! let assessment = engine.decide(&bundle, At::Bundle)?;

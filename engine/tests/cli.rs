@@ -22,14 +22,14 @@ fn help_texts() {
 
 #[test]
 fn exit_codes_follow_the_table() {
-    assert_eq!(run(&["eval", "../testdata/bundles/full_pass"]).0, 0);
-    assert_eq!(run(&["eval", "../testdata/bad/unknown_kind"]).0, 3);
+    assert_eq!(run(&["eval", "testdata/bundles/full_pass"]).0, 0);
+    assert_eq!(run(&["eval", "testdata/bad/unknown_kind"]).0, 3);
     assert_eq!(
         run(&[
             "eval",
-            "../testdata/bundles/full_pass",
+            "testdata/bundles/full_pass",
             "--policy-dir",
-            "../testdata/bundles"
+            "testdata/bundles"
         ])
         .0,
         4
@@ -45,7 +45,7 @@ fn exit_codes_follow_the_table() {
 fn at_pins_the_evaluation_instant() {
     let (code, out, _) = run(&[
         "eval",
-        "../testdata/bundles/stale_attestation",
+        "testdata/bundles/stale_attestation",
         "--at",
         "2026-11-24T09:00:00Z",
         "--format",
@@ -59,7 +59,7 @@ fn at_pins_the_evaluation_instant() {
 fn binary(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_claimgate"))
         .args(args)
-        .current_dir("..")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("NO_COLOR", "1")
         .env_remove("CLAIMGATE_ERROR_FORMAT")
         .output()
@@ -116,7 +116,7 @@ fn errors_go_to_stderr_with_a_code_and_json_on_request() {
 
 #[test]
 fn evidence_prints_the_policy_input() {
-    let (code, out, _) = run(&["evidence", "../testdata/bundles/seed_placeholders"]);
+    let (code, out, _) = run(&["evidence", "testdata/bundles/seed_placeholders"]);
     assert_eq!(code, 0);
     let ev: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(ev["schema"], "claimgate.evidence/v2");
@@ -153,4 +153,34 @@ fn a_bare_file_name_bundle_still_refuses_symlinks_out() {
         .unwrap();
     assert_eq!(out.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&out.stderr).contains("symlink"));
+}
+
+/// The published crate carries the default pack it embeds (policies/ and claims/ at the
+/// repository root), so a build from crates.io decides like this checkout.
+#[test]
+fn the_package_ships_the_default_pack() {
+    let out = Command::new(env!("CARGO"))
+        .args(["package", "--list", "--allow-dirty", "--offline"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let listed = String::from_utf8(out.stdout).unwrap();
+    let listed: Vec<&str> = listed.lines().collect();
+    for f in claimgate::Pack::embedded().files {
+        assert!(
+            listed.contains(&f.name.as_str()),
+            "{} is not packaged",
+            f.name
+        );
+    }
+    assert!(listed.contains(&"engine/build.rs"));
+    assert!(
+        !listed.iter().any(|f| f.starts_with("testdata/")),
+        "{listed:?}"
+    );
 }

@@ -16,24 +16,24 @@ fn every_bad_bundle_is_a_clear_error() {
 
 #[test]
 fn a_missing_bundle_is_bad_input() {
-    let (code, _, err) = run(&["eval", "../testdata/bundles/no-such-bundle"]);
+    let (code, _, err) = run(&["eval", "testdata/bundles/no-such-bundle"]);
     assert_eq!(code, 3);
     assert!(err.contains("no such file or directory"), "{err}");
 }
 
 #[test]
 fn syntax_errors_point_at_the_line() {
-    let (_, _, err) = run(&["eval", "../testdata/bad/yaml_syntax"]);
+    let (_, _, err) = run(&["eval", "testdata/bad/yaml_syntax"]);
     assert!(err.contains("bundle.yaml:4:"), "{err}");
-    let (_, _, err) = run(&["eval", "../testdata/bad/json_syntax"]);
+    let (_, _, err) = run(&["eval", "testdata/bad/json_syntax"]);
     assert!(err.contains("bundle.json:3:"), "{err}");
 }
 
 #[test]
 fn every_diagnostic_code_is_documented() {
-    let doc = std::fs::read_to_string("../docs/diagnostics.md").unwrap();
+    let doc = std::fs::read_to_string("docs/diagnostics.md").unwrap();
     // Every source file: a code is declared where its error type is.
-    let mut files = vec![std::path::PathBuf::from("src")];
+    let mut files = vec![std::path::PathBuf::from("engine/src")];
     let mut src = String::new();
     while let Some(p) = files.pop() {
         if p.is_dir() {

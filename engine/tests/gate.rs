@@ -4,19 +4,19 @@ use serde_json::Value;
 /// A mix of passing, failing and invalid bundles, with every kind of requirement.
 const MIX: &[&str] = &[
     "gate",
-    "../testdata/bundles/verifier_denial",
-    "../testdata/bundles/full_pass",
-    "../testdata/bad/yaml_syntax",
-    "../testdata/bundles/benchmark_only",
-    "../testdata/bundles/reproducible_trace",
-    "../testdata/bad/no_manifest",
-    "../testdata/bundles/seed_placeholders",
+    "testdata/bundles/verifier_denial",
+    "testdata/bundles/full_pass",
+    "testdata/bad/yaml_syntax",
+    "testdata/bundles/benchmark_only",
+    "testdata/bundles/reproducible_trace",
+    "testdata/bad/no_manifest",
+    "testdata/bundles/seed_placeholders",
     "--require",
     "job.ran_under_policy",
     "--forbid-label",
     "benchmark",
     "--claimed",
-    "../testdata/claimed/receipt.yaml",
+    "testdata/claimed/receipt.yaml",
 ];
 
 const FORMATS: [&str; 6] = ["human", "json", "junit", "sarif", "github", "markdown"];
@@ -100,14 +100,14 @@ fn bundles_come_out_sorted_by_path() {
 fn exit_0_when_every_requirement_is_met() {
     let (code, out, err) = run(&[
         "gate",
-        "../testdata/bundles/full_pass",
-        "../testdata/bundles/reproducible_trace",
+        "testdata/bundles/full_pass",
+        "testdata/bundles/reproducible_trace",
         "--require",
         "job.ran_under_policy",
         "--forbid-label",
         "verifier_path_record",
         "--claimed",
-        "../testdata/claimed/receipt.yaml",
+        "testdata/claimed/receipt.yaml",
     ]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(
@@ -120,18 +120,15 @@ fn exit_0_when_every_requirement_is_met() {
 fn exit_1_when_a_required_claim_is_not_allowed() {
     let (code, r) = json(&[
         "gate",
-        "../testdata/bundles/full_pass",
-        "../testdata/bundles/benchmark_only",
+        "testdata/bundles/full_pass",
+        "testdata/bundles/benchmark_only",
         "--require",
         "job.ran_under_policy",
     ]);
     assert_eq!(code, 1);
     assert_eq!(r["status"], "fail");
-    assert_eq!(
-        bundle(&r, "../testdata/bundles/full_pass")["status"],
-        "pass"
-    );
-    let b = bundle(&r, "../testdata/bundles/benchmark_only");
+    assert_eq!(bundle(&r, "testdata/bundles/full_pass")["status"], "pass");
+    let b = bundle(&r, "testdata/bundles/benchmark_only");
     assert_eq!(b["status"], "fail");
     assert_eq!(
         failed(b)[0]["message"],
@@ -143,13 +140,13 @@ fn exit_1_when_a_required_claim_is_not_allowed() {
 fn exit_3_when_a_bundle_is_invalid_even_if_others_fail() {
     let (code, r) = json(&[
         "gate",
-        "../testdata/bundles/benchmark_only",
-        "../testdata/bad/unknown_kind",
+        "testdata/bundles/benchmark_only",
+        "testdata/bad/unknown_kind",
         "--require",
         "job.ran_under_policy",
     ]);
     assert_eq!(code, 3, "errors outrank verdicts");
-    let bad = bundle(&r, "../testdata/bad/unknown_kind");
+    let bad = bundle(&r, "testdata/bad/unknown_kind");
     assert_eq!(bad["status"], "error", "an error is never a verdict");
     assert_eq!(bad["label"], Value::Null);
     assert!(bad["checks"].as_array().unwrap().is_empty());
@@ -165,31 +162,25 @@ fn exit_4_when_the_pack_fails_on_a_bundle_and_it_outranks_bad_input() {
     let dir = pack.0.to_str().unwrap();
     let (code, r) = json(&[
         "gate",
-        "../testdata/bundles/benchmark_only",
-        "../testdata/bundles/full_pass",
-        "../testdata/bad/yaml_syntax",
+        "testdata/bundles/benchmark_only",
+        "testdata/bundles/full_pass",
+        "testdata/bad/yaml_syntax",
         "--policy-dir",
         dir,
         "--require",
         "job.ran_under_policy",
     ]);
     assert_eq!(code, 4);
-    let b = bundle(&r, "../testdata/bundles/benchmark_only");
+    let b = bundle(&r, "testdata/bundles/benchmark_only");
     assert_eq!(b["status"], "error");
     assert_eq!(b["error"]["code"], "claimgate::policy::eval");
-    assert_eq!(
-        b["manifest"],
-        "../testdata/bundles/benchmark_only/bundle.yaml"
-    );
-    assert_eq!(
-        bundle(&r, "../testdata/bundles/full_pass")["status"],
-        "pass"
-    );
+    assert_eq!(b["manifest"], "testdata/bundles/benchmark_only/bundle.yaml");
+    assert_eq!(bundle(&r, "testdata/bundles/full_pass")["status"], "pass");
     // A pack that does not compile stops the gate before any bundle: exit 4, no report.
     let broken = crate::packs::build(&crate::testdata("bad_packs/compile_error"));
     let (code, out, err) = run(&[
         "gate",
-        "../testdata/bundles/full_pass",
+        "testdata/bundles/full_pass",
         "--policy-dir",
         broken.0.to_str().unwrap(),
     ]);
@@ -202,7 +193,7 @@ fn exit_4_when_the_pack_fails_on_a_bundle_and_it_outranks_bad_input() {
 fn exit_2_for_a_required_id_the_catalog_lacks() {
     let (code, out, err) = run(&[
         "gate",
-        "../testdata/bundles/full_pass",
+        "testdata/bundles/full_pass",
         "--require",
         "job.ran_under_polcy",
     ]);
@@ -219,7 +210,7 @@ fn exit_2_for_a_required_id_the_catalog_lacks() {
     ");
     let (code, _, err) = run(&[
         "gate",
-        "../testdata/bundles/full_pass",
+        "testdata/bundles/full_pass",
         "--require",
         "blocked.tee_proves_answer",
     ]);
@@ -241,7 +232,7 @@ fn exit_2_for_a_label_that_cannot_be_forbidden_or_a_bad_pattern() {
     .unwrap_err();
     assert_eq!(e.exit_code(), 2);
     assert!(claimgate::cli::Cli::try_parse_from(["claimgate", "gate"]).is_err());
-    let (code, _, err) = run(&["gate", "../testdata/bundles/[unclosed"]);
+    let (code, _, err) = run(&["gate", "testdata/bundles/[unclosed"]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("claimgate::gate::pattern"), "{err}");
 }
@@ -250,12 +241,12 @@ fn exit_2_for_a_label_that_cannot_be_forbidden_or_a_bad_pattern() {
 fn the_three_seed_sentences_fail_with_their_safer_rewrites() {
     let (code, r) = json(&[
         "gate",
-        "../testdata/bundles/full_pass",
+        "testdata/bundles/full_pass",
         "--claimed",
-        "../testdata/claimed/seed_bad.txt",
+        "testdata/claimed/seed_bad.txt",
     ]);
     assert_eq!(code, 1);
-    let checks = failed(bundle(&r, "../testdata/bundles/full_pass"));
+    let checks = failed(bundle(&r, "testdata/bundles/full_pass"));
     let got: Vec<(&str, &str, Value)> = checks
         .iter()
         .map(|c| {
@@ -300,9 +291,9 @@ fn the_three_seed_sentences_fail_with_their_safer_rewrites() {
     );
     let (_, human, _) = run(&[
         "gate",
-        "../testdata/bundles/full_pass",
+        "testdata/bundles/full_pass",
         "--claimed",
-        "../testdata/claimed/seed_bad.txt",
+        "testdata/claimed/seed_bad.txt",
     ]);
     insta::assert_snapshot!("gate_seed_sentences_human", human);
 }
@@ -311,12 +302,12 @@ fn the_three_seed_sentences_fail_with_their_safer_rewrites() {
 fn claimed_items_match_ids_exactly_and_sentences_loosely() {
     let (code, r) = json(&[
         "gate",
-        "../testdata/bundles/full_pass",
+        "testdata/bundles/full_pass",
         "--claimed",
-        "../testdata/claimed/mixed.txt",
+        "testdata/claimed/mixed.txt",
     ]);
     assert_eq!(code, 1);
-    let b = bundle(&r, "../testdata/bundles/full_pass");
+    let b = bundle(&r, "testdata/bundles/full_pass");
     let passed: Vec<&str> = b["checks"]
         .as_array()
         .unwrap()
@@ -341,11 +332,11 @@ fn claimed_items_match_ids_exactly_and_sentences_loosely() {
     // On the denial, the same wording is exactly right.
     let (_, r) = json(&[
         "gate",
-        "../testdata/bundles/verifier_denial",
+        "testdata/bundles/verifier_denial",
         "--claimed",
-        "../testdata/claimed/mixed.txt",
+        "testdata/claimed/mixed.txt",
     ]);
-    let b = bundle(&r, "../testdata/bundles/verifier_denial");
+    let b = bundle(&r, "testdata/bundles/verifier_denial");
     assert_eq!(b["checks"][2]["passed"], true, "{:#}", b["checks"][2]);
     assert_eq!(
         b["checks"][0]["passed"], true,
@@ -367,7 +358,7 @@ fn a_claimed_file_that_is_missing_empty_or_not_a_list_is_bad_input() {
     ] {
         let (code, out, err) = run(&[
             "gate",
-            "../testdata/bundles/full_pass",
+            "testdata/bundles/full_pass",
             "--claimed",
             file.to_str().unwrap(),
         ]);
@@ -392,8 +383,8 @@ fn forbidding_a_label_fails_it_and_every_weaker_one() {
     let (code, r) = json(&[
         "gate",
         none,
-        "../testdata/bundles/benchmark_only",
-        "../testdata/bundles/inline_json",
+        "testdata/bundles/benchmark_only",
+        "testdata/bundles/inline_json",
         "--forbid-label",
         "benchmark",
     ]);
@@ -405,40 +396,37 @@ fn forbidding_a_label_fails_it_and_every_weaker_one() {
         "none is weaker than benchmark"
     );
     assert_eq!(
-        bundle(&r, "../testdata/bundles/benchmark_only")["status"],
+        bundle(&r, "testdata/bundles/benchmark_only")["status"],
         "fail"
     );
-    assert_eq!(
-        bundle(&r, "../testdata/bundles/inline_json")["status"],
-        "pass"
-    );
+    assert_eq!(bundle(&r, "testdata/bundles/inline_json")["status"], "pass");
 }
 
 #[test]
 fn with_no_requirement_every_bundle_must_evaluate() {
-    let (code, r) = json(&["gate", "../testdata/bundles/benchmark_only"]);
+    let (code, r) = json(&["gate", "testdata/bundles/benchmark_only"]);
     assert_eq!(code, 0);
     assert_eq!(r["requirements"][0]["name"], "evaluates");
     let (code, _) = json(&[
         "gate",
-        "../testdata/bundles/benchmark_only",
-        "../testdata/bad/bad_time",
+        "testdata/bundles/benchmark_only",
+        "testdata/bad/bad_time",
     ]);
     assert_eq!(code, 3);
 }
 
 #[test]
 fn a_directory_of_bundles_expands_one_level() {
-    let (code, r) = json(&["gate", "../testdata/bundles"]);
+    let (code, r) = json(&["gate", "testdata/bundles"]);
     assert_eq!(code, 0);
-    let n = std::fs::read_dir("../testdata/bundles").unwrap().count();
+    let n = std::fs::read_dir("testdata/bundles").unwrap().count();
     assert_eq!(r["summary"]["bundles"], n);
     assert_eq!(
         r["bundles"][0]["path"],
-        "../testdata/bundles/akash_persistent_no_backup"
+        "testdata/bundles/akash_persistent_no_backup"
     );
     // In testdata/bad, `no_manifest` has no manifest and is not taken as a bundle.
-    let (code, r) = json(&["gate", "../testdata/bad"]);
+    let (code, r) = json(&["gate", "testdata/bad"]);
     assert_eq!(code, 3);
     let paths = r["bundles"].to_string();
     assert!(!paths.contains("no_manifest"), "{paths}");
@@ -453,9 +441,9 @@ fn a_directory_of_bundles_expands_one_level() {
 fn glob_patterns_expand_and_an_empty_match_is_an_error() {
     let (code, r) = json(&[
         "gate",
-        "../testdata/bundles/*_pass",
-        "../testdata/bundles/full_pass",
-        "../testdata/bundles/inline_json/*.json",
+        "testdata/bundles/*_pass",
+        "testdata/bundles/full_pass",
+        "testdata/bundles/inline_json/*.json",
         "--require",
         "job.ran_under_policy",
     ]);
@@ -468,19 +456,15 @@ fn glob_patterns_expand_and_an_empty_match_is_an_error() {
     assert_eq!(
         paths,
         [
-            "../testdata/bundles/full_pass",
-            "../testdata/bundles/inline_json/bundle.json"
+            "testdata/bundles/full_pass",
+            "testdata/bundles/inline_json/bundle.json"
         ],
         "duplicates are gated once"
     );
     assert_eq!(code, 1, "inline_json is a deployment note");
-    let (code, r) = json(&[
-        "gate",
-        "../testdata/bundles/full_pass",
-        "../testdata/nowhere/*",
-    ]);
+    let (code, r) = json(&["gate", "testdata/bundles/full_pass", "testdata/nowhere/*"]);
     assert_eq!(code, 3, "a pattern that matches nothing never passes");
-    let e = &bundle(&r, "../testdata/nowhere/*")["error"];
+    let e = &bundle(&r, "testdata/nowhere/*")["error"];
     assert_eq!(e["code"], "claimgate::gate::no_match");
 }
 
@@ -489,8 +473,8 @@ fn sarif_points_at_the_offending_line() {
     let (_, out, _) = gate(
         &[
             "gate",
-            "../testdata/bundles/seed_placeholders",
-            "../testdata/bad/yaml_syntax",
+            "testdata/bundles/seed_placeholders",
+            "testdata/bad/yaml_syntax",
             "--require",
             "job.output_bound",
         ],
@@ -507,7 +491,7 @@ fn sarif_points_at_the_offending_line() {
         )
     };
     let manifest =
-        std::fs::read_to_string("../testdata/bundles/seed_placeholders/bundle.yaml").unwrap();
+        std::fs::read_to_string("testdata/bundles/seed_placeholders/bundle.yaml").unwrap();
     let line = manifest
         .lines()
         .position(|l| l.trim_start().starts_with("output_digest:"))
@@ -516,14 +500,14 @@ fn sarif_points_at_the_offending_line() {
     assert_eq!(
         at("claimgate::gate::require"),
         (
-            "../testdata/bundles/seed_placeholders/bundle.yaml".to_string(),
+            "testdata/bundles/seed_placeholders/bundle.yaml".to_string(),
             line as u64
         ),
         "the malformed output digest's line"
     );
     assert_eq!(
         at("claimgate::bundle::parse"),
-        ("../testdata/bad/yaml_syntax/bundle.yaml".to_string(), 4),
+        ("testdata/bad/yaml_syntax/bundle.yaml".to_string(), 4),
         "the located bundle error's line"
     );
 }
@@ -531,18 +515,18 @@ fn sarif_points_at_the_offending_line() {
 #[test]
 fn sarif_is_valid_against_the_official_schema() {
     let schema: Value = serde_json::from_str(
-        &std::fs::read_to_string("../testdata/schemas/sarif-schema-2.1.0.json").unwrap(),
+        &std::fs::read_to_string("testdata/schemas/sarif-schema-2.1.0.json").unwrap(),
     )
     .unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
     let runs: [&[&str]; 3] = [
         MIX,
-        &["gate", "../testdata/bundles/full_pass"],
+        &["gate", "testdata/bundles/full_pass"],
         &[
             "gate",
-            "../testdata/bundles",
+            "testdata/bundles",
             "--claimed",
-            "../testdata/claimed/mixed.txt",
+            "testdata/claimed/mixed.txt",
             "--require",
             "storage.backup_shown",
         ],
@@ -585,7 +569,7 @@ fn the_binary_prints_github_annotations() {
             "--format",
             "github",
         ])
-        .current_dir("..")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("NO_COLOR", "1")
         .output()
         .unwrap();
@@ -601,7 +585,7 @@ fn the_binary_prints_github_annotations() {
 fn unknown_claim_renders_with_help() {
     let (code, _, err) = run(&[
         "gate",
-        "../testdata/bundles/full_pass",
+        "testdata/bundles/full_pass",
         "--require",
         "storage.backup",
     ]);
@@ -614,9 +598,9 @@ fn unknown_claim_renders_with_help() {
 
 #[test]
 fn the_sarif_schema_is_the_official_file() {
-    let bytes = std::fs::read("../testdata/schemas/sarif-schema-2.1.0.json").unwrap();
+    let bytes = std::fs::read("testdata/schemas/sarif-schema-2.1.0.json").unwrap();
     let digest = claimgate::Digest::sha256_of(&bytes);
-    let provenance = std::fs::read_to_string("../testdata/schemas/PROVENANCE.md").unwrap();
+    let provenance = std::fs::read_to_string("testdata/schemas/PROVENANCE.md").unwrap();
     assert!(
         provenance.contains(&digest.hex),
         "PROVENANCE.md must state sha256 {}",
@@ -627,8 +611,8 @@ fn the_sarif_schema_is_the_official_file() {
 #[test]
 fn the_action_documents_and_passes_every_input() {
     let action: serde_yaml::Value =
-        serde_yaml::from_str(&std::fs::read_to_string("../action.yml").unwrap()).unwrap();
-    let docs = std::fs::read_to_string("../docs/ci.md").unwrap();
+        serde_yaml::from_str(&std::fs::read_to_string("action.yml").unwrap()).unwrap();
+    let docs = std::fs::read_to_string("docs/ci.md").unwrap();
     let steps = serde_yaml::to_string(&action["runs"]["steps"]).unwrap();
     assert!(steps.contains("cargo install --path \"$GITHUB_ACTION_PATH/engine\" --locked"));
     let inputs = action["inputs"].as_mapping().unwrap();
@@ -664,7 +648,7 @@ fn the_readme_gate_example_fails_with_the_safer_rewrites() {
             "--claimed",
             "testdata/claimed/seed_bad.txt",
         ])
-        .current_dir("..")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("NO_COLOR", "1")
         .output()
         .unwrap();
@@ -675,11 +659,7 @@ fn the_readme_gate_example_fails_with_the_safer_rewrites() {
 
 #[test]
 fn absolute_paths_under_the_working_directory_are_shown_relative() {
-    let root = std::env::current_dir()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .to_path_buf();
+    let root = std::env::current_dir().unwrap();
     let abs = |rel: &str| root.join(rel).to_str().unwrap().to_string();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_claimgate"))
         .args([

@@ -76,19 +76,20 @@ pub fn evaluate(
         .into_decision())
 }
 
-/// The repository root (tests run in `engine/`).
+/// The repository root, as a relative path (tests run in it): empty, so paths under it read
+/// `testdata/...`.
 pub fn repo() -> &'static Path {
-    Path::new("..")
+    Path::new("")
 }
 
-/// `../testdata/...` as a path relative to the test's working directory.
+/// `testdata/...` as a path relative to the test's working directory.
 pub fn testdata(rel: &str) -> PathBuf {
     repo().join("testdata").join(rel)
 }
 
-/// Makes an absolute path under the repo relative (`../testdata/...`), for stable snapshots.
+/// Makes an absolute path under the repo relative (`testdata/...`), for stable snapshots.
 pub fn relative(abs: &Path) -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let root = root.canonicalize().unwrap();
     repo().join(abs.canonicalize().unwrap().strip_prefix(&root).unwrap())
 }

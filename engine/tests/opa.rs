@@ -22,7 +22,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-const SCRIPT: &str = "tests/opa/differential.py";
+const SCRIPT: &str = "engine/tests/opa/differential.py";
 const INSTALL: &str =
     "python3 -m pip install --user --ignore-requires-python opa-golib-python-bindings==0.4.4";
 

@@ -10,7 +10,7 @@
 //! set:                                  # a complete rule's value, found by name, not by text
 //!   - {file: policies/lib/attestation.rego, rule: max_age_seconds, value: "3600"}
 //! runs:                                 # `PACK` stands for the pack directory
-//!   - args: [eval, ../testdata/bundles/full_pass, --format, json, --policy-dir, PACK]
+//!   - args: [eval, testdata/bundles/full_pass, --format, json, --policy-dir, PACK]
 //!     exit: 0
 //!     allows: [runtime.environment_attested]
 //!     lacks: [job.ran_under_policy]

@@ -30,7 +30,7 @@ pub(crate) fn write_pack(to: &std::path::Path, overlay: &std::path::Path) {
 fn eval_with(dir: &Scratch, bundle: &str) -> (u8, String, String) {
     run(&[
         "eval",
-        &format!("../testdata/bundles/{bundle}"),
+        &format!("testdata/bundles/{bundle}"),
         "--policy-dir",
         dir.0.to_str().unwrap(),
         "--format",
@@ -55,7 +55,7 @@ fn a_pack_on_disk_decides_like_the_embedded_one() {
     write_pack(&dir.0, std::path::Path::new("no-overlay"));
     let (code, out, err) = eval_with(&dir, "full_pass");
     assert_eq!(code, 0, "{err}");
-    let (_, embedded, _) = run(&["eval", "../testdata/bundles/full_pass", "--format", "json"]);
+    let (_, embedded, _) = run(&["eval", "testdata/bundles/full_pass", "--format", "json"]);
     assert_eq!(out, embedded);
 }
 

@@ -351,7 +351,7 @@ fn a_signed_receipt_verifies_with_its_key_and_not_with_another_or_edited() {
 
 #[test]
 fn the_statement_names_the_output_as_its_subject() {
-    let (code, out, _) = run(&["receipt", "../testdata/bundles/full_pass", "--statement"]);
+    let (code, out, _) = run(&["receipt", "testdata/bundles/full_pass", "--statement"]);
     assert_eq!(code, 0);
     let st: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(st["_type"], "https://in-toto.io/Statement/v1");
@@ -377,7 +377,7 @@ fn a_garbage_receipt_is_bad_input() {
 
 #[test]
 fn the_recorded_regorus_version_is_the_one_built() {
-    let lock = std::fs::read_to_string("../Cargo.lock").unwrap();
+    let lock = std::fs::read_to_string("Cargo.lock").unwrap();
     let at = lock.find("name = \"regorus\"").unwrap();
     let version = lock[at..].lines().nth(1).unwrap();
     assert_eq!(
@@ -419,7 +419,7 @@ fn the_same_pack_from_a_directory_replays_an_embedded_receipt() {
         "--bundle",
         dir.0.to_str().unwrap(),
         "--policy-dir",
-        "..",
+        ".",
     ]);
     assert_eq!(code, 0, "{report}");
 }

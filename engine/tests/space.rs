@@ -181,7 +181,7 @@ fn the_same_pack_diffs_to_nothing_and_git_revisions_load() {
         "--base",
         "embedded",
         "--head",
-        "..",
+        ".",
         "--fail-on",
         "any",
         "--space",

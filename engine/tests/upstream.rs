@@ -4,7 +4,7 @@ use crate::{realworld::provenance_hashes, run, testdata, Scratch};
 use claimgate::Digest;
 use std::path::PathBuf;
 
-const CONFIG: &str = "../testdata/upstream/upstream.yaml";
+const CONFIG: &str = "testdata/upstream/upstream.yaml";
 
 fn upstream_dir(test: &str) -> Option<PathBuf> {
     match std::env::var_os("CLAIMGATE_UPSTREAM_DIR") {
@@ -25,7 +25,7 @@ fn upstream_dir(test: &str) -> Option<PathBuf> {
 fn eval(bundle: &str) -> serde_json::Value {
     let (code, out, err) = run(&[
         "eval",
-        &format!("../testdata/realworld/{bundle}"),
+        &format!("testdata/realworld/{bundle}"),
         "--upstream",
         CONFIG,
         "--format",
@@ -172,7 +172,7 @@ fn a_changed_upstream_file_is_refused() {
     std::fs::write(&cfg, one).unwrap();
     let (code, _, err) = run(&[
         "eval",
-        "../testdata/realworld/trustee/example.token.bundle.yaml",
+        "testdata/realworld/trustee/example.token.bundle.yaml",
         "--upstream",
         cfg.to_str().unwrap(),
     ]);
@@ -194,7 +194,7 @@ fn the_v0_policy_needs_v0_mode() {
     std::fs::write(&cfg, config).unwrap();
     let (code, _, err) = run(&[
         "eval",
-        "../testdata/realworld/dstack/gpu_attestation_h100.bundle.yaml",
+        "testdata/realworld/dstack/gpu_attestation_h100.bundle.yaml",
         "--upstream",
         cfg.to_str().unwrap(),
     ]);
@@ -216,7 +216,7 @@ fn a_missing_variable_is_a_clear_error() {
     .unwrap();
     let (code, _, err) = run(&[
         "eval",
-        "../testdata/bundles/full_pass",
+        "testdata/bundles/full_pass",
         "--upstream",
         cfg.to_str().unwrap(),
     ]);
@@ -244,8 +244,8 @@ fn an_input_a_kind_cannot_build_is_an_error() {
     )
     .unwrap();
     for bundle in [
-        "../testdata/realworld/nvtrust/gpu_remote.bundle.yaml",
-        "../testdata/bundles/benchmark_only",
+        "testdata/realworld/nvtrust/gpu_remote.bundle.yaml",
+        "testdata/bundles/benchmark_only",
     ] {
         let (code, _, err) = run(&["eval", bundle, "--upstream", cfg.to_str().unwrap()]);
         assert_eq!(code, 4, "{bundle}: {err}");

@@ -145,7 +145,7 @@ pub fn receipt(data: &[u8]) {
     let dir = Scratch::new();
     let file = dir.write("receipt.json", data);
     claimgate(&["verify", s(&file)]);
-    let bundle = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/bundles/full_pass");
+    let bundle = repo().join("testdata/bundles/full_pass");
     claimgate(&[
         "verify",
         s(&file),
@@ -156,10 +156,21 @@ pub fn receipt(data: &[u8]) {
     ]);
 }
 
+/// The repository root: this file is built in the fuzz crate (`fuzz/`) and, through
+/// `engine/tests/fuzz.rs`, in the claimgate package itself (the root).
+fn repo() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    if dir.join("policies").is_dir() {
+        dir.to_path_buf()
+    } else {
+        dir.join("..")
+    }
+}
+
 /// The bytes as one more Rego module of a copy of the default pack, compiled and evaluated.
 pub fn pack(data: &[u8]) {
     let dir = Scratch::new();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let root = repo();
     for sub in ["policies", "claims"] {
         for e in std::fs::read_dir(root.join(sub)).unwrap().flatten() {
             if e.path().is_file() {
