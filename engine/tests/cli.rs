@@ -184,3 +184,27 @@ fn the_package_ships_the_default_pack() {
         "{listed:?}"
     );
 }
+
+/// Every example runs and its assertions hold (`cargo test` builds them next to this binary).
+#[test]
+fn the_examples_run() {
+    let examples = std::env::current_exe()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("examples");
+    for name in ["decide", "decide_many", "from_memory", "receipt"] {
+        let out = Command::new(examples.join(name))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .unwrap_or_else(|e| panic!("{name}: {e} (cargo test builds the examples)"));
+        assert!(
+            out.status.success(),
+            "{name}: {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
