@@ -9,18 +9,18 @@
     reason = "a benchmark reports on stdout"
 )]
 
-use claimgate::{Engine, Pack, Space};
+use claimgate::{Diff, Engine, Pack, Space, Table};
 use std::time::Instant;
 
 fn main() {
     let engine = Engine::builder(Pack::embedded()).build().unwrap();
     let threads = rayon::current_num_threads();
     let t = Instant::now();
-    let table = engine.table(&Space::full()).unwrap();
+    let table = Table::build(&engine, &Space::full()).unwrap();
     let table_time = t.elapsed();
     let t = Instant::now();
-    let head = engine.table(&Space::full()).unwrap();
-    let diff = table.diff(&head);
+    let head = Table::build(&engine, &Space::full()).unwrap();
+    let diff = Diff::between(&table, &head);
     let diff_time = table_time + t.elapsed();
     let cells = table.outcomes.len();
     println!("evidence space: {cells} cells, {threads} threads");

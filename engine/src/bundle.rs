@@ -5,6 +5,7 @@
 //! and artifact paths are confined to the bundle directory.
 
 use crate::digest::Digest;
+pub use crate::document::Role;
 use crate::document::{self, Document, Kind};
 use crate::source::{io_reason, Allowance, Located, Over, ParseFailure, SourceFile, Syntax};
 use crate::time::Instant;
@@ -32,7 +33,7 @@ pub const DEFAULT_MAX_BUNDLE_BYTES: u64 = 64 * 1024 * 1024;
 pub const DEFAULT_MAX_BUNDLE_ELEMENTS: u64 = crate::source::DEFAULT_MAX_ELEMENTS;
 /// Default size limit of one artifact (artifacts are hashed whole); `--max-artifact-bytes`
 /// raises it.
-pub const DEFAULT_MAX_ARTIFACT_BYTES: u64 = 1024 * 1024 * 1024;
+pub const DEFAULT_MAX_ARTIFACT_BYTES: u64 = crate::digest::DEFAULT_MAX_FILE_BYTES;
 
 /// What one bundle may cost to load. An [`Engine`](crate::Engine) holds one set and loads
 /// every bundle within it; [`Bundle::load`] uses the defaults.
@@ -201,20 +202,6 @@ pub struct Entry {
     pub text: Option<SourceFile>,
     /// sha256 of the document file's bytes as read (`None` for inline data)
     pub sha256: Option<Digest>,
-}
-
-/// What an artifact is to the job.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// The delivered result; its digest must equal the job's output digest
-    Output,
-    /// The job's input
-    Input,
-    /// A model or container bundle
-    Workload,
-    /// Anything else
-    Other,
 }
 
 /// A file named by the bundle whose digest is recomputed.
@@ -806,7 +793,7 @@ fn read_document(
                 budget.parse("document", file, Syntax::of(path), std::marker::PhantomData)?;
             // A named upstream kind must still have that format's shape: a wrong `kind` on
             // some other JSON must not turn it into, say, a KBS denial.
-            if !crate::document::detect(&value).contains(&k) {
+            if !crate::adapter::detect(&value).contains(&k) {
                 return Err(BundleError::Undetected {
                     file: file.name.clone(),
                     message: format!(
@@ -829,7 +816,7 @@ fn read_document(
 }
 
 fn detect_one(file: &SourceFile, value: &serde_json::Value) -> Result<Kind, BundleError> {
-    let found = crate::document::detect(value);
+    let found = crate::adapter::detect(value);
     match found.as_slice() {
         [one] => Ok(*one),
         [] => Err(BundleError::Undetected {

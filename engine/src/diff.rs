@@ -37,6 +37,12 @@ pub struct Diff {
 }
 
 impl Diff {
+    /// What changes from `base` to `head`, cell by cell: claims newly allowed or blocked, and
+    /// labels changed. Both tables range over the same space.
+    pub fn between(base: &Table, head: &Table) -> Diff {
+        diff(base, head)
+    }
+
     /// Whether nothing changed.
     pub fn is_empty(&self) -> bool {
         self.widened.is_empty() && self.narrowed.is_empty() && self.labels.is_empty()

@@ -39,6 +39,9 @@ impl Algorithm {
     }
 }
 
+/// The largest file [`Digest::sha256_file`] hashes (1 GiB): a bundle's default artifact limit.
+pub const DEFAULT_MAX_FILE_BYTES: u64 = 1024 * 1024 * 1024;
+
 /// A well-formed digest: algorithm and lowercase hex.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Digest {
@@ -116,11 +119,7 @@ impl Digest {
     /// sha256 of a file, streamed in fixed-size chunks (bounded memory whatever the size),
     /// within the default artifact size limit.
     pub fn sha256_file(path: &Path) -> std::io::Result<Digest> {
-        Digest::file(
-            path,
-            Algorithm::Sha256,
-            crate::bundle::DEFAULT_MAX_ARTIFACT_BYTES,
-        )
+        Digest::file(path, Algorithm::Sha256, DEFAULT_MAX_FILE_BYTES)
     }
 
     /// The digest of bytes with the given algorithm.

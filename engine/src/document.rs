@@ -161,6 +161,20 @@ pub struct RuntimeMeasurement {
     pub measured_by: Option<String>,
 }
 
+/// What an artifact is to the job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// The delivered result; its digest must equal the job's output digest
+    Output,
+    /// The job's input
+    Input,
+    /// A model or container bundle
+    Workload,
+    /// Anything else
+    Other,
+}
+
 /// Where a verifier ran, relative to the workload.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -461,25 +475,4 @@ pub fn check_fact_key(key: &str) -> Result<(), String> {
         );
     }
     Ok(())
-}
-
-/// The upstream kinds whose shape `value` has, in [`Kind`] order. Exactly one is an
-/// unambiguous detection.
-///
-/// Each format's rule is its adapter's (`adapter::REGISTRY`); a compact JWT is judged by its
-/// payload.
-pub fn detect(value: &serde_json::Value) -> Vec<Kind> {
-    if let serde_json::Value::String(s) = value {
-        return match crate::jwt::decode(s) {
-            Ok(jwt) => detect(&jwt.payload),
-            Err(_) => Vec::new(),
-        };
-    }
-    let mut kinds: Vec<Kind> = crate::adapter::REGISTRY
-        .iter()
-        .filter(|a| a.detect(value))
-        .map(|a| a.kind())
-        .collect();
-    kinds.sort();
-    kinds
 }

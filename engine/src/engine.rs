@@ -284,7 +284,7 @@ impl Engine {
     /// The normalized evidence document the pack's Rego reads as `input` for a bundle.
     pub fn evidence(&self, bundle: &Bundle, at: At) -> Result<Evidence, Error> {
         let at = at.resolve(bundle)?;
-        Ok(crate::adapter::normalize(
+        Ok(crate::normalize::normalize(
             bundle,
             at,
             &self.inner.keys,
@@ -307,18 +307,6 @@ impl Engine {
             at,
             ready: VecDeque::new(),
         }
-    }
-
-    /// The pack's decision on every cell of an evidence space ([`crate::Space::full`], or the
-    /// quick sub-space).
-    pub fn table(&self, space: &crate::Space) -> Result<crate::Table, Error> {
-        crate::table::build(self, space)
-    }
-
-    /// Checks the design's invariants on a table of this engine's decisions; each broken one
-    /// with counterexamples (none: the pack keeps every invariant on the table's cells).
-    pub fn check(&self, table: &crate::Table) -> Result<Vec<crate::Violation>, Error> {
-        crate::invariant::check(self, table)
     }
 
     /// The validated claim catalog of the pack.
@@ -387,7 +375,7 @@ impl Engine {
     ) -> Result<(Evidence, Decision), Error> {
         let at = at.resolve(bundle)?;
         let inner = &self.inner;
-        let evidence = crate::adapter::normalize(bundle, at, &inner.keys, hash_threads);
+        let evidence = crate::normalize::normalize(bundle, at, &inner.keys, hash_threads);
         let mut upstream = Vec::new();
         for policy in &inner.upstream {
             upstream.extend(policy.evaluate(&evidence, crate::adapter::input_builder)?);

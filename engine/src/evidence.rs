@@ -596,7 +596,7 @@ pub struct ArtifactFact {
     /// Path relative to the bundle
     pub path: String,
     /// Role
-    pub role: crate::bundle::Role,
+    pub role: crate::document::Role,
     /// Declared digest
     pub declared: DigestFact,
     /// Recomputed sha256, when the file could be read

@@ -136,7 +136,9 @@ impl Found {
     }
 }
 
-/// Checks the six invariants on a table (and re-evaluates a sample for determinism).
+/// Checks the six invariants on a table of `engine`'s decisions (determinism re-decides a
+/// sample of cells with it): each broken one with counterexamples, none when the pack keeps
+/// them all.
 pub fn check(engine: &Engine, table: &Table) -> Result<Vec<Violation>, crate::Error> {
     let names = |bits: u64| {
         table

@@ -47,6 +47,7 @@ mod invariant;
 mod jcs;
 mod jws;
 mod jwt;
+mod normalize;
 mod output;
 mod policy;
 mod receipt;
@@ -89,7 +90,7 @@ pub use policy::probe;
 
 // Decision tables, policy diffs and invariants over the evidence space.
 pub use diff::{Change, Diff};
-pub use invariant::Violation;
+pub use invariant::{check as check_invariants, Violation};
 pub use space::{Cell, Feature, Space, SpaceError};
 pub use table::{Group, Outcome, Table};
 

@@ -37,10 +37,10 @@ impl Table {
             .collect()
     }
 
-    /// What changes from this table (the base) to `head`, cell by cell: claims newly allowed
-    /// or blocked, and labels changed. Both tables must range over the same space.
-    pub fn diff(&self, head: &Table) -> crate::Diff {
-        crate::diff::diff(self, head)
+    /// The engine's decision on every cell of an evidence space ([`Space::full`], or the
+    /// quick sub-space), decided on the engine's threads; the first error stops it.
+    pub fn build(engine: &Engine, space: &Space) -> Result<Table, crate::Error> {
+        build(engine, space)
     }
 
     /// The cells grouped by outcome, largest group first, each described by cubes.

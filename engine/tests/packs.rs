@@ -197,9 +197,8 @@ fn check_case(case_dir: &Path) {
     if let Some(expected) = &case.invariants {
         let engine = crate::engine_for(&pack.0);
         // Over the quick sub-space: every feature value, every lessening step (see space.rs).
-        let table = engine.table(&claimgate::Space::quick()).unwrap();
-        let found: Vec<String> = engine
-            .check(&table)
+        let table = claimgate::Table::build(&engine, &claimgate::Space::quick()).unwrap();
+        let found: Vec<String> = claimgate::check_invariants(&engine, &table)
             .unwrap()
             .iter()
             .map(|v| v.invariant.to_string())

@@ -20,13 +20,13 @@ fn quick() -> &'static Space {
 /// The default pack's table over the quick space.
 fn default_table() -> &'static Table {
     static TABLE: OnceLock<Table> = OnceLock::new();
-    TABLE.get_or_init(|| default_pack().table(quick()).unwrap())
+    TABLE.get_or_init(|| Table::build(default_pack(), quick()).unwrap())
 }
 
 /// The default pack's table over the whole space (the ignored `full_space_*` tests).
 fn full_table() -> &'static Table {
     static TABLE: OnceLock<Table> = OnceLock::new();
-    TABLE.get_or_init(|| default_pack().table(&Space::full()).unwrap())
+    TABLE.get_or_init(|| Table::build(default_pack(), &Space::full()).unwrap())
 }
 
 fn summary(t: &Table) -> String {
@@ -66,14 +66,14 @@ fn full_space_decision_table_summary() {
 
 #[test]
 fn the_default_pack_keeps_every_invariant() {
-    let v = default_pack().check(default_table()).unwrap();
+    let v = claimgate::check_invariants(default_pack(), default_table()).unwrap();
     assert!(v.is_empty(), "{v:#?}");
 }
 
 #[test]
 #[ignore = "the whole space: run in release, `-- --ignored full_space`"]
 fn full_space_the_default_pack_keeps_every_invariant() {
-    let v = default_pack().check(full_table()).unwrap();
+    let v = claimgate::check_invariants(default_pack(), full_table()).unwrap();
     assert!(v.is_empty(), "{v:#?}");
 }
 
@@ -163,7 +163,7 @@ const QUICK_LOOSENED_CELLS: usize = 286;
 fn full_space_diff_reports_exactly_the_loosened_claim() {
     let dir = crate::packs::build(&crate::testdata("bad_packs/job_claim_without_verifier"));
     let head = crate::engine_for(&dir.0);
-    let d = full_table().diff(&head.table(&Space::full()).unwrap());
+    let d = claimgate::Diff::between(full_table(), &Table::build(&head, &Space::full()).unwrap());
     assert_eq!(d.cells, Space::full().len());
     let widened: Vec<_> = d
         .widened

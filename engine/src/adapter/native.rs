@@ -1,16 +1,14 @@
 //! The native document kinds (see `docs/bundle-format.md`).
 
 use super::{Appraised, Context};
-use crate::bundle::Entry;
 use crate::document::Document;
 use crate::evidence::{
     BackupFact, Benchmark, DecisionFact, Evidence, Measurement, MeasurementMatch, Origin, Release,
     Signature, StorageFact, Trace,
 };
 
-pub(super) fn add(ev: &mut Evidence, cx: &mut Context, entry: &Entry) {
-    let src = entry.id.as_str();
-    match &entry.document {
+pub(super) fn add(ev: &mut Evidence, cx: &mut Context, src: &str, document: &Document) {
+    match document {
         Document::RuntimeMeasurement(m) => ev.runtime.measurements.push(Measurement {
             source: src.to_string(),
             target: m.target.clone(),

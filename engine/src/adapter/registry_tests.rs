@@ -3,8 +3,9 @@
 //! detected as exactly the kind it is read as.
 #![allow(clippy::unwrap_used, reason = "a failed unwrap is a failed test")]
 
+use super::detect;
 use super::{input_builder, REGISTRY};
-use crate::document::{detect, Document, Kind};
+use crate::document::{Document, Kind};
 use crate::evidence::{InputShape, UpstreamInput};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
