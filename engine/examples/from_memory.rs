@@ -4,7 +4,7 @@
 //! `cargo run --example from_memory`
 #![allow(clippy::print_stdout, reason = "an example prints what it decided")]
 
-use claimgate::{At, Bundle, Engine, Label, Limits, Pack};
+use claimgate::{At, Bundle, Engine, Label, Pack};
 use std::collections::BTreeMap;
 
 const MANIFEST: &str = r#"schema: claimgate.bundle/v1
@@ -28,7 +28,7 @@ fn main() -> Result<(), claimgate::Error> {
         ("benchmark.yaml".to_string(), BENCHMARK.as_bytes().to_vec()),
         ("result.txt".to_string(), b"the delivered result\n".to_vec()),
     ]);
-    let bundle = Bundle::from_memory("bundle.yaml", MANIFEST.as_bytes(), files, Limits::default())?;
+    let bundle = Bundle::from_memory("bundle.yaml", MANIFEST.as_bytes(), files)?;
     let engine = Engine::builder(Pack::embedded()).build()?;
     let decision = engine.decide(&bundle, At::Bundle)?.into_decision();
 

@@ -377,8 +377,18 @@ impl Bundle {
 
     /// A bundle held in memory: the manifest's bytes (YAML, or JSON when `name` ends in
     /// `.json`) and the files its documents and artifacts name, by their relative paths.
-    /// Nothing is read from disk; the same checks as [`Bundle::load`] apply.
+    /// Nothing is read from disk; the same checks as [`Bundle::load`] apply, within the default
+    /// [`Limits`].
     pub fn from_memory(
+        name: &str,
+        manifest: &[u8],
+        files: BTreeMap<String, Vec<u8>>,
+    ) -> Result<Bundle, BundleError> {
+        Bundle::from_memory_within(name, manifest, files, Limits::default())
+    }
+
+    /// [`Bundle::from_memory`] within the given limits.
+    pub fn from_memory_within(
         name: &str,
         manifest: &[u8],
         files: BTreeMap<String, Vec<u8>>,
@@ -410,6 +420,8 @@ pub enum Files {
 enum Unreadable {
     /// Its path is not allowed (absolute, `..`, a symlink out)
     Path(&'static str),
+    /// An in-memory bundle holds no file at that path
+    Missing,
     /// Reading failed
     Io(std::io::Error),
 }
@@ -434,12 +446,7 @@ impl Files {
             }
             Files::Memory(files) => {
                 let key = memory_key(rel).map_err(Unreadable::Path)?;
-                let bytes = files.get(&key).cloned().ok_or_else(|| {
-                    Unreadable::Io(std::io::Error::new(
-                        std::io::ErrorKind::NotFound,
-                        "no such file in the bundle",
-                    ))
-                })?;
+                let bytes = files.get(&key).cloned().ok_or(Unreadable::Missing)?;
                 (PathBuf::from(key), bytes)
             }
         };
@@ -593,6 +600,12 @@ fn from_parts(
                             "document paths are relative and stay inside the bundle directory"
                                 .into(),
                         ),
+                    ),
+                    Unreadable::Missing => BundleError::invalid(
+                        &manifest,
+                        format!("cannot read document `{rel}`: no such file in the bundle"),
+                        &rel,
+                        None,
                     ),
                     Unreadable::Io(e) => BundleError::invalid(
                         &manifest,

@@ -253,3 +253,45 @@ fn a_sha384_output_digest_is_checked_with_sha384() {
     let d = crate::evaluate(&dir.0, pack(), None).unwrap();
     assert!(!d.allows("job.output_bound"));
 }
+
+/// A bundle held in memory decides exactly as the same files on disk: the same receipt bytes.
+/// A file the manifest names that the memory does not hold, or a path out of the bundle, is the
+/// same located error as on disk.
+#[test]
+fn a_bundle_in_memory_decides_like_the_same_files_on_disk() {
+    use claimgate::{At, Bundle};
+    for name in ["full_pass", "output_artifact_mismatch", "verifier_denial"] {
+        let dir = testdata(&format!("bundles/{name}"));
+        let mut files = std::collections::BTreeMap::new();
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let p = e.unwrap().path();
+            let rel = p.file_name().unwrap().to_string_lossy().into_owned();
+            files.insert(rel, std::fs::read(&p).unwrap());
+        }
+        let manifest = files.remove("bundle.yaml").unwrap();
+        let memory = Bundle::from_memory("bundle.yaml", &manifest, files).unwrap();
+        let disk = Bundle::load(&dir).unwrap();
+        let receipt = |b: &Bundle| {
+            pack()
+                .decide(b, At::Bundle)
+                .unwrap()
+                .receipt()
+                .to_canonical_bytes()
+        };
+        assert_eq!(receipt(&memory), receipt(&disk), "{name}");
+    }
+    let manifest = std::fs::read(testdata("bundles/full_pass/bundle.yaml")).unwrap();
+    let missing = Bundle::from_memory("bundle.yaml", &manifest, Default::default()).unwrap_err();
+    assert!(
+        missing
+            .to_string()
+            .contains("cannot read document `runtime.yaml`: no such file in the bundle"),
+        "{missing}"
+    );
+    let escape = b"schema: claimgate.bundle/v1\njob: {job_id: j}\ndocuments:\n  - {kind: facts, path: ../x.yaml}\n";
+    let err = Bundle::from_memory("bundle.yaml", escape, Default::default()).unwrap_err();
+    assert!(
+        err.to_string().contains("leaves the bundle directory"),
+        "{err}"
+    );
+}
