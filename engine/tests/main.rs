@@ -34,6 +34,8 @@ mod props;
 mod realworld;
 /// Receipts: canonical bytes, schema, verify and tampering.
 mod receipts;
+/// Every command's output in every format it offers, byte for byte.
+mod render;
 /// The evidence space: decision table, invariants, semantic diffs.
 mod space;
 /// Time as an input: strict RFC 3339, and receipts at extreme instants verify.

@@ -74,9 +74,16 @@ struct Run {
 
 /// Writes the case's pack into a scratch directory.
 pub(crate) fn build(case_dir: &Path) -> Scratch {
+    let name = case_dir.file_name().unwrap().to_string_lossy().to_string();
+    build_in(case_dir, &format!("pack-{name}"))
+}
+
+/// Writes the case's pack into a scratch directory of its own (`tag`), for tests that run
+/// beside others building the same case.
+pub(crate) fn build_in(case_dir: &Path, tag: &str) -> Scratch {
     let case = read(case_dir);
     let name = case_dir.file_name().unwrap().to_string_lossy().to_string();
-    let dir = Scratch::new(&format!("pack-{name}"));
+    let dir = Scratch::new(tag);
     crate::policy::write_pack(&dir.0, &case_dir.join("overlay"));
     for s in &case.set {
         let p = dir.0.join(&s.file);
