@@ -5,11 +5,34 @@ use crate::space::Space;
 use crate::table::Table;
 use serde::Serialize;
 
+/// What a [`Change`] changes; written `widening`, `narrowing` or `label`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeKind {
+    /// A claim newly allowed
+    Widening,
+    /// A claim newly blocked
+    Narrowing,
+    /// A label changed
+    Label,
+}
+
+impl ChangeKind {
+    /// The kind as reports and counterexample directories write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            ChangeKind::Widening => "widening",
+            ChangeKind::Narrowing => "narrowing",
+            ChangeKind::Label => "label",
+        }
+    }
+}
+
 /// One kind of change and where it happens.
 #[derive(Debug, Clone, Serialize)]
 pub struct Change {
-    /// `widening` (newly allowed), `narrowing` (newly blocked) or `label`
-    pub kind: &'static str,
+    /// Newly allowed, newly blocked, or a label change
+    pub kind: ChangeKind,
     /// The claim, for widening and narrowing
     pub claim: Option<String>,
     /// The label before and after, for label changes
@@ -50,7 +73,7 @@ impl Diff {
 }
 
 fn change(
-    kind: &'static str,
+    kind: ChangeKind,
     claim: Option<String>,
     labels: Option<(Label, Label)>,
     members: &[bool],
@@ -87,8 +110,8 @@ pub fn diff(base: &Table, head: &Table) -> Diff {
         let narrow: Vec<bool> = (0..n)
             .map(|i| has(base, b, i) && !has(head, h, i))
             .collect();
-        widened.extend(change("widening", Some(id.clone()), None, &wide, space));
-        narrowed.extend(change("narrowing", Some(id.clone()), None, &narrow, space));
+        widened.extend(change(ChangeKind::Widening, Some(id.clone()), None, &wide, space));
+        narrowed.extend(change(ChangeKind::Narrowing, Some(id.clone()), None, &narrow, space));
     }
     let mut pairs: Vec<(Label, Label)> = base
         .outcomes
@@ -108,7 +131,7 @@ pub fn diff(base: &Table, head: &Table) -> Diff {
                 .zip(&head.outcomes)
                 .map(|(a, b)| a.label == from && b.label == to)
                 .collect();
-            change("label", None, Some((from, to)), &members, space)
+            change(ChangeKind::Label, None, Some((from, to)), &members, space)
         })
         .collect();
     Diff {

@@ -2,7 +2,7 @@
 
 use super::args::Globals;
 use super::ExitStatus;
-use crate::diff::{Change, Diff};
+use crate::diff::{Change, ChangeKind, Diff};
 use crate::{Engine, Error, Pack};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -153,9 +153,9 @@ pub(super) fn run(args: &DiffArgs, g: &Globals, out: &mut dyn Write) -> Result<E
     if let Some(dir) = &args.write_examples {
         for c in &all {
             let name = match (&c.claim, c.labels) {
-                (Some(id), _) => format!("{}-{id}", c.kind),
+                (Some(id), _) => format!("{}-{id}", c.kind.name()),
                 (None, Some((a, b))) => format!("label-{}-to-{}", a.name(), b.name()),
-                _ => c.kind.to_string(),
+                _ => c.kind.name().to_string(),
             };
             let d = dir.join(name);
             crate::space::write_bundle(&crate::space::cell(c.example), &d)
@@ -179,10 +179,10 @@ pub(super) fn run(args: &DiffArgs, g: &Globals, out: &mut dyn Write) -> Result<E
 
 fn title(c: &Change) -> String {
     match (&c.claim, c.labels) {
-        (Some(id), _) if c.kind == "widening" => format!("newly ALLOWED `{id}`"),
+        (Some(id), _) if c.kind == ChangeKind::Widening => format!("newly ALLOWED `{id}`"),
         (Some(id), _) => format!("newly BLOCKED `{id}`"),
         (None, Some((a, b))) => format!("label `{}` → `{}`", a.name(), b.name()),
-        _ => c.kind.to_string(),
+        _ => c.kind.name().to_string(),
     }
 }
 
