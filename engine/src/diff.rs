@@ -110,8 +110,20 @@ pub fn diff(base: &Table, head: &Table) -> Diff {
         let narrow: Vec<bool> = (0..n)
             .map(|i| has(base, b, i) && !has(head, h, i))
             .collect();
-        widened.extend(change(ChangeKind::Widening, Some(id.clone()), None, &wide, space));
-        narrowed.extend(change(ChangeKind::Narrowing, Some(id.clone()), None, &narrow, space));
+        widened.extend(change(
+            ChangeKind::Widening,
+            Some(id.clone()),
+            None,
+            &wide,
+            space,
+        ));
+        narrowed.extend(change(
+            ChangeKind::Narrowing,
+            Some(id.clone()),
+            None,
+            &narrow,
+            space,
+        ));
     }
     let mut pairs: Vec<(Label, Label)> = base
         .outcomes

@@ -1,6 +1,9 @@
-//! Argument groups shared by subcommands, and their conversion to domain values.
+//! Argument groups shared by subcommands, and their conversion to domain values; the output
+//! formats each subcommand offers, as `--format` parsers over [`report::Format`](Format).
 
+use crate::report::Format;
 use crate::{At, Engine, EngineBuilder, Instant, Limits, Pack, TrustedKeys};
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
 
@@ -158,4 +161,57 @@ impl SpaceArgs {
             SpaceName::Quick => crate::space::Space::quick(),
         }
     }
+}
+
+/// The formats of `eval`, each with its `--help` line.
+pub const EVAL_FORMATS: &[(Format, &str)] = &[
+    (Format::Human, "Text for people"),
+    (
+        Format::Json,
+        "The decision as JSON (`claimgate.decision/v1`, keys in a fixed order)",
+    ),
+];
+
+/// The formats of `gate`, each with its `--help` line.
+pub const GATE_FORMATS: &[(Format, &str)] = &[
+    (
+        Format::Human,
+        "Text for people; errors drawn with their source spans",
+    ),
+    (
+        Format::Json,
+        "The gate report as JSON (`claimgate.gate/v1`, keys in a fixed order)",
+    ),
+    (
+        Format::Junit,
+        "JUnit XML: one testcase per bundle and requirement (GitLab, Jenkins, ...)",
+    ),
+    (
+        Format::Sarif,
+        "SARIF 2.1.0 for code scanning (GitHub, Azure DevOps, ...)",
+    ),
+    (
+        Format::Github,
+        "GitHub Actions workflow commands (`::error file=...,line=...::...`)",
+    ),
+    (Format::Markdown, "Markdown for a pull-request comment"),
+];
+
+/// A `--format` value parser offering these formats (and only these), each with its help line.
+pub fn formats(
+    offered: &'static [(Format, &'static str)],
+) -> impl TypedValueParser<Value = Format> {
+    PossibleValuesParser::new(
+        offered
+            .iter()
+            .map(|(format, help)| PossibleValue::new(format.name()).help(*help)),
+    )
+    // The parser above lets only offered names through, so the lookup always finds one.
+    .try_map(move |name| {
+        offered
+            .iter()
+            .map(|(format, _)| *format)
+            .find(|format| format.name() == name)
+            .ok_or_else(|| format!("`{name}` is not an offered format"))
+    })
 }

@@ -1,6 +1,6 @@
 //! `claimgate eval BUNDLE`
 
-use super::args::{BundleArgs, Globals, PolicyArgs};
+use super::args::{formats, BundleArgs, Globals, PolicyArgs, EVAL_FORMATS};
 use super::ExitStatus;
 use crate::report::{self, Format};
 use std::io::Write;
@@ -13,7 +13,7 @@ pub struct EvalArgs {
     #[command(flatten)]
     policy: PolicyArgs,
     /// Output format
-    #[arg(long, value_enum, default_value = "human")]
+    #[arg(long, value_parser = formats(EVAL_FORMATS), default_value = "human")]
     pub format: Format,
     /// Also write the decision's canonical receipt to this file
     #[arg(long, value_name = "OUT.json")]

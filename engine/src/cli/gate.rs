@@ -1,10 +1,10 @@
 //! `claimgate gate BUNDLE...`: fail a pipeline when a requirement is not met.
 
-use super::args::{Globals, PolicyArgs, TimeArgs};
+use super::args::{formats, Globals, PolicyArgs, TimeArgs, GATE_FORMATS};
 use super::ExitStatus;
 use crate::decision::Label;
 use crate::gate::{self, Claimed, Requirements, Status};
-use crate::report::{self, GateFormat};
+use crate::report::{self, Format};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -32,8 +32,8 @@ pub struct GateArgs {
     #[command(flatten)]
     time: TimeArgs,
     /// Output format
-    #[arg(long, value_enum, default_value = "human")]
-    format: GateFormat,
+    #[arg(long, value_parser = formats(GATE_FORMATS), default_value = "human")]
+    format: Format,
 }
 
 /// Labels that can be forbidden. Forbidding `compute_receipt` would fail every bundle, so it is

@@ -67,30 +67,64 @@ pub fn printable(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// Output formats of `claimgate eval`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+/// Every output format claimgate writes. Each command offers some of them: its reporter
+/// says which, and the command line offers just those.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// Text for people
     Human,
-    /// The decision as JSON (`claimgate.decision/v1`, keys in a fixed order)
+    /// JSON, keys in a fixed order
     Json,
-}
-
-/// Output formats of `claimgate gate`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum GateFormat {
-    /// Text for people; errors drawn with their source spans
-    Human,
-    /// The gate report as JSON (`claimgate.gate/v1`, keys in a fixed order)
-    Json,
-    /// JUnit XML: one testcase per bundle and requirement (GitLab, Jenkins, ...)
-    Junit,
-    /// SARIF 2.1.0 for code scanning (GitHub, Azure DevOps, ...)
-    Sarif,
-    /// GitHub Actions workflow commands (`::error file=...,line=...::...`)
-    Github,
     /// Markdown for a pull-request comment
     Markdown,
+    /// Comma-separated values, one row per record
+    Csv,
+    /// JUnit XML
+    Junit,
+    /// SARIF 2.1.0
+    Sarif,
+    /// GitHub Actions workflow commands
+    Github,
+}
+
+impl Format {
+    /// Every format.
+    pub const ALL: [Format; 7] = [
+        Format::Human,
+        Format::Json,
+        Format::Markdown,
+        Format::Csv,
+        Format::Junit,
+        Format::Sarif,
+        Format::Github,
+    ];
+
+    /// The format's name on the command line and in messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Human => "human",
+            Format::Json => "json",
+            Format::Markdown => "markdown",
+            Format::Csv => "csv",
+            Format::Junit => "junit",
+            Format::Sarif => "sarif",
+            Format::Github => "github",
+        }
+    }
+
+    /// The format of a name, when there is one.
+    pub fn from_name(name: &str) -> Option<Format> {
+        Format::ALL.into_iter().find(|f| f.name() == name)
+    }
+}
+
+/// The error of a reporter asked for a format its command does not offer. The command line
+/// offers each command only its own formats, so no user sees it.
+fn unsupported(command: &str, format: Format) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::Unsupported,
+        format!("`{command}` has no {} output", format.name()),
+    )
 }
 
 /// Writes one decision in the chosen format.
@@ -98,18 +132,20 @@ pub fn render(decision: &Decision, format: Format, w: &mut dyn Write) -> io::Res
     match format {
         Format::Human => human::write(decision, w),
         Format::Json => json::write(decision, w),
+        other => Err(unsupported("eval", other)),
     }
 }
 
 /// Writes a gate report in the chosen format.
-pub fn render_gate(report: &GateReport, format: GateFormat, w: &mut dyn Write) -> io::Result<()> {
+pub fn render_gate(report: &GateReport, format: Format, w: &mut dyn Write) -> io::Result<()> {
     match format {
-        GateFormat::Human => human::write_gate(report, w),
-        GateFormat::Json => json::write_gate(report, w),
-        GateFormat::Junit => junit::write(report, w),
-        GateFormat::Sarif => sarif::write(report, w),
-        GateFormat::Github => github::write(report, w),
-        GateFormat::Markdown => markdown::write(report, w),
+        Format::Human => human::write_gate(report, w),
+        Format::Json => json::write_gate(report, w),
+        Format::Junit => junit::write(report, w),
+        Format::Sarif => sarif::write(report, w),
+        Format::Github => github::write(report, w),
+        Format::Markdown => markdown::write(report, w),
+        other => Err(unsupported("gate", other)),
     }
 }
 
@@ -204,6 +240,14 @@ mod tests {
             "x\\u{202e}y\\u{2066}z\\u{2028}"
         );
         assert_eq!(printable("caf\u{e9} \u{2713}"), "caf\u{e9} \u{2713}");
+    }
+
+    #[test]
+    fn every_format_has_its_own_name() {
+        for f in Format::ALL {
+            assert_eq!(Format::from_name(f.name()), Some(f));
+        }
+        assert_eq!(Format::from_name("pdf"), None);
     }
 
     #[test]
