@@ -197,6 +197,19 @@ pub const GATE_FORMATS: &[(Format, &str)] = &[
     (Format::Markdown, "Markdown for a pull-request comment"),
 ];
 
+/// The formats of `table`, each with its `--help` line.
+pub const TABLE_FORMATS: &[(Format, &str)] = &[
+    (
+        Format::Csv,
+        "One row per cell: the features, the label, the allowed claim ids",
+    ),
+    (Format::Json, "One object per cell"),
+    (
+        Format::Markdown,
+        "Cells grouped by decision, each group described by its feature values",
+    ),
+];
+
 /// A `--format` value parser offering these formats (and only these), each with its help line.
 pub fn formats(
     offered: &'static [(Format, &'static str)],

@@ -1,9 +1,8 @@
 //! `claimgate table`: the decision of every cell of the evidence space.
 
-use super::args::{Globals, PolicyArgs};
+use super::args::{formats, Globals, PolicyArgs, TABLE_FORMATS};
 use super::ExitStatus;
-use crate::space::FEATURES;
-use crate::table;
+use crate::report::{self, Format};
 use std::io::Write;
 
 /// Arguments of `claimgate table`.
@@ -14,19 +13,8 @@ pub struct TableArgs {
     #[command(flatten)]
     space: super::args::SpaceArgs,
     /// Output format
-    #[arg(long, value_enum, default_value = "markdown")]
-    pub format: TableFormat,
-}
-
-/// Output formats of `claimgate table`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum TableFormat {
-    /// One row per cell: the features, the label, the allowed claim ids
-    Csv,
-    /// One object per cell
-    Json,
-    /// Cells grouped by decision, each group described by its feature values
-    Markdown,
+    #[arg(long, value_parser = formats(TABLE_FORMATS), default_value = "markdown")]
+    pub format: Format,
 }
 
 pub(super) fn run(
@@ -35,67 +23,7 @@ pub(super) fn run(
     out: &mut dyn Write,
 ) -> Result<ExitStatus, crate::Error> {
     let engine = args.policy.engine(g)?;
-    let t = table::build(&engine, &args.space.space())?;
-    match args.format {
-        TableFormat::Csv => {
-            let header: Vec<&str> = FEATURES.iter().map(|f| f.name).collect();
-            writeln!(out, "{},label,allowed", header.join(","))?;
-            for (i, o) in t.outcomes.iter().enumerate() {
-                let cell = t.space.cell(i);
-                let values: Vec<String> = cell
-                    .describe()
-                    .iter()
-                    .map(|(_, v)| format!("\"{v}\""))
-                    .collect();
-                writeln!(
-                    out,
-                    "{},{},{}",
-                    values.join(","),
-                    o.label.name(),
-                    t.allowed(o).join(" ")
-                )?;
-            }
-        }
-        TableFormat::Json => {
-            writeln!(out, "[")?;
-            for (i, o) in t.outcomes.iter().enumerate() {
-                let cell: serde_json::Map<String, serde_json::Value> = t
-                    .space
-                    .cell(i)
-                    .describe()
-                    .into_iter()
-                    .map(|(f, v)| (f.to_string(), v.into()))
-                    .collect();
-                let row = serde_json::json!({"cell": cell, "label": o.label.name(), "allowed": t.allowed(o)});
-                let sep = if i + 1 < t.outcomes.len() { "," } else { "" };
-                writeln!(
-                    out,
-                    "  {}{sep}",
-                    crate::jcs::to_string(&row).map_err(std::io::Error::from)?
-                )?;
-            }
-            writeln!(out, "]")?;
-        }
-        TableFormat::Markdown => {
-            writeln!(out, "# Decision table ({} cells)\n", t.outcomes.len())?;
-            for g in table::groups(&t) {
-                writeln!(
-                    out,
-                    "## {} cells → `{}`: {}\n",
-                    g.cells,
-                    g.label.name(),
-                    if g.allowed.is_empty() {
-                        "no claim".to_string()
-                    } else {
-                        g.allowed.join(", ")
-                    }
-                )?;
-                for d in &g.description {
-                    writeln!(out, "- {d}")?;
-                }
-                writeln!(out)?;
-            }
-        }
-    }
+    let t = crate::table::build(&engine, &args.space.space())?;
+    report::render_table(&t, args.format, out)?;
     Ok(ExitStatus::Ok)
 }

@@ -15,6 +15,7 @@
 
 use crate::decision::Decision;
 use crate::gate::GateReport;
+use crate::table::Table;
 use std::io::{self, Write};
 
 pub(super) fn write(d: &Decision, w: &mut dyn Write) -> io::Result<()> {
@@ -25,4 +26,24 @@ pub(super) fn write(d: &Decision, w: &mut dyn Write) -> io::Result<()> {
 pub(super) fn write_gate(r: &GateReport, w: &mut dyn Write) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *w, r)?;
     writeln!(w)
+}
+
+/// One line per cell, each a canonical (RFC 8785) object: a table of 137,700 cells stays
+/// greppable and diffable line by line.
+pub(super) fn write_table(t: &Table, w: &mut dyn Write) -> io::Result<()> {
+    writeln!(w, "[")?;
+    for (i, o) in t.outcomes.iter().enumerate() {
+        let cell: serde_json::Map<String, serde_json::Value> = t
+            .space
+            .cell(i)
+            .describe()
+            .into_iter()
+            .map(|(f, v)| (f.to_string(), v.into()))
+            .collect();
+        let row =
+            serde_json::json!({"cell": cell, "label": o.label.name(), "allowed": t.allowed(o)});
+        let sep = if i + 1 < t.outcomes.len() { "," } else { "" };
+        writeln!(w, "  {}{sep}", crate::jcs::to_string(&row)?)?;
+    }
+    writeln!(w, "]")
 }

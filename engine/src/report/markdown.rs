@@ -5,6 +5,7 @@
 
 use super::{at, counts, printable, requirements_line};
 use crate::gate::{GateReport, Status};
+use crate::table::Table;
 use std::io::{self, Write};
 
 pub(super) fn write(r: &GateReport, w: &mut dyn Write) -> io::Result<()> {
@@ -84,6 +85,30 @@ pub(super) fn write(r: &GateReport, w: &mut dyn Write) -> io::Result<()> {
                 )?;
             }
         }
+    }
+    Ok(())
+}
+
+/// The decision table: its cells grouped by decision, largest group first, each group
+/// described by its feature values.
+pub(super) fn write_table(t: &Table, w: &mut dyn Write) -> io::Result<()> {
+    writeln!(w, "# Decision table ({} cells)\n", t.outcomes.len())?;
+    for g in t.groups() {
+        writeln!(
+            w,
+            "## {} cells → `{}`: {}\n",
+            g.cells,
+            g.label.name(),
+            if g.allowed.is_empty() {
+                "no claim".to_string()
+            } else {
+                g.allowed.join(", ")
+            }
+        )?;
+        for d in &g.description {
+            writeln!(w, "- {d}")?;
+        }
+        writeln!(w)?;
     }
     Ok(())
 }

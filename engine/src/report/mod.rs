@@ -12,6 +12,7 @@
 //! terminal or reorder what a reviewer reads. `json` keeps the exact strings (JSON escapes
 //! control characters itself).
 
+mod csv;
 mod github;
 mod human;
 mod json;
@@ -21,6 +22,7 @@ mod sarif;
 
 use crate::decision::{Decision, Rewrite};
 use crate::gate::{GateReport, Location};
+use crate::table::Table;
 use std::borrow::Cow;
 use std::io::{self, Write};
 
@@ -146,6 +148,16 @@ pub fn render_gate(report: &GateReport, format: Format, w: &mut dyn Write) -> io
         Format::Github => github::write(report, w),
         Format::Markdown => markdown::write(report, w),
         other => Err(unsupported("gate", other)),
+    }
+}
+
+/// Writes the decision table (`claimgate table`): `csv`, `json` or `markdown`.
+pub fn render_table(table: &Table, format: Format, w: &mut dyn Write) -> io::Result<()> {
+    match format {
+        Format::Csv => csv::write_table(table, w),
+        Format::Json => json::write_table(table, w),
+        Format::Markdown => markdown::write_table(table, w),
+        other => Err(unsupported("table", other)),
     }
 }
 
