@@ -3,6 +3,7 @@
 use super::args::{Globals, PackArgs};
 use super::ExitStatus;
 use crate::policy::TestOutcome;
+use crate::report::{self, Format};
 use std::io::Write;
 
 /// Arguments of `claimgate test`.
@@ -18,25 +19,10 @@ pub(super) fn run(
     out: &mut dyn Write,
 ) -> Result<ExitStatus, crate::Error> {
     let results = g.builder(args.policy.pack()?).build()?.test()?;
-    let (mut passed, mut failed) = (0, 0);
-    for r in &results {
-        match &r.outcome {
-            TestOutcome::Pass => {
-                passed += 1;
-                writeln!(out, "PASS {}", r.rule)?;
-            }
-            TestOutcome::Fail => {
-                failed += 1;
-                writeln!(out, "FAIL {} ({})", r.rule, r.file)?;
-            }
-            TestOutcome::Error(e) => {
-                failed += 1;
-                writeln!(out, "ERROR {} ({}): {e}", r.rule, r.file)?;
-            }
-        }
-    }
-    writeln!(out, "{passed} passed, {failed} failed")?;
-    Ok(if failed == 0 && passed > 0 {
+    report::render_tests(&results, Format::Human, out)?;
+    // A pack without tests proves nothing: that is not a pass.
+    let passed = results.iter().all(|r| r.outcome == TestOutcome::Pass);
+    Ok(if passed && !results.is_empty() {
         ExitStatus::Ok
     } else {
         ExitStatus::Verdict

@@ -7,6 +7,7 @@ use super::{at, printable, requirements_line, say_instead, summary_line};
 use crate::decision::{BlockKind, Decision};
 use crate::evidence::{DecisionFact, Origin};
 use crate::gate::{GateReport, Status};
+use crate::policy::{TestOutcome, TestResult};
 use std::io::{self, Write};
 
 /// Width errors are drawn at.
@@ -141,4 +142,20 @@ pub(super) fn write_gate(r: &GateReport, w: &mut dyn Write) -> io::Result<()> {
     }
     writeln!(w)?;
     writeln!(w, "{}", summary_line(r))
+}
+
+/// One line per test rule, the failures with their file, then the counts.
+pub(super) fn write_tests(results: &[TestResult], w: &mut dyn Write) -> io::Result<()> {
+    for r in results {
+        match &r.outcome {
+            TestOutcome::Pass => writeln!(w, "PASS {}", r.rule)?,
+            TestOutcome::Fail => writeln!(w, "FAIL {} ({})", r.rule, r.file)?,
+            TestOutcome::Error(e) => writeln!(w, "ERROR {} ({}): {e}", r.rule, r.file)?,
+        }
+    }
+    let passed = results
+        .iter()
+        .filter(|r| r.outcome == TestOutcome::Pass)
+        .count();
+    writeln!(w, "{passed} passed, {} failed", results.len() - passed)
 }

@@ -22,6 +22,7 @@ mod sarif;
 
 use crate::decision::{Decision, Rewrite};
 use crate::gate::{GateReport, Location};
+use crate::policy::TestResult;
 use crate::table::Table;
 use std::borrow::Cow;
 use std::io::{self, Write};
@@ -158,6 +159,14 @@ pub fn render_table(table: &Table, format: Format, w: &mut dyn Write) -> io::Res
         Format::Json => json::write_table(table, w),
         Format::Markdown => markdown::write_table(table, w),
         other => Err(unsupported("table", other)),
+    }
+}
+
+/// Writes the results of a pack's Rego unit tests (`claimgate test`): `human` only.
+pub fn render_tests(results: &[TestResult], format: Format, w: &mut dyn Write) -> io::Result<()> {
+    match format {
+        Format::Human => human::write_tests(results, w),
+        other => Err(unsupported("test", other)),
     }
 }
 
