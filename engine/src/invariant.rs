@@ -9,13 +9,18 @@
 //! 4. denial floor: a recorded rejection always allows `verifier.path_exercised`;
 //! 5. blocklist: a blocked sentence is never allowed;
 //! 6. determinism: the same cell and pack give byte-identical receipts.
+//!
+//! [`CheckReport::build`] is `claimgate check`: the table of a space, its violations, and a
+//! counterexample bundle per violation when asked. It knows the engine and the evidence space;
+//! how a report is written is `report`'s business, and the command line is `cli`'s.
 
 use crate::decision::Label;
 use crate::document::Status;
 use crate::engine::Engine;
-use crate::space::{Cell, FEATURES};
+use crate::space::{Cell, Space, FEATURES};
 use crate::table::{Outcome, Table};
 use serde::Serialize;
+use std::path::Path;
 
 /// Most counterexamples reported per invariant (the count covers all of them).
 pub const MAX_EXAMPLES: usize = 5;
@@ -31,6 +36,48 @@ pub struct Violation {
     pub examples: Vec<String>,
     /// The first cell that breaks it (its full-space index, [`Cell::at`](crate::Cell::at))
     pub example_cell: usize,
+}
+
+/// What `claimgate check` found over an evidence space.
+#[derive(Debug, Clone)]
+pub struct CheckReport {
+    /// Cells checked
+    pub cells: usize,
+    /// The broken invariants; none: the pack keeps every invariant on these cells
+    pub violations: Vec<Violation>,
+    /// The counterexample bundle directory written for each violation, in their order; empty
+    /// when none were asked for
+    pub examples: Vec<String>,
+}
+
+impl CheckReport {
+    /// Decides every cell of `space` with the engine and checks the invariants on them.
+    pub fn build(engine: &Engine, space: &Space) -> Result<CheckReport, crate::Error> {
+        let table = crate::table::build(engine, space)?;
+        let violations = check(engine, &table)?;
+        Ok(CheckReport {
+            cells: table.outcomes.len(),
+            violations,
+            examples: Vec::new(),
+        })
+    }
+
+    /// Whether every invariant holds.
+    pub fn ok(&self) -> bool {
+        self.violations.is_empty()
+    }
+
+    /// Writes one counterexample bundle per violation into `dir`, each named after its
+    /// invariant (`box-isolation`), so `claimgate eval` can show why.
+    pub fn write_examples(&mut self, dir: &Path) -> Result<(), crate::Error> {
+        for v in &self.violations {
+            let d = dir.join(v.invariant.replace(' ', "-"));
+            crate::space::write_bundle(&crate::space::cell(v.example_cell), &d)
+                .map_err(|e| crate::output::named(&d, &e))?;
+            self.examples.push(d.display().to_string());
+        }
+        Ok(())
+    }
 }
 
 /// The evidence-lessening steps of each feature: (from value, to value).

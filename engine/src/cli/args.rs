@@ -210,6 +210,13 @@ pub const TABLE_FORMATS: &[(Format, &str)] = &[
     ),
 ];
 
+/// The formats of `diff` and `check`, each with its `--help` line.
+pub const DIFF_FORMATS: &[(Format, &str)] = &[
+    (Format::Human, "Text for people"),
+    (Format::Json, "JSON"),
+    (Format::Markdown, "Markdown for a pull-request comment"),
+];
+
 /// A `--format` value parser offering these formats (and only these), each with its help line.
 pub fn formats(
     offered: &'static [(Format, &'static str)],

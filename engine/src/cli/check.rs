@@ -1,8 +1,10 @@
 //! `claimgate check`: verify the design's invariants over the evidence space (the whole space
 //! by default; `--space quick` for the quick sub-space).
 
-use super::args::{Globals, PolicyArgs};
+use super::args::{formats, Globals, PolicyArgs, DIFF_FORMATS};
 use super::ExitStatus;
+use crate::invariant::CheckReport;
+use crate::report::{self, Format};
 use std::io::Write;
 
 /// Arguments of `claimgate check`.
@@ -16,8 +18,8 @@ pub struct CheckArgs {
     #[arg(long, value_name = "DIR")]
     pub write_examples: Option<std::path::PathBuf>,
     /// Output format
-    #[arg(long, value_enum, default_value = "human")]
-    pub format: super::diff::DiffFormat,
+    #[arg(long, value_parser = formats(DIFF_FORMATS), default_value = "human")]
+    pub format: Format,
 }
 
 pub(super) fn run(
@@ -26,49 +28,12 @@ pub(super) fn run(
     out: &mut dyn Write,
 ) -> Result<ExitStatus, crate::Error> {
     let engine = args.policy.engine(g)?;
-    let table = crate::table::build(&engine, &args.space.space())?;
-    let violations = crate::invariant::check(&engine, &table)?;
+    let mut found = CheckReport::build(&engine, &args.space.space())?;
     if let Some(dir) = &args.write_examples {
-        for v in &violations {
-            let d = dir.join(v.invariant.replace(' ', "-"));
-            crate::space::write_bundle(&crate::space::cell(v.example_cell), &d)
-                .map_err(|e| crate::output::named(&d, &e))?;
-        }
+        found.write_examples(dir)?;
     }
-    match args.format {
-        super::diff::DiffFormat::Json => {
-            let report = serde_json::json!({"cells": table.outcomes.len(), "ok": violations.is_empty(), "violations": violations});
-            serde_json::to_writer_pretty(&mut *out, &report).map_err(std::io::Error::from)?;
-            writeln!(out)?;
-        }
-        _ => {
-            writeln!(
-                out,
-                "checked {} cells against 6 invariants",
-                table.outcomes.len()
-            )?;
-            for v in &violations {
-                writeln!(out, "\nVIOLATED {} ({} cases)", v.invariant, v.count)?;
-                for e in &v.examples {
-                    writeln!(out, "  - {e}")?;
-                }
-                if let Some(dir) = &args.write_examples {
-                    writeln!(
-                        out,
-                        "  counterexample bundle: {}",
-                        dir.join(v.invariant.replace(' ', "-")).display()
-                    )?;
-                }
-            }
-            if violations.is_empty() {
-                writeln!(
-                    out,
-                    "ok: monotone, box isolation, label gate, denial floor, blocklist, determinism"
-                )?;
-            }
-        }
-    }
-    Ok(if violations.is_empty() {
+    report::render_check(&found, args.format, out)?;
+    Ok(if found.ok() {
         ExitStatus::Ok
     } else {
         ExitStatus::Verdict

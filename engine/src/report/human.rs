@@ -7,6 +7,7 @@ use super::{at, printable, requirements_line, say_instead, summary_line};
 use crate::decision::{BlockKind, Decision};
 use crate::evidence::{DecisionFact, Origin};
 use crate::gate::{GateReport, Status};
+use crate::invariant::CheckReport;
 use crate::policy::{TestOutcome, TestResult};
 use std::io::{self, Write};
 
@@ -158,4 +159,25 @@ pub(super) fn write_tests(results: &[TestResult], w: &mut dyn Write) -> io::Resu
         .filter(|r| r.outcome == TestOutcome::Pass)
         .count();
     writeln!(w, "{passed} passed, {} failed", results.len() - passed)
+}
+
+/// The broken invariants, each with its examples and counterexample bundle, or the ones that hold.
+pub(super) fn write_check(r: &CheckReport, w: &mut dyn Write) -> io::Result<()> {
+    writeln!(w, "checked {} cells against 6 invariants", r.cells)?;
+    for (i, v) in r.violations.iter().enumerate() {
+        writeln!(w, "\nVIOLATED {} ({} cases)", v.invariant, v.count)?;
+        for e in &v.examples {
+            writeln!(w, "  - {e}")?;
+        }
+        if let Some(bundle) = r.examples.get(i) {
+            writeln!(w, "  counterexample bundle: {bundle}")?;
+        }
+    }
+    if r.ok() {
+        writeln!(
+            w,
+            "ok: monotone, box isolation, label gate, denial floor, blocklist, determinism"
+        )?;
+    }
+    Ok(())
 }

@@ -15,6 +15,7 @@
 
 use crate::decision::Decision;
 use crate::gate::GateReport;
+use crate::invariant::CheckReport;
 use crate::table::Table;
 use std::io::{self, Write};
 
@@ -46,4 +47,10 @@ pub(super) fn write_table(t: &Table, w: &mut dyn Write) -> io::Result<()> {
         writeln!(w, "  {}{sep}", crate::jcs::to_string(&row)?)?;
     }
     writeln!(w, "]")
+}
+
+pub(super) fn write_check(r: &CheckReport, w: &mut dyn Write) -> io::Result<()> {
+    let report = serde_json::json!({"cells": r.cells, "ok": r.ok(), "violations": r.violations});
+    serde_json::to_writer_pretty(&mut *w, &report)?;
+    writeln!(w)
 }

@@ -22,6 +22,7 @@ mod sarif;
 
 use crate::decision::{Decision, Rewrite};
 use crate::gate::{GateReport, Location};
+use crate::invariant::CheckReport;
 use crate::policy::TestResult;
 use crate::table::Table;
 use std::borrow::Cow;
@@ -159,6 +160,16 @@ pub fn render_table(table: &Table, format: Format, w: &mut dyn Write) -> io::Res
         Format::Json => json::write_table(table, w),
         Format::Markdown => markdown::write_table(table, w),
         other => Err(unsupported("table", other)),
+    }
+}
+
+/// Writes what `claimgate check` found: `human` or `json`. `markdown` is offered too and
+/// writes the human text, as it always has.
+pub fn render_check(report: &CheckReport, format: Format, w: &mut dyn Write) -> io::Result<()> {
+    match format {
+        Format::Human | Format::Markdown => human::write_check(report, w),
+        Format::Json => json::write_check(report, w),
+        other => Err(unsupported("check", other)),
     }
 }
 
