@@ -1,9 +1,18 @@
-//! What a policy change newly allows or blocks, over every cell of the evidence space.
+//! What a policy change newly allows or blocks, over every cell of the evidence space, and on
+//! a corpus of real bundles.
+//!
+//! [`diff`] compares two tables; [`DiffReport::build`] is `claimgate diff`: both packs' tables,
+//! their [`Diff`], the corpus bundles whose decision changed, and a counterexample bundle per
+//! change when asked. It knows engines, tables and bundles on disk; how a report is written is
+//! `report`'s business, and the command line (how a pack is named) is `cli`'s.
 
-use crate::decision::Label;
+use crate::decision::{Decision, Label};
+use crate::engine::{At, Engine};
 use crate::space::Space;
 use crate::table::Table;
+use crate::time::Instant;
 use serde::Serialize;
+use std::path::{Path, PathBuf};
 
 /// What a [`Change`] changes; written `widening`, `narrowing` or `label`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -46,6 +55,18 @@ pub struct Change {
     pub example: usize,
 }
 
+impl Change {
+    /// The name of its counterexample bundle: `widening-<claim>`, `narrowing-<claim>` or
+    /// `label-<from>-to-<to>`.
+    pub fn example_name(&self) -> String {
+        match (&self.claim, self.labels) {
+            (Some(id), _) => format!("{}-{id}", self.kind.name()),
+            (None, Some((a, b))) => format!("label-{}-to-{}", a.name(), b.name()),
+            _ => self.kind.name().to_string(),
+        }
+    }
+}
+
 /// Every change between two tables.
 #[derive(Debug, Clone, Serialize)]
 pub struct Diff {
@@ -70,6 +91,142 @@ impl Diff {
     pub fn is_empty(&self) -> bool {
         self.widened.is_empty() && self.narrowed.is_empty() && self.labels.is_empty()
     }
+
+    /// Every change: widenings, then narrowings, then label changes.
+    pub fn changes(&self) -> impl Iterator<Item = &Change> {
+        self.widened
+            .iter()
+            .chain(&self.narrowed)
+            .chain(&self.labels)
+    }
+}
+
+/// A real bundle whose decision differs between the packs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CorpusChange {
+    /// The bundle's path, as found under the corpus directory
+    pub bundle: String,
+    /// The base pack's decision: `label: allowed ids`
+    pub base: String,
+    /// The head pack's decision, the same way
+    pub head: String,
+}
+
+/// What `claimgate diff` found between two packs.
+#[derive(Debug, Clone)]
+pub struct DiffReport {
+    /// The base pack, as named
+    pub base: String,
+    /// The head pack, as named
+    pub head: String,
+    /// What changes over the evidence space
+    pub diff: Diff,
+    /// The corpus bundles whose decision changed; empty when no corpus was compared
+    pub corpus: Vec<CorpusChange>,
+    /// The counterexample bundle directories written, one per change, in [`Diff::changes`]
+    /// order; empty when none were asked for
+    pub examples: Vec<String>,
+}
+
+impl DiffReport {
+    /// Decides every cell of `space` with both engines and compares the tables.
+    pub fn build(
+        base_name: &str,
+        base: &Engine,
+        head_name: &str,
+        head: &Engine,
+        space: &Space,
+    ) -> Result<DiffReport, crate::Error> {
+        let tb = crate::table::build(base, space)?;
+        // The same pack decides every cell the same way: one table serves both sides.
+        let th = if base.pack().digest == head.pack().digest {
+            tb.clone()
+        } else {
+            crate::table::build(head, space)?
+        };
+        Ok(DiffReport {
+            base: base_name.to_string(),
+            head: head_name.to_string(),
+            diff: diff(&tb, &th),
+            corpus: Vec::new(),
+            examples: Vec::new(),
+        })
+    }
+
+    /// Whether nothing changed, over the space or on the corpus.
+    pub fn is_empty(&self) -> bool {
+        self.diff.is_empty() && self.corpus.is_empty()
+    }
+
+    /// Decides every bundle under `dir` with both engines (at each bundle's own instant, else
+    /// now) and records those whose label or allowed claims differ.
+    pub fn compare_corpus(
+        &mut self,
+        base: &Engine,
+        head: &Engine,
+        dir: &Path,
+    ) -> Result<(), crate::Error> {
+        let mut bundles = Vec::new();
+        corpus_bundles(dir, &mut bundles)?;
+        let at = At::BundleOr(Instant::now());
+        let decided = base
+            .decide_many(bundles.iter().map(PathBuf::as_path), at)
+            .zip(head.decide_many(bundles.iter().map(PathBuf::as_path), at))
+            .zip(&bundles);
+        for ((db, dh), b) in decided {
+            let (db, dh) = (db?.into_decision(), dh?.into_decision());
+            if db.label != dh.label || db.allowed != dh.allowed {
+                self.corpus.push(CorpusChange {
+                    bundle: b.display().to_string(),
+                    base: summary(&db),
+                    head: summary(&dh),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes one counterexample bundle per change into `dir` ([`Change::example_name`]), so
+    /// `claimgate eval` can show each change on a real bundle.
+    pub fn write_examples(&mut self, dir: &Path) -> Result<(), crate::Error> {
+        for c in self.diff.changes() {
+            let d = dir.join(c.example_name());
+            crate::space::write_bundle(&crate::space::cell(c.example), &d)
+                .map_err(|e| crate::output::named(&d, &e))?;
+            self.examples.push(d.display().to_string());
+        }
+        Ok(())
+    }
+}
+
+/// The bundles under a corpus directory, in path order: a directory with a manifest is one
+/// bundle, else its subdirectories and `*.bundle.yaml` files are searched.
+fn corpus_bundles(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    entries.sort();
+    if crate::bundle::MANIFEST_NAMES
+        .iter()
+        .any(|m| dir.join(m).is_file())
+    {
+        out.push(dir.to_path_buf());
+        return Ok(());
+    }
+    for p in entries {
+        if p.is_dir() {
+            corpus_bundles(&p, out)?;
+        } else if p.to_string_lossy().ends_with(".bundle.yaml") {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+/// A decision in one line: `label: allowed ids`.
+fn summary(d: &Decision) -> String {
+    let ids: Vec<&str> = d.allowed.iter().map(|a| a.id.as_str()).collect();
+    format!("{}: {}", d.label.name(), ids.join(", "))
 }
 
 fn change(

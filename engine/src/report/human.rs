@@ -3,8 +3,9 @@
 //! source spans (no colour, fixed width, so the output is the same everywhere). Every text that
 //! came from outside the pack is shown [`printable`]: one line stays one line.
 
-use super::{at, printable, requirements_line, say_instead, summary_line};
+use super::{at, change_title, printable, requirements_line, say_instead, summary_line};
 use crate::decision::{BlockKind, Decision};
+use crate::diff::DiffReport;
 use crate::evidence::{DecisionFact, Origin};
 use crate::gate::{GateReport, Status};
 use crate::invariant::CheckReport;
@@ -177,6 +178,40 @@ pub(super) fn write_check(r: &CheckReport, w: &mut dyn Write) -> io::Result<()> 
         writeln!(
             w,
             "ok: monotone, box isolation, label gate, denial floor, blocklist, determinism"
+        )?;
+    }
+    Ok(())
+}
+
+/// Each change with every cube of cells it happens in and an example cell, then the corpus
+/// bundles that changed and the counterexample bundles written.
+pub(super) fn write_diff(r: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
+    writeln!(
+        w,
+        "diff {} → {} over {} cells",
+        r.base, r.head, r.diff.cells
+    )?;
+    if r.is_empty() {
+        return writeln!(w, "no change: every cell decides the same");
+    }
+    for c in r.diff.changes() {
+        writeln!(w, "\n{} in {} cells:", change_title(c), c.cells)?;
+        for d in &c.description {
+            writeln!(w, "  where {d}")?;
+        }
+        writeln!(w, "  e.g. {}", crate::space::cell(c.example))?;
+    }
+    for c in &r.corpus {
+        writeln!(
+            w,
+            "\ncorpus {}:\n  base: {}\n  head: {}",
+            c.bundle, c.base, c.head
+        )?;
+    }
+    for e in &r.examples {
+        writeln!(
+            w,
+            "\ncounterexample bundle written: {e}  (claimgate eval {e})"
         )?;
     }
     Ok(())

@@ -14,6 +14,7 @@
 //! | `error` | `null`, or `code`, `message`, `help`, `location` for a bundle that could not be loaded or evaluated (then `checks` is empty and `label` is `null`) |
 
 use crate::decision::Decision;
+use crate::diff::DiffReport;
 use crate::gate::GateReport;
 use crate::invariant::CheckReport;
 use crate::table::Table;
@@ -51,6 +52,17 @@ pub(super) fn write_table(t: &Table, w: &mut dyn Write) -> io::Result<()> {
 
 pub(super) fn write_check(r: &CheckReport, w: &mut dyn Write) -> io::Result<()> {
     let report = serde_json::json!({"cells": r.cells, "ok": r.ok(), "violations": r.violations});
+    serde_json::to_writer_pretty(&mut *w, &report)?;
+    writeln!(w)
+}
+
+pub(super) fn write_diff(r: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
+    let d = &r.diff;
+    let report = serde_json::json!({
+        "base": r.base, "head": r.head, "cells": d.cells,
+        "widened": d.widened, "narrowed": d.narrowed, "labels": d.labels,
+        "corpus": r.corpus, "examples": r.examples,
+    });
     serde_json::to_writer_pretty(&mut *w, &report)?;
     writeln!(w)
 }

@@ -3,7 +3,8 @@
 //! [`printable`] before Markdown escaping: a bundle cannot break a line, a table row or the
 //! comment's layout.
 
-use super::{at, counts, printable, requirements_line};
+use super::{at, change_title, counts, printable, requirements_line};
+use crate::diff::DiffReport;
 use crate::gate::{GateReport, Status};
 use crate::table::Table;
 use std::io::{self, Write};
@@ -85,6 +86,38 @@ pub(super) fn write(r: &GateReport, w: &mut dyn Write) -> io::Result<()> {
                 )?;
             }
         }
+    }
+    Ok(())
+}
+
+/// Most cubes shown per change; the rest are counted.
+const SHOWN_CUBES: usize = 8;
+
+/// A heading and counts, then each change with its first cubes and a counterexample cell, then
+/// the corpus bundles that changed.
+pub(super) fn write_diff(r: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
+    let d = &r.diff;
+    writeln!(w, "### claimgate diff `{}` → `{}`\n", r.base, r.head)?;
+    writeln!(
+        w,
+        "{} evidence combinations compared: {} widened, {} narrowed, {} label changes.\n",
+        d.cells,
+        d.widened.len(),
+        d.narrowed.len(),
+        d.labels.len()
+    )?;
+    for c in d.changes() {
+        writeln!(w, "#### {} ({} cells)\n", change_title(c), c.cells)?;
+        for cube in c.description.iter().take(SHOWN_CUBES) {
+            writeln!(w, "- {cube}")?;
+        }
+        if c.description.len() > SHOWN_CUBES {
+            writeln!(w, "- … {} more groups", c.description.len() - SHOWN_CUBES)?;
+        }
+        writeln!(w, "\nCounterexample: `{}`\n", crate::space::cell(c.example))?;
+    }
+    for c in &r.corpus {
+        writeln!(w, "- corpus `{}`: {} → {}", c.bundle, c.base, c.head)?;
     }
     Ok(())
 }

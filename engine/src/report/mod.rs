@@ -21,6 +21,7 @@ mod markdown;
 mod sarif;
 
 use crate::decision::{Decision, Rewrite};
+use crate::diff::{Change, ChangeKind, DiffReport};
 use crate::gate::{GateReport, Location};
 use crate::invariant::CheckReport;
 use crate::policy::TestResult;
@@ -163,6 +164,16 @@ pub fn render_table(table: &Table, format: Format, w: &mut dyn Write) -> io::Res
     }
 }
 
+/// Writes what `claimgate diff` found: `human`, `json` or `markdown`.
+pub fn render_diff(report: &DiffReport, format: Format, w: &mut dyn Write) -> io::Result<()> {
+    match format {
+        Format::Human => human::write_diff(report, w),
+        Format::Json => json::write_diff(report, w),
+        Format::Markdown => markdown::write_diff(report, w),
+        other => Err(unsupported("diff", other)),
+    }
+}
+
 /// Writes what `claimgate check` found: `human` or `json`. `markdown` is offered too and
 /// writes the human text, as it always has.
 pub fn render_check(report: &CheckReport, format: Format, w: &mut dyn Write) -> io::Result<()> {
@@ -178,6 +189,17 @@ pub fn render_tests(results: &[TestResult], format: Format, w: &mut dyn Write) -
     match format {
         Format::Human => human::write_tests(results, w),
         other => Err(unsupported("test", other)),
+    }
+}
+
+/// What a change does, for a heading: `newly ALLOWED `id``, `newly BLOCKED `id`` or
+/// `label `a` → `b``.
+fn change_title(c: &Change) -> String {
+    match (&c.claim, c.labels) {
+        (Some(id), _) if c.kind == ChangeKind::Widening => format!("newly ALLOWED `{id}`"),
+        (Some(id), _) => format!("newly BLOCKED `{id}`"),
+        (None, Some((a, b))) => format!("label `{}` → `{}`", a.name(), b.name()),
+        _ => c.kind.name().to_string(),
     }
 }
 
