@@ -75,13 +75,14 @@ pub use document::{Kind, PathStep, Status};
 pub use evidence::{DecisionFact, Evidence, HexFact, Origin, Problem, Signature, Token};
 
 // The receipt.
+pub use envelope::SignatureCheck;
 /// The in-toto predicate type of a receipt wrapped in a Statement.
 pub use envelope::PREDICATE_TYPE;
 pub use receipt::{
     AllowedClaim, ArtifactEntry, AttestationEntry, AttestationSection, BenchmarkEntry,
     DocumentEntry, EngineVersions, MeasurementEntry, Mismatch, MismatchKind, PackEntry,
     PolicyDecisionSection, ProviderConstraints, Receipt, Replay, Section, UpstreamEntry,
-    REGORUS_VERSION,
+    Verification, REGORUS_VERSION,
 };
 
 // For differential tests against other Rego engines: not API.

@@ -6,6 +6,13 @@
 //! pack and catalog, and the engine versions. It is written as canonical JSON (RFC 8785), so
 //! the same inputs give the same bytes. `decision_id` is the sha256 of the canonical receipt
 //! without that field: editing any field breaks it. Field reference: `docs/receipt.md`.
+//!
+//! [`compare`] names each difference between a receipt and its replay; reading and checking a
+//! receipt file is [`verify`]'s.
+
+mod verify;
+
+pub use verify::{ReceiptFile, Verification};
 
 use crate::bundle::{Bundle, Role};
 use crate::catalog::{ClaimLimits, Label};

@@ -217,6 +217,15 @@ pub const DIFF_FORMATS: &[(Format, &str)] = &[
     (Format::Markdown, "Markdown for a pull-request comment"),
 ];
 
+/// The formats of `verify`, each with its `--help` line.
+pub const VERIFY_FORMATS: &[(Format, &str)] = &[
+    (Format::Human, "Text for people"),
+    (
+        Format::Json,
+        "`{\"ok\", \"signature\", \"replayed\", \"mismatches\": [...]}`",
+    ),
+];
+
 /// A `--format` value parser offering these formats (and only these), each with its help line.
 pub fn formats(
     offered: &'static [(Format, &'static str)],

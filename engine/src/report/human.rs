@@ -6,10 +6,12 @@
 use super::{at, change_title, printable, requirements_line, say_instead, summary_line};
 use crate::decision::{BlockKind, Decision};
 use crate::diff::DiffReport;
+use crate::envelope::SignatureCheck;
 use crate::evidence::{DecisionFact, Origin};
 use crate::gate::{GateReport, Status};
 use crate::invariant::CheckReport;
 use crate::policy::{TestOutcome, TestResult};
+use crate::receipt::Verification;
 use std::io::{self, Write};
 
 /// Width errors are drawn at.
@@ -215,4 +217,44 @@ pub(super) fn write_diff(r: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
         )?;
     }
     Ok(())
+}
+
+/// The receipt, its signature and whether it was replayed, then each mismatch and the verdict.
+pub(super) fn write_verification(v: &Verification, w: &mut dyn Write) -> io::Result<()> {
+    let sig = match &v.signature {
+        SignatureCheck::Unsigned => "unsigned (nothing signs this receipt)".to_string(),
+        SignatureCheck::NotChecked => "signed, not checked (give --key PUB)".to_string(),
+        SignatureCheck::Verified => "verified".to_string(),
+        SignatureCheck::Invalid(why) => format!("INVALID: {why}"),
+    };
+    writeln!(w, "receipt:   {}", v.receipt)?;
+    writeln!(w, "signature: {sig}")?;
+    writeln!(
+        w,
+        "replay:    {}",
+        if v.replayed {
+            "recomputed from the bundle"
+        } else {
+            "not run (give --bundle DIR)"
+        }
+    )?;
+    for m in &v.mismatches {
+        writeln!(
+            w,
+            "MISMATCH  {}: {}\n    receipt: {}\n    found:   {}",
+            m.kind.name(),
+            m.field,
+            m.receipt,
+            m.found
+        )?;
+    }
+    writeln!(
+        w,
+        "{}",
+        if v.ok() {
+            "ok: every checked field matches"
+        } else {
+            "FAILED"
+        }
+    )
 }

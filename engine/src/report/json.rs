@@ -17,6 +17,7 @@ use crate::decision::Decision;
 use crate::diff::DiffReport;
 use crate::gate::GateReport;
 use crate::invariant::CheckReport;
+use crate::receipt::Verification;
 use crate::table::Table;
 use std::io::{self, Write};
 
@@ -62,6 +63,17 @@ pub(super) fn write_diff(r: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
         "base": r.base, "head": r.head, "cells": d.cells,
         "widened": d.widened, "narrowed": d.narrowed, "labels": d.labels,
         "corpus": r.corpus, "examples": r.examples,
+    });
+    serde_json::to_writer_pretty(&mut *w, &report)?;
+    writeln!(w)
+}
+
+pub(super) fn write_verification(v: &Verification, w: &mut dyn Write) -> io::Result<()> {
+    let report = serde_json::json!({
+        "ok": v.ok(),
+        "signature": v.signature,
+        "replayed": v.replayed,
+        "mismatches": v.mismatches,
     });
     serde_json::to_writer_pretty(&mut *w, &report)?;
     writeln!(w)

@@ -25,6 +25,7 @@ use crate::diff::{Change, ChangeKind, DiffReport};
 use crate::gate::{GateReport, Location};
 use crate::invariant::CheckReport;
 use crate::policy::TestResult;
+use crate::receipt::Verification;
 use crate::table::Table;
 use std::borrow::Cow;
 use std::io::{self, Write};
@@ -181,6 +182,19 @@ pub fn render_check(report: &CheckReport, format: Format, w: &mut dyn Write) -> 
         Format::Human | Format::Markdown => human::write_check(report, w),
         Format::Json => json::write_check(report, w),
         other => Err(unsupported("check", other)),
+    }
+}
+
+/// Writes what verifying a receipt found (`claimgate verify`): `human` or `json`.
+pub fn render_verification(
+    verification: &Verification,
+    format: Format,
+    w: &mut dyn Write,
+) -> io::Result<()> {
+    match format {
+        Format::Human => human::write_verification(verification, w),
+        Format::Json => json::write_verification(verification, w),
+        other => Err(unsupported("verify", other)),
     }
 }
 
