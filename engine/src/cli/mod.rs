@@ -1,4 +1,7 @@
-//! The command-line interface: clap types and one file per subcommand.
+//! The command-line interface: clap types and one file per subcommand. A subcommand parses its
+//! arguments, builds the engine, calls the library for a result, hands it to the reporter its
+//! `--format` picks, and maps it to an [`ExitStatus`]. It neither decides nor writes output of
+//! its own: that is the library's and `report`'s.
 //! Not a stable API; it is public so tests can run subcommands in-process.
 
 mod args;

@@ -1,7 +1,9 @@
-//! The human format: what may be said first, then what may not and why. For the gate, one
-//! line per bundle, the unmet requirements of a failing one, and errors drawn with their
-//! source spans (no colour, fixed width, so the output is the same everywhere). Every text that
-//! came from outside the pack is shown [`printable`]: one line stays one line.
+//! The human format: text for a terminal. For a decision, what may be said first, then what
+//! may not and why. For the gate, one line per bundle, the unmet requirements of a failing one,
+//! and errors drawn with their source spans (no colour, fixed width, so the output is the same
+//! everywhere). For `diff`, `check` and `verify`, each finding with its evidence and a verdict
+//! line; for `test`, one line per test rule and the counts. Every text of a decision or gate
+//! report that came from outside the pack is shown [`printable`]: one line stays one line.
 
 use super::{at, change_title, printable, requirements_line, say_instead, summary_line};
 use crate::decision::{BlockKind, Decision};

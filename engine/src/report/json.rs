@@ -1,5 +1,6 @@
-//! The JSON formats: the decision (`claimgate.decision/v1`, see docs/cli.md) and the gate
-//! report (`claimgate.gate/v1`).
+//! The JSON formats, keys in a fixed order: the decision (`claimgate.decision/v1`, see
+//! docs/cli.md), the gate report (`claimgate.gate/v1`), the decision table (one canonical line
+//! per cell), the diff, the invariant check and the receipt verification (pretty-printed).
 //!
 //! Gate report wire format, keys in this order:
 //!
@@ -12,6 +13,15 @@
 //! | `bundles[]` | sorted by `path`: `path`, `status`, `manifest`, `job_id`, `label`, `evaluated_at` (`null` when unknown), `checks[]`, `error` |
 //! | `checks[]` | one per requirement, in its order: `requirement`, `kind`, `passed`, `message`, `reasons[]`, `safer` (`id`, `sentence`, `allowed`) or `null`, `location` |
 //! | `error` | `null`, or `code`, `message`, `help`, `location` for a bundle that could not be loaded or evaluated (then `checks` is empty and `label` is `null`) |
+//!
+//! The other commands' objects, keys in this order:
+//!
+//! | command | fields |
+//! |---|---|
+//! | `table` | an array, one line per cell, each canonical (RFC 8785): `allowed[]` (claim ids), `cell` (feature → value), `label` |
+//! | `diff` | `base`, `head` (the packs as named), `cells`, `widened[]`, `narrowed[]`, `labels[]` (each change: `kind` `widening`/`narrowing`/`label`, `claim`, `labels` `[from, to]`, `cells`, `description[]`, `example` cell index), `corpus[]` (`bundle`, `base`, `head`), `examples[]` (bundle directories written) |
+//! | `check` | `cells`, `ok`, `violations[]` (`invariant`, `count`, `examples[]`, `example_cell`) |
+//! | `verify` | `ok`, `signature` (`unsigned`, `not_checked`, `verified` or `{"invalid": why}`), `replayed`, `mismatches[]` (`kind`, `field`, `receipt`, `found`) |
 
 use crate::decision::Decision;
 use crate::diff::DiffReport;

@@ -1,7 +1,9 @@
-//! Markdown for a pull-request comment: a verdict heading, a table with one row per bundle,
-//! then the unmet requirements and errors of each bundle that did not pass. Every text is
-//! [`printable`] before Markdown escaping: a bundle cannot break a line, a table row or the
-//! comment's layout.
+//! Markdown for a pull-request comment. The gate: a verdict heading, a table with one row per
+//! bundle, then the unmet requirements and errors of each bundle that did not pass; every text
+//! is [`printable`] before Markdown escaping, so a bundle cannot break a line, a table row or
+//! the comment's layout. The diff: each change with its first cubes of cells and a
+//! counterexample, and the corpus bundles that changed. The decision table: its cells grouped
+//! by decision.
 
 use super::{at, change_title, counts, printable, requirements_line};
 use crate::diff::DiffReport;

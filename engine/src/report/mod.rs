@@ -1,16 +1,28 @@
-//! Reporters: render a decision, or a gate report. They know the decision and the gate's
-//! findings, and nothing about Rego or files.
+//! Reporters: every command's output. Each reads a result type the library built and writes
+//! it in one format: a [`Decision`] (`eval`), a [`GateReport`] (`gate`), a [`Table`] (`table`),
+//! a [`DiffReport`] (`diff`), a [`CheckReport`] (`check`), a [`Verification`] (`verify`) and
+//! [`TestResult`]s (`test`). Reporters never see Rego, never read or write a file, and know
+//! nothing of the command line: `cli` parses `--format` into a [`Format`] and calls the
+//! command's `render_*` function, which dispatches over the formats that command offers.
 //!
-//! One file per format. `eval` writes one decision (`human`, `json`); `gate` writes a
-//! [`GateReport`] in every format CI systems read (`human`, `json`, `junit`, `sarif`,
-//! `github`, `markdown`). Every format is deterministic: the same report gives the same bytes,
-//! with paths as given (never made absolute).
+//! One file per format, as conftest's outputters and ripgrep's printers are split:
 //!
-//! Every byte of a bundle is untrusted, and so are paths and claimed files: the formats people
-//! read (`human`, `markdown`, `github`, and the message texts of `junit` and `sarif`) pass all
-//! such text through [`printable`], so no input can start a line, move the cursor, recolour a
-//! terminal or reorder what a reviewer reads. `json` keeps the exact strings (JSON escapes
-//! control characters itself).
+//! | format | file | commands |
+//! |---|---|---|
+//! | `human` | `human.rs` | eval, gate, diff, check, verify, test |
+//! | `json` | `json.rs` | eval, gate, table, diff, check, verify |
+//! | `markdown` | `markdown.rs` | gate, table, diff (`check` offers it and writes its human text) |
+//! | `csv` | `csv.rs` | table |
+//! | `junit`, `sarif`, `github` | `junit.rs`, `sarif.rs`, `github.rs` | gate |
+//!
+//! Every format is deterministic: the same result gives the same bytes, with paths as given
+//! (never made absolute).
+//!
+//! Every byte of a bundle is untrusted, and so are paths and claimed files: the decision and
+//! gate formats people read (`human`, `markdown`, `github`, and the message texts of `junit`
+//! and `sarif`) pass all such text through [`printable`], so no input can start a line, move
+//! the cursor, recolour a terminal or reorder what a reviewer reads. `json` keeps the exact
+//! strings (JSON escapes control characters itself).
 
 mod csv;
 mod github;
