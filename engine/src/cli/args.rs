@@ -227,20 +227,12 @@ pub const VERIFY_FORMATS: &[(Format, &str)] = &[
 ];
 
 /// A `--format` value parser offering these formats (and only these), each with its help line.
-pub fn formats(
-    offered: &'static [(Format, &'static str)],
-) -> impl TypedValueParser<Value = Format> {
+pub fn formats(offered: &[(Format, &'static str)]) -> impl TypedValueParser<Value = Format> {
     PossibleValuesParser::new(
         offered
             .iter()
             .map(|(format, help)| PossibleValue::new(format.name()).help(*help)),
     )
-    // The parser above lets only offered names through, so the lookup always finds one.
-    .try_map(move |name| {
-        offered
-            .iter()
-            .map(|(format, _)| *format)
-            .find(|format| format.name() == name)
-            .ok_or_else(|| format!("`{name}` is not an offered format"))
-    })
+    // Only offered names get through the parser above, and each is a format's name.
+    .try_map(|name| Format::from_name(&name).ok_or_else(|| format!("no format `{name}`")))
 }
