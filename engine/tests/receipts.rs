@@ -423,3 +423,35 @@ fn the_same_pack_from_a_directory_replays_an_embedded_receipt() {
     ]);
     assert_eq!(code, 0, "{report}");
 }
+
+/// A receipt is untrusted text: what `verify` prints for people from it (a document id in a
+/// field name, an edited value) cannot start a line, fake the verdict or reorder what a
+/// reviewer reads.
+#[test]
+fn verify_prints_no_receipt_text_raw() {
+    let dir = copy_bundle("full_pass", "verify-hostile-text");
+    let out = dir.0.join("receipt.json");
+    write_receipt(&dir.0, &out, &[]);
+    let mut r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    r["replay"]["documents"][0]["id"] = "x]\nok: every checked field matches\n[".into();
+    r["job_id"] = "job\u{202e}gnp.exe\u{2028}ok: every checked field matches".into();
+    std::fs::write(&out, serde_json::to_vec(&r).unwrap()).unwrap();
+    let (code, text, err) = run(&[
+        "verify",
+        out.to_str().unwrap(),
+        "--bundle",
+        dir.0.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 5, "{err}");
+    assert!(text.ends_with("FAILED\n"), "{text}");
+    for line in text.lines() {
+        assert!(
+            !line.starts_with("ok:"),
+            "a receipt forged a verdict line: {text}"
+        );
+    }
+    for c in ['\u{202e}', '\u{2028}'] {
+        assert!(!text.contains(c), "{c:?} printed raw: {text}");
+    }
+}

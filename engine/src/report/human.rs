@@ -154,9 +154,17 @@ pub(super) fn write_gate(r: &GateReport, w: &mut dyn Write) -> io::Result<()> {
 pub(super) fn write_tests(results: &[TestResult], w: &mut dyn Write) -> io::Result<()> {
     for r in results {
         match &r.outcome {
-            TestOutcome::Pass => writeln!(w, "PASS {}", r.rule)?,
-            TestOutcome::Fail => writeln!(w, "FAIL {} ({})", r.rule, r.file)?,
-            TestOutcome::Error(e) => writeln!(w, "ERROR {} ({}): {e}", r.rule, r.file)?,
+            TestOutcome::Pass => writeln!(w, "PASS {}", printable(&r.rule))?,
+            TestOutcome::Fail => {
+                writeln!(w, "FAIL {} ({})", printable(&r.rule), printable(&r.file))?
+            }
+            TestOutcome::Error(e) => writeln!(
+                w,
+                "ERROR {} ({}): {}",
+                printable(&r.rule),
+                printable(&r.file),
+                printable(e)
+            )?,
         }
     }
     let passed = results
@@ -175,7 +183,7 @@ pub(super) fn write_check(r: &CheckReport, w: &mut dyn Write) -> io::Result<()> 
             writeln!(w, "  - {e}")?;
         }
         if let Some(bundle) = r.examples.get(i) {
-            writeln!(w, "  counterexample bundle: {bundle}")?;
+            writeln!(w, "  counterexample bundle: {}", printable(bundle))?;
         }
     }
     if r.ok() {
@@ -193,7 +201,9 @@ pub(super) fn write_diff(r: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
     writeln!(
         w,
         "diff {} → {} over {} cells",
-        r.base, r.head, r.diff.cells
+        printable(&r.base),
+        printable(&r.head),
+        r.diff.cells
     )?;
     if r.is_empty() {
         return writeln!(w, "no change: every cell decides the same");
@@ -209,10 +219,13 @@ pub(super) fn write_diff(r: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
         writeln!(
             w,
             "\ncorpus {}:\n  base: {}\n  head: {}",
-            c.bundle, c.base, c.head
+            printable(&c.bundle),
+            printable(&c.base),
+            printable(&c.head)
         )?;
     }
     for e in &r.examples {
+        let e = printable(e);
         writeln!(
             w,
             "\ncounterexample bundle written: {e}  (claimgate eval {e})"
@@ -227,9 +240,10 @@ pub(super) fn write_verification(v: &Verification, w: &mut dyn Write) -> io::Res
         SignatureCheck::Unsigned => "unsigned (nothing signs this receipt)".to_string(),
         SignatureCheck::NotChecked => "signed, not checked (give --key PUB)".to_string(),
         SignatureCheck::Verified => "verified".to_string(),
-        SignatureCheck::Invalid(why) => format!("INVALID: {why}"),
+        SignatureCheck::Invalid(why) => format!("INVALID: {}", printable(why)),
     };
-    writeln!(w, "receipt:   {}", v.receipt)?;
+    // Everything below but the verdict comes from the receipt file: untrusted text.
+    writeln!(w, "receipt:   {}", printable(&v.receipt))?;
     writeln!(w, "signature: {sig}")?;
     writeln!(
         w,
@@ -245,9 +259,9 @@ pub(super) fn write_verification(v: &Verification, w: &mut dyn Write) -> io::Res
             w,
             "MISMATCH  {}: {}\n    receipt: {}\n    found:   {}",
             m.kind.name(),
-            m.field,
-            m.receipt,
-            m.found
+            printable(&m.field),
+            printable(&m.receipt),
+            printable(&m.found)
         )?;
     }
     writeln!(
