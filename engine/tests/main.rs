@@ -36,6 +36,8 @@ mod realworld;
 mod receipts;
 /// Every command's output in every format it offers, byte for byte.
 mod render;
+/// regorus' bytecode VM against its interpreter: the differences that keep claimgate off it.
+mod rvm;
 /// The evidence space: decision table, invariants, semantic diffs.
 mod space;
 /// Time as an input: strict RFC 3339, and receipts at extreme instants verify.
