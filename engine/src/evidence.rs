@@ -41,8 +41,8 @@ pub struct Evidence {
     /// Facts a bundle asserts in `facts` documents, which no adapter reads from an upstream
     /// format: the provider's word, marked as such
     pub facts: Vec<AssertedFact>,
-    /// Every document as it was read (JWT payloads decoded), for policies that need claims the
-    /// normalized fields do not carry
+    /// Every upstream document as it was read (JWT payloads decoded), for policies that need
+    /// claims the normalized fields do not carry; native documents are in the fields above
     pub documents: Vec<DocumentView>,
     /// Malformed evidence found while normalizing; it derived nothing
     pub problems: Vec<Problem>,

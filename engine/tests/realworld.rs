@@ -282,6 +282,18 @@ fn jws_signatures_are_verified_only_when_asked_and_only_with_a_trusted_key() {
         reason.contains("verifier check jws signature failed"),
         "{reason}"
     );
+    // `evidence` reads signatures with the same keys as `eval`: what the pack saw.
+    let evidence = |keys: &[&str]| {
+        let mut args = vec!["evidence", dir.0.to_str().unwrap()];
+        args.extend_from_slice(keys);
+        let (code, out, err) = crate::run(&args);
+        assert_eq!(code, 0, "{err}");
+        let ev: serde_json::Value = serde_json::from_str(&out).unwrap();
+        ev["runtime"]["attestations"][0]["signature"].clone()
+    };
+    let key = dir.0.join("key.pem");
+    assert_eq!(evidence(&[]), "unverified");
+    assert_eq!(evidence(&["--jws-key", key.to_str().unwrap()]), "verified");
     // Any trusted key may verify: the right one among others is enough.
     assert_eq!(
         signature_state(&dir.0, &[&dir.0.join("other.pem"), &dir.0.join("key.pem")]).0,

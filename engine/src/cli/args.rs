@@ -33,10 +33,28 @@ pub struct PolicyArgs {
     /// Upstream policies to run unchanged next to the pack (a claimgate.upstream/v1 file)
     #[arg(long, value_name = "FILE")]
     pub upstream: Option<PathBuf>,
+    #[command(flatten)]
+    keys: KeyArgs,
+}
+
+/// The keys trusted to sign attestation tokens.
+#[derive(Debug, Clone, clap::Args)]
+pub struct KeyArgs {
     /// Verify JWT/JWS signatures with this trusted public key (PEM: ES256, ES384 or Ed25519);
     /// repeatable. Without it, signed tokens are marked unverified
     #[arg(long, value_name = "PEM")]
     pub jws_key: Vec<PathBuf>,
+}
+
+impl KeyArgs {
+    /// Reads every key file.
+    pub fn keys(&self) -> Result<TrustedKeys, crate::Error> {
+        let mut keys = TrustedKeys::default();
+        for key in &self.jws_key {
+            keys.add_file(key)?;
+        }
+        Ok(keys)
+    }
 }
 
 impl PolicyArgs {
@@ -48,11 +66,7 @@ impl PolicyArgs {
 
     /// An engine for another pack, with these upstream policies and keys.
     pub fn engine_for(&self, pack: Pack, globals: &Globals) -> Result<Engine, crate::Error> {
-        let mut keys = TrustedKeys::default();
-        for key in &self.jws_key {
-            keys.add_file(key)?;
-        }
-        let mut builder = globals.builder(pack).trust_keys(keys);
+        let mut builder = globals.builder(pack).trust_keys(self.keys.keys()?);
         if let Some(config) = &self.upstream {
             builder = builder.upstream(config);
         }

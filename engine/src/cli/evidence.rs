@@ -1,7 +1,8 @@
 //! `claimgate evidence BUNDLE`: print the normalized evidence document policies see as `input`.
 
-use super::args::{BundleArgs, Globals, PolicyArgs};
+use super::args::{BundleArgs, Globals, KeyArgs};
 use super::ExitStatus;
+use crate::Pack;
 use std::io::Write;
 
 /// Arguments of `claimgate evidence`.
@@ -10,7 +11,7 @@ pub struct EvidenceArgs {
     #[command(flatten)]
     bundle: BundleArgs,
     #[command(flatten)]
-    policy: PolicyArgs,
+    keys: KeyArgs,
 }
 
 pub(super) fn run(
@@ -18,8 +19,12 @@ pub(super) fn run(
     g: &Globals,
     out: &mut dyn Write,
 ) -> Result<ExitStatus, crate::Error> {
-    // The same engine `eval` decides with: the same keys verify the same signatures.
-    let engine = args.policy.engine(g)?;
+    // Normalizing needs no pack, only the keys: with the keys `eval` is given, signatures read
+    // as `eval` decided on them. The embedded pack only makes the engine.
+    let engine = g
+        .builder(Pack::embedded())
+        .trust_keys(args.keys.keys()?)
+        .build()?;
     let bundle = engine.load(&args.bundle.bundle)?;
     let evidence = engine.evidence(&bundle, args.bundle.time.at())?;
     serde_json::to_writer_pretty(&mut *out, &evidence).map_err(std::io::Error::from)?;
