@@ -230,3 +230,84 @@ fn every_bad_pack_fails_as_its_case_says() {
 fn every_author_pack_decides_as_its_case_says() {
     insta::glob!("../../testdata", "author_packs/*", check_case);
 }
+
+/// Each judgment of the default pack is defined in exactly one file, and nowhere else: not in
+/// another Rego file of the pack, and not in the engine's Rust (which only reads formats).
+#[test]
+fn each_judgment_is_defined_in_exactly_one_place() {
+    const JUDGMENTS: &[&str] = &[
+        "freshness",
+        "too_old",
+        "fresh",
+        "max_age_seconds",
+        "nonce_state",
+        "measurements",
+        "debug_state",
+        "bound_to_job",
+        "other_workload",
+        "trace_bound",
+        "unvouched",
+        "sound",
+        "flaws",
+    ];
+    let mut rego = Vec::new();
+    for dir in ["policies", "claims"] {
+        collect(Path::new(dir), "rego", &mut rego);
+    }
+    rego.retain(|p| !p.to_string_lossy().ends_with("_test.rego"));
+    let mut rust = Vec::new();
+    collect(Path::new("engine/src"), "rs", &mut rust);
+    for name in JUDGMENTS {
+        // A definition starts a line: `name(`, `name :=`, `name if`, `name contains`.
+        let defines = |line: &str| {
+            line.strip_prefix(name).is_some_and(|rest| {
+                rest.starts_with('(')
+                    || rest.starts_with(" :=")
+                    || rest.starts_with(" if")
+                    || rest.starts_with(" contains")
+            })
+        };
+        let files: Vec<String> = rego
+            .iter()
+            .filter(|p| {
+                std::fs::read_to_string(p)
+                    .unwrap_or_default()
+                    .lines()
+                    .any(defines)
+            })
+            .map(|p| p.display().to_string())
+            .collect();
+        assert_eq!(
+            files,
+            ["policies/lib/attestation.rego"],
+            "`{name}` must be defined in exactly one file"
+        );
+        for p in &rust {
+            let text = std::fs::read_to_string(p).unwrap_or_default();
+            for (i, line) in text.lines().enumerate() {
+                let code = line.trim_start();
+                assert!(
+                    code.starts_with("//") || !code.contains(&format!("fn {name}(")),
+                    "{}:{}: Rust defines the judgment `{name}`",
+                    p.display(),
+                    i + 1
+                );
+            }
+        }
+    }
+}
+
+fn collect(dir: &Path, ext: &str, out: &mut Vec<std::path::PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<_> = entries.flatten().map(|e| e.path()).collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            collect(&p, ext, out);
+        } else if p.extension().is_some_and(|e| e == ext) {
+            out.push(p);
+        }
+    }
+}
