@@ -243,7 +243,7 @@ impl CompiledPack {
                 });
             }
         }
-        let defined = super::reject_recursion(&engine)?;
+        let defined = super::reject_recursion(&mut engine)?;
         engine
             .add_policy("(claimgate)".into(), outcome_module(&catalog))
             .map_err(|e| PolicyError::Eval {

@@ -349,7 +349,7 @@ fn is_pack_file(path: &Path) -> bool {
 /// Rejects recursion, forbidden builtins and too-deep call chains; returns every rule the pack
 /// defines (`package.name`).
 pub(crate) fn reject_recursion(
-    engine: &regorus::Engine,
+    engine: &mut regorus::Engine,
 ) -> Result<std::collections::BTreeSet<String>, PolicyError> {
     let findings = recursion::check(engine).map_err(|message| PolicyError::Eval {
         rule: "(call graph)".into(),

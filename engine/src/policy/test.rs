@@ -43,7 +43,7 @@ pub fn run_tests(pack: &Pack) -> Result<Vec<TestResult>, PolicyError> {
             }
         }
     }
-    super::reject_recursion(&engine)?;
+    super::reject_recursion(&mut engine)?;
     let mut results = Vec::with_capacity(tests.len());
     for (file, rule) in tests {
         let mut e = engine.clone();

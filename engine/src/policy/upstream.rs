@@ -164,7 +164,7 @@ pub fn load(config: &Path) -> Result<Vec<UpstreamPolicy>, PolicyError> {
                 rule: p.id.clone(),
                 message: first_line(&e.to_string()),
             })?;
-        reject_recursion(&engine)?;
+        reject_recursion(&mut engine)?;
         out.push(UpstreamPolicy {
             id: p.id,
             file: file_name,
