@@ -36,7 +36,7 @@ fn write(v: &Value, out: &mut String) {
                 out.push_str(&es6_number(n.as_f64().unwrap_or(0.0)));
             }
         }
-        Value::String(s) => out.push_str(&Value::String(s.clone()).to_string()),
+        Value::String(s) => write_str(s, out),
         Value::Array(a) => {
             out.push('[');
             for (i, x) in a.iter().enumerate() {
@@ -55,13 +55,43 @@ fn write(v: &Value, out: &mut String) {
                 if i > 0 {
                     out.push(',');
                 }
-                out.push_str(&Value::String(k.clone()).to_string());
+                write_str(k, out);
                 out.push(':');
                 write(x, out);
             }
             out.push('}');
         }
     }
+}
+
+/// A JSON string with the minimal escapes RFC 8785 prescribes: `\"` and `\\`, the short forms
+/// `\b \t \n \f \r`, `\u00xx` (lowercase) for the other control characters, everything else
+/// as itself. Written straight into `out`, runs of plain characters at once.
+fn write_str(s: &str, out: &mut String) {
+    out.push('"');
+    let mut plain = 0;
+    for (i, c) in s.char_indices() {
+        let escape = match c {
+            '"' => "\\\"",
+            '\\' => "\\\\",
+            '\u{8}' => "\\b",
+            '\t' => "\\t",
+            '\n' => "\\n",
+            '\u{c}' => "\\f",
+            '\r' => "\\r",
+            c if c < ' ' => "",
+            _ => continue,
+        };
+        out.push_str(s.get(plain..i).unwrap_or_default());
+        if escape.is_empty() {
+            let _ = write!(out, "\\u{:04x}", u32::from(c));
+        } else {
+            out.push_str(escape);
+        }
+        plain = i + c.len_utf8();
+    }
+    out.push_str(s.get(plain..).unwrap_or_default());
+    out.push('"');
 }
 
 /// ECMAScript `Number.prototype.toString` for a finite double.
@@ -119,6 +149,19 @@ mod tests {
             (1.7976931348623157e308, "1.7976931348623157e+308"),
         ] {
             assert_eq!(es6_number(f), want, "{f}");
+        }
+    }
+
+    /// Every character up to U+00FF, and a few beyond, escapes as serde_json escapes it (the
+    /// same minimal escapes RFC 8785 prescribes).
+    #[test]
+    fn strings_escape_as_serde_json_does() {
+        let mut all: String = (0u32..=0xff).filter_map(char::from_u32).collect();
+        all.push_str("\u{2028}\u{2029}\u{7f}😀é\"\\end");
+        for s in [all.as_str(), "", "plain", "\"", "a\u{1f}b"] {
+            let mut mine = String::new();
+            write_str(s, &mut mine);
+            assert_eq!(mine, serde_json::to_string(s).unwrap(), "{s:?}");
         }
     }
 

@@ -451,7 +451,7 @@ impl Receipt {
 
     /// sha256 of the canonical receipt without `decision_id`: what `decision_id` must be.
     pub fn compute_id(&self) -> String {
-        decision_id(&self.to_value())
+        id_of(self.to_value())
     }
 
     /// The receipt as a JSON value.
@@ -467,7 +467,10 @@ impl Receipt {
 
 /// sha256 of the canonical receipt without `decision_id` (and without a signature envelope).
 pub fn decision_id(receipt: &Value) -> String {
-    let mut body = receipt.clone();
+    id_of(receipt.clone())
+}
+
+fn id_of(mut body: Value) -> String {
     if let Some(o) = body.as_object_mut() {
         o.remove("decision_id");
     }
