@@ -7,9 +7,11 @@
 //! each, so that `bench/compare.py` can alternate the engines in rounds within one process:
 //!
 //! - `run ENGINE SECONDS`: evaluate every document over and over for at least SECONDS; answers
-//!   `{"engine", "docs", "seconds", "results"}` (`results`: the first pass, one per document).
-//!   ENGINE is `regorus`, `rvm`, `claimgate`, or `regorus-floor`, `rvm-floor` (a one-line
-//!   policy on the same inputs: the cost of handing an input to the engine).
+//!   `{"engine", "docs", "seconds", "results"}` (`results`: the first pass, one per document),
+//!   or `{"engine", "error"}` when the engine cannot run the pack. ENGINE is `regorus`, `rvm`,
+//!   `claimgate`; `regorus-verifiers`, `rvm-verifiers` (the verifier decision only); or
+//!   `regorus-floor`, `rvm-floor` (a one-line policy on the same inputs: the cost of handing an
+//!   input to the engine).
 //! - `quit`.
 //!
 //! One document is what claimgate evaluates for one bundle: every verifier decision on the
@@ -126,6 +128,8 @@ fn main() -> Result<()> {
         .map(|m| (m.file.clone(), m.text.clone()))
         .collect();
     let floor_modules = vec![("floor.rego".to_string(), FLOOR_MODULE.to_string())];
+    // The pack's modules as claimgate lists them for other engines; rego v1, strict builtin
+    // errors, as claimgate sets them.
     let mut interp = bare(&pack_modules)?;
     // Prepared once: every clone starts ready, as in claimgate.
     interp.eval_rule(OUTCOME.to_string())?;
