@@ -14,6 +14,9 @@ use crate::time::Instant;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
+mod catalog;
+pub use catalog::{CatalogChange, CatalogChangeKind};
+
 /// What a [`Change`] changes; written `widening`, `narrowing` or `label`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -110,6 +113,10 @@ pub struct CorpusChange {
     pub base: String,
     /// The head pack's decision, the same way
     pub head: String,
+    /// Claims the head pack allows on this bundle and the base does not
+    pub widened: Vec<String>,
+    /// Claims the base pack allows on this bundle and the head does not
+    pub narrowed: Vec<String>,
 }
 
 /// What `claimgate diff` found between two packs.
@@ -121,6 +128,8 @@ pub struct DiffReport {
     pub head: String,
     /// What changes over the evidence space
     pub diff: Diff,
+    /// What changed in the catalog itself, entry by entry
+    pub catalog: Vec<CatalogChange>,
     /// The corpus bundles whose decision changed; empty when no corpus was compared
     pub corpus: Vec<CorpusChange>,
     /// The counterexample bundle directories written, one per change, in [`Diff::changes`]
@@ -148,14 +157,29 @@ impl DiffReport {
             base: base_name.to_string(),
             head: head_name.to_string(),
             diff: diff(&tb, &th),
+            catalog: catalog::changes(base.catalog(), head.catalog()),
             corpus: Vec::new(),
             examples: Vec::new(),
         })
     }
 
-    /// Whether nothing changed, over the space or on the corpus.
+    /// Whether nothing changed: over the space, in the catalog, or on the corpus.
     pub fn is_empty(&self) -> bool {
-        self.diff.is_empty() && self.corpus.is_empty()
+        self.diff.is_empty() && self.catalog.is_empty() && self.corpus.is_empty()
+    }
+
+    /// Whether the head pack lets more be said anywhere: a claim newly allowed over the space
+    /// or on a corpus bundle, or a catalog change that widens.
+    pub fn widens(&self) -> bool {
+        !self.diff.widened.is_empty()
+            || self.catalog.iter().any(|c| c.widens)
+            || self.corpus.iter().any(|c| !c.widened.is_empty())
+    }
+
+    /// Whether the head pack newly blocks a claim anywhere: over the space or on a corpus
+    /// bundle.
+    pub fn narrows(&self) -> bool {
+        !self.diff.narrowed.is_empty() || self.corpus.iter().any(|c| !c.narrowed.is_empty())
     }
 
     /// Decides every bundle under `dir` with both engines (at each bundle's own instant, else
@@ -176,10 +200,16 @@ impl DiffReport {
         for ((db, dh), b) in decided {
             let (db, dh) = (db?.into_decision(), dh?.into_decision());
             if db.label != dh.label || db.allowed != dh.allowed {
+                let ids = |d: &Decision| -> Vec<String> {
+                    d.allowed.iter().map(|a| a.id.clone()).collect()
+                };
+                let (ib, ih) = (ids(&db), ids(&dh));
                 self.corpus.push(CorpusChange {
                     bundle: b.display().to_string(),
                     base: summary(&db),
                     head: summary(&dh),
+                    widened: ih.iter().filter(|i| !ib.contains(i)).cloned().collect(),
+                    narrowed: ib.iter().filter(|i| !ih.contains(i)).cloned().collect(),
                 });
             }
         }
@@ -308,5 +338,49 @@ pub fn diff(base: &Table, head: &Table) -> Diff {
         widened,
         narrowed,
         labels,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(corpus: Vec<CorpusChange>) -> DiffReport {
+        DiffReport {
+            base: "a".into(),
+            head: "b".into(),
+            diff: Diff {
+                cells: 0,
+                widened: Vec::new(),
+                narrowed: Vec::new(),
+                labels: Vec::new(),
+            },
+            catalog: Vec::new(),
+            corpus,
+            examples: Vec::new(),
+        }
+    }
+
+    fn bundle(widened: &[&str], narrowed: &[&str]) -> CorpusChange {
+        CorpusChange {
+            bundle: "testdata/bundles/x".into(),
+            base: String::new(),
+            head: String::new(),
+            widened: widened.iter().map(|s| (*s).to_string()).collect(),
+            narrowed: narrowed.iter().map(|s| (*s).to_string()).collect(),
+        }
+    }
+
+    /// A claim newly allowed on one corpus bundle is a widening even when no cell of the
+    /// space changed: `--fail-on widening` must not read only the space.
+    #[test]
+    fn a_widening_on_the_corpus_alone_is_a_widening() {
+        let r = report(vec![bundle(&["runtime.gpu_cc_mode_on"], &[])]);
+        assert!(r.widens());
+        assert!(!r.narrows());
+        let r = report(vec![bundle(&[], &["job.output_bound"])]);
+        assert!(!r.widens());
+        assert!(r.narrows());
+        assert!(!report(Vec::new()).widens());
     }
 }

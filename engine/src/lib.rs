@@ -90,7 +90,9 @@ pub use receipt::{
 pub use policy::probe;
 
 // Decision tables, policy diffs and invariants over the evidence space.
-pub use diff::{Change, ChangeKind, CorpusChange, Diff, DiffReport};
+pub use diff::{
+    CatalogChange, CatalogChangeKind, Change, ChangeKind, CorpusChange, Diff, DiffReport,
+};
 pub use invariant::{check as check_invariants, CheckReport, Violation};
 pub use space::{Cell, Feature, Space, SpaceError};
 pub use table::{Group, Outcome, Table};

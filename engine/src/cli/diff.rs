@@ -39,9 +39,11 @@ pub struct DiffArgs {
 /// Which changes fail a `diff`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum FailOn {
-    /// A claim newly allowed somewhere
+    /// A claim newly allowed somewhere (over the space or on a `--corpus` bundle), or a
+    /// catalog change that widens (a claim added, a requirement dropped, a blocked sentence
+    /// removed or reworded, labels or claim limits changed)
     Widening,
-    /// A claim newly blocked somewhere
+    /// A claim newly blocked somewhere (over the space or on a `--corpus` bundle)
     Narrowing,
     /// Any change, labels included
     Any,
@@ -80,8 +82,8 @@ pub(super) fn run(args: &DiffArgs, g: &Globals, out: &mut dyn Write) -> Result<E
     report::render_diff(&found, args.format, out)?;
     let failed = match args.fail_on {
         None => false,
-        Some(FailOn::Widening) => !found.diff.widened.is_empty(),
-        Some(FailOn::Narrowing) => !found.diff.narrowed.is_empty(),
+        Some(FailOn::Widening) => found.widens(),
+        Some(FailOn::Narrowing) => found.narrows(),
         Some(FailOn::Any) => !found.is_empty(),
     };
     Ok(if failed {

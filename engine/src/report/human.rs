@@ -208,6 +208,16 @@ pub(super) fn write_diff(r: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
     if r.is_empty() {
         return writeln!(w, "no change: every cell decides the same");
     }
+    for c in &r.catalog {
+        writeln!(
+            w,
+            "\ncatalog: {} {}{}\n  {}",
+            c.kind.words(),
+            printable(&c.subject),
+            if c.widens { " (widens)" } else { "" },
+            printable(&c.detail)
+        )?;
+    }
     for c in r.diff.changes() {
         writeln!(w, "\n{} in {} cells:", change_title(c), c.cells)?;
         for d in &c.description {
@@ -223,6 +233,12 @@ pub(super) fn write_diff(r: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
             printable(&c.base),
             printable(&c.head)
         )?;
+        if !c.widened.is_empty() {
+            writeln!(w, "  newly allowed: {}", printable(&c.widened.join(", ")))?;
+        }
+        if !c.narrowed.is_empty() {
+            writeln!(w, "  newly blocked: {}", printable(&c.narrowed.join(", ")))?;
+        }
     }
     for e in &r.examples {
         let e = printable(e);

@@ -72,7 +72,7 @@ pub(super) fn write_diff(r: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
     let report = serde_json::json!({
         "base": r.base, "head": r.head, "cells": d.cells,
         "widened": d.widened, "narrowed": d.narrowed, "labels": d.labels,
-        "corpus": r.corpus, "examples": r.examples,
+        "catalog": r.catalog, "corpus": r.corpus, "examples": r.examples,
     });
     serde_json::to_writer_pretty(&mut *w, &report)?;
     writeln!(w)

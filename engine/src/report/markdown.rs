@@ -108,6 +108,20 @@ pub(super) fn write_diff(r: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
         d.narrowed.len(),
         d.labels.len()
     )?;
+    if !r.catalog.is_empty() {
+        writeln!(w, "#### Catalog\n")?;
+        for c in &r.catalog {
+            writeln!(
+                w,
+                "- {} `{}`{}: {}",
+                c.kind.words(),
+                c.subject,
+                if c.widens { " (widens)" } else { "" },
+                c.detail
+            )?;
+        }
+        writeln!(w)?;
+    }
     for c in d.changes() {
         writeln!(w, "#### {} ({} cells)\n", change_title(c), c.cells)?;
         for cube in c.description.iter().take(SHOWN_CUBES) {
