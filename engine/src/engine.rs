@@ -66,6 +66,17 @@ pub struct EngineBuilder {
     keys: TrustedKeys,
     limits: Limits,
     threads: Option<NonZeroUsize>,
+    on_decided: Option<OnDecided>,
+}
+
+/// What [`EngineBuilder::on_decided`] calls.
+#[derive(Clone)]
+struct OnDecided(Arc<dyn Fn() + Send + Sync>);
+
+impl std::fmt::Debug for OnDecided {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("OnDecided(..)")
+    }
 }
 
 impl EngineBuilder {
@@ -92,6 +103,14 @@ impl EngineBuilder {
     /// Decides on this many threads (default: the machine's parallelism).
     pub fn threads(mut self, threads: NonZeroUsize) -> EngineBuilder {
         self.threads = Some(threads);
+        self
+    }
+
+    /// Calls `f` once for each result [`Engine::decide_many`] yields, on the thread that
+    /// iterates: how a command line shows progress over many bundles or cells. It sees no
+    /// result and cannot change one.
+    pub fn on_decided(mut self, f: impl Fn() + Send + Sync + 'static) -> EngineBuilder {
+        self.on_decided = Some(OnDecided(Arc::new(f)));
         self
     }
 
@@ -141,6 +160,7 @@ impl EngineBuilder {
                 keys: self.keys,
                 limits: self.limits,
                 threads,
+                on_decided: self.on_decided,
                 provenance: Arc::new(provenance),
                 pool: OnceLock::new(),
             }),
@@ -180,6 +200,7 @@ struct Inner {
     keys: TrustedKeys,
     limits: Limits,
     threads: NonZeroUsize,
+    on_decided: Option<OnDecided>,
     provenance: Arc<Provenance>,
     /// Built on first use: a single decision on a fresh engine pays no thread start-up.
     pool: OnceLock<Option<rayon::ThreadPool>>,
@@ -267,6 +288,7 @@ impl Engine {
             keys: TrustedKeys::default(),
             limits: Limits::default(),
             threads: None,
+            on_decided: None,
         }
     }
 
@@ -501,7 +523,11 @@ where
             });
             self.ready.extend(decided);
         }
-        self.ready.pop_front()
+        let next = self.ready.pop_front();
+        if let (Some(_), Some(f)) = (&next, &self.engine.inner.on_decided) {
+            (f.0)();
+        }
+        next
     }
 }
 

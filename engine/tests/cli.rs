@@ -208,3 +208,38 @@ fn the_examples_run() {
         );
     }
 }
+
+/// The long commands count their decisions on stderr when a person watches a terminal, and
+/// write nothing extra into a pipe or a log.
+#[test]
+fn progress_shows_on_a_terminal_only() {
+    let piped = binary(&["table", "--space", "quick", "--format", "csv"]);
+    assert!(piped.status.success());
+    assert!(
+        piped.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&piped.stderr)
+    );
+    // `script` (util-linux, in every Debian) runs the command on a pseudo-terminal.
+    let Ok(on_tty) = Command::new("script")
+        .args(["-qec"])
+        .arg(format!(
+            "{} table --space quick --format csv >/dev/null",
+            env!("CARGO_BIN_EXE_claimgate")
+        ))
+        .arg("/dev/null")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+    else {
+        assert!(std::env::var_os("CI").is_none(), "`script` is missing");
+        use std::io::Write as _;
+        let _ = writeln!(
+            std::io::stderr(),
+            "NOT RUN: no `script` command to make a terminal"
+        );
+        return;
+    };
+    let shown = String::from_utf8_lossy(&on_tty.stdout);
+    assert!(on_tty.status.success(), "{shown}");
+    assert!(shown.contains(" cells decided ("), "{shown}");
+}

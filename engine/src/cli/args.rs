@@ -118,20 +118,28 @@ pub struct LimitArgs {
 }
 
 /// What every subcommand that decides bundles shares: the limits and the thread count.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Globals {
     /// What one bundle may cost to load
     pub limits: Limits,
     /// Threads to decide on; `None`: the machine's parallelism
     pub threads: Option<NonZeroUsize>,
+    /// A count of decisions on stderr, for the long commands when stderr is a terminal
+    pub progress: Option<indicatif::ProgressBar>,
 }
 
 impl Globals {
     /// An engine builder for a pack, with these limits and threads.
     pub fn builder(&self, pack: Pack) -> EngineBuilder {
-        let builder = Engine::builder(pack).limits(self.limits);
-        match self.threads {
-            Some(n) => builder.threads(n),
+        let mut builder = Engine::builder(pack).limits(self.limits);
+        if let Some(n) = self.threads {
+            builder = builder.threads(n);
+        }
+        match &self.progress {
+            Some(bar) => {
+                let bar = bar.clone();
+                builder.on_decided(move || bar.inc(1))
+            }
             None => builder,
         }
     }

@@ -102,8 +102,9 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<ExitStatus, crate::Error> {
     let g = &Globals {
         limits: cli.limits.limits(),
         threads: cli.threads,
+        progress: progress(&cli.command),
     };
-    match &cli.command {
+    let result = match &cli.command {
         Command::Eval(a) => eval::run(a, g, out),
         Command::Evidence(a) => evidence::run(a, g, out),
         Command::Receipt(a) => receipt::run(a, g, out),
@@ -114,5 +115,32 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<ExitStatus, crate::Error> {
         Command::Diff(a) => diff::run(a, g, out),
         Command::Check(a) => check::run(a, g, out),
         Command::Test(a) => test::run(a, g, out),
+    };
+    if let Some(bar) = &g.progress {
+        bar.finish_and_clear();
     }
+    result
+}
+
+/// A running count of decisions on stderr for the commands that decide many bundles or cells,
+/// when a person is watching (stderr is a terminal); nothing otherwise, so logs and pipes stay
+/// clean.
+fn progress(command: &Command) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal as _;
+    let what = match command {
+        Command::Gate(_) => "bundles",
+        Command::Table(_) | Command::Check(_) => "cells",
+        Command::Diff(_) => "cells and bundles",
+        _ => return None,
+    };
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let style = indicatif::ProgressStyle::with_template(&format!(
+        "{{spinner}} {{human_pos}} {what} decided ({{elapsed}})"
+    ))
+    .ok()?;
+    let bar = indicatif::ProgressBar::new_spinner().with_style(style);
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    Some(bar)
 }
