@@ -205,9 +205,11 @@ pub(super) fn write_diff(r: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
         printable(&r.head),
         r.diff.cells
     )?;
+    writeln!(w, "{}", super::diff_coverage(r))?;
     if r.is_empty() {
         return writeln!(w, "no change: every cell decides the same");
     }
+    writeln!(w, "{}", printable(&super::diff_summary(r)))?;
     for c in &r.catalog {
         writeln!(
             w,

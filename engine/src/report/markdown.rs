@@ -108,6 +108,8 @@ pub(super) fn write_diff(r: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
         d.narrowed.len(),
         d.labels.len()
     )?;
+    writeln!(w, "{}.\n", super::diff_summary(r))?;
+    writeln!(w, "{}.\n", super::diff_coverage(r))?;
     if !r.catalog.is_empty() {
         writeln!(w, "#### Catalog\n")?;
         for c in &r.catalog {

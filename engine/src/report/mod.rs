@@ -303,6 +303,61 @@ fn requirements_line(r: &GateReport) -> String {
     parts.join("; ")
 }
 
+/// What a diff covered, in one line: the features the evidence space varies, and where
+/// evidence outside them shows.
+fn diff_coverage(r: &DiffReport) -> String {
+    let features: Vec<&str> = crate::space::FEATURES.iter().map(|f| f.name).collect();
+    format!(
+        "covered: {} cells varying {}; a rule that reads other evidence (a TEE's name, a `facts` value) changes no cell, so only the catalog changes and --corpus bundles below show it",
+        r.diff.cells,
+        features.join(", ")
+    )
+}
+
+/// The diff in plain words: which claims it newly allows and blocks (over the space or on a
+/// corpus bundle), and how many catalog changes widen.
+fn diff_summary(r: &DiffReport) -> String {
+    fn ids<'a>(
+        space: impl Iterator<Item = &'a Change>,
+        corpus: impl Iterator<Item = &'a String>,
+    ) -> Vec<&'a str> {
+        let mut v: Vec<&str> = space
+            .filter_map(|c| c.claim.as_deref())
+            .chain(corpus.map(String::as_str))
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+    let allows = ids(
+        r.diff.widened.iter(),
+        r.corpus.iter().flat_map(|c| &c.widened),
+    );
+    let blocks = ids(
+        r.diff.narrowed.iter(),
+        r.corpus.iter().flat_map(|c| &c.narrowed),
+    );
+    let list = |v: &[&str]| {
+        if v.is_empty() {
+            "nothing".to_string()
+        } else {
+            v.join(", ")
+        }
+    };
+    let widening = r.catalog.iter().filter(|c| c.widens).count();
+    format!(
+        "this change newly allows {}; newly blocks {}; {} label change{}; {} catalog change{} ({} that widen{})",
+        list(&allows),
+        list(&blocks),
+        r.diff.labels.len(),
+        if r.diff.labels.len() == 1 { "" } else { "s" },
+        r.catalog.len(),
+        if r.catalog.len() == 1 { "" } else { "s" },
+        widening,
+        if widening == 1 { "s" } else { "" },
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
