@@ -76,27 +76,24 @@ pub fn changes(base: &Catalog, head: &Catalog) -> Vec<CatalogChange> {
             widens,
         });
     };
-    let before: BTreeMap<&str, _> = base.claims.iter().map(|c| (c.id.as_str(), c)).collect();
-    let after: BTreeMap<&str, _> = head.claims.iter().map(|c| (c.id.as_str(), c)).collect();
-    for c in &base.claims {
-        if !after.contains_key(c.id.as_str()) {
-            push(
-                CatalogChangeKind::ClaimRemoved,
-                &c.id,
-                quote(&c.sentence),
-                false,
-            );
-        }
-    }
-    for h in &head.claims {
-        let Some(b) = before.get(h.id.as_str()) else {
-            let detail = format!(
-                "{} (requires {})",
-                quote(&h.sentence),
-                h.requires.join(", ")
-            );
-            push(CatalogChangeKind::ClaimAdded, &h.id, detail, true);
-            continue;
+    for pair in by_id(&base.claims, &head.claims, |c| &c.id) {
+        let (b, h) = match pair {
+            (Some(b), None) => {
+                let detail = quote(&b.sentence);
+                push(CatalogChangeKind::ClaimRemoved, &b.id, detail, false);
+                continue;
+            }
+            (None, Some(h)) => {
+                let detail = format!(
+                    "{} (requires {})",
+                    quote(&h.sentence),
+                    h.requires.join(", ")
+                );
+                push(CatalogChangeKind::ClaimAdded, &h.id, detail, true);
+                continue;
+            }
+            (Some(b), Some(h)) => (b, h),
+            (None, None) => continue,
         };
         for r in b.requires.iter().filter(|r| !h.requires.contains(r)) {
             push(
@@ -109,14 +106,7 @@ pub fn changes(base: &Catalog, head: &Catalog) -> Vec<CatalogChange> {
         for r in h.requires.iter().filter(|r| !b.requires.contains(r)) {
             push(CatalogChangeKind::RequirementAdded, &h.id, r.clone(), false);
         }
-        let mut changed = Vec::new();
-        if b.sentence != h.sentence {
-            changed.push(format!(
-                "sentence {} → {}",
-                quote(&b.sentence),
-                quote(&h.sentence)
-            ));
-        }
+        let mut changed: Vec<String> = reworded(&b.sentence, &h.sentence).into_iter().collect();
         if b.claim_box != h.claim_box {
             changed.push(format!(
                 "box {} → {}",
@@ -145,35 +135,29 @@ pub fn changes(base: &Catalog, head: &Catalog) -> Vec<CatalogChange> {
             );
         }
     }
-    let before: BTreeMap<&str, _> = base.blocked.iter().map(|b| (b.id.as_str(), b)).collect();
-    let after: BTreeMap<&str, _> = head.blocked.iter().map(|b| (b.id.as_str(), b)).collect();
-    for b in &base.blocked {
-        if !after.contains_key(b.id.as_str()) {
-            push(
-                CatalogChangeKind::BlockedRemoved,
-                &b.id,
-                quote(&b.sentence),
-                true,
-            );
-        }
-    }
-    for h in &head.blocked {
-        match before.get(h.id.as_str()) {
-            None => push(
-                CatalogChangeKind::BlockedAdded,
-                &h.id,
-                quote(&h.sentence),
-                false,
-            ),
-            Some(b) if b.sentence != h.sentence || b.safer != h.safer || b.why != h.why => {
-                let mut changed = Vec::new();
-                if b.sentence != h.sentence {
-                    changed.push(format!(
-                        "sentence {} → {}",
-                        quote(&b.sentence),
-                        quote(&h.sentence)
-                    ));
-                }
+    for pair in by_id(&base.blocked, &head.blocked, |b| &b.id) {
+        match pair {
+            (Some(b), None) => {
+                push(
+                    CatalogChangeKind::BlockedRemoved,
+                    &b.id,
+                    quote(&b.sentence),
+                    true,
+                );
+            }
+            (None, Some(h)) => {
+                push(
+                    CatalogChangeKind::BlockedAdded,
+                    &h.id,
+                    quote(&h.sentence),
+                    false,
+                );
+            }
+            (Some(b), Some(h))
+                if b.sentence != h.sentence || b.safer != h.safer || b.why != h.why =>
+            {
+                let mut changed: Vec<String> =
+                    reworded(&b.sentence, &h.sentence).into_iter().collect();
                 if b.safer != h.safer {
                     changed.push(format!("say instead {} → {}", b.safer, h.safer));
                 }
@@ -189,7 +173,7 @@ pub fn changes(base: &Catalog, head: &Catalog) -> Vec<CatalogChange> {
                     widens,
                 );
             }
-            Some(_) => {}
+            _ => {}
         }
     }
     let labels = |c: &Catalog| {
@@ -229,10 +213,80 @@ pub fn changes(base: &Catalog, head: &Catalog) -> Vec<CatalogChange> {
     out
 }
 
+/// The entries of two lists paired by id: those only `base` has (in its order), then each of
+/// `head`'s with its `base` entry if there is one (in `head`'s order).
+fn by_id<'a, T>(
+    base: &'a [T],
+    head: &'a [T],
+    id: impl Fn(&T) -> &String,
+) -> Vec<(Option<&'a T>, Option<&'a T>)> {
+    let before: BTreeMap<&String, &T> = base.iter().map(|x| (id(x), x)).collect();
+    let after: BTreeMap<&String, &T> = head.iter().map(|x| (id(x), x)).collect();
+    let removed = base
+        .iter()
+        .filter(|x| !after.contains_key(id(x)))
+        .map(|x| (Some(x), None));
+    let kept = head.iter().map(|h| (before.get(id(h)).copied(), Some(h)));
+    removed.chain(kept).collect()
+}
+
+/// `sentence "before" → "after"`, when the sentence changed.
+fn reworded(before: &str, after: &str) -> Option<String> {
+    (before != after).then(|| format!("sentence {} → {}", quote(before), quote(after)))
+}
+
 fn quote(s: &str) -> String {
     format!("\"{s}\"")
 }
 
 fn text(v: Option<&serde_json::Value>) -> String {
     v.map(ToString::to_string).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(base: &Catalog, head: &Catalog) -> Vec<(CatalogChangeKind, String, bool)> {
+        changes(base, head)
+            .into_iter()
+            .map(|c| (c.kind, c.subject, c.widens))
+            .collect()
+    }
+
+    /// Each kind of edit is found once, removals first, and only loosening ones widen.
+    #[test]
+    fn each_catalog_edit_is_reported_and_loosening_ones_widen() {
+        let engine = crate::Engine::builder(crate::Pack::embedded())
+            .build()
+            .unwrap();
+        let base = engine.catalog().clone();
+        assert!(changes(&base, &base).is_empty());
+
+        let mut head = base.clone();
+        let dropped = head.blocked.remove(0);
+        let mut claim = head.claims[0].clone();
+        claim.id = "capacity.new".into();
+        head.claims.push(claim);
+        head.claims[1].requires.pop();
+        head.blocked[0].safer = head.claims[2].id.clone();
+        let first = head.claims[1].id.clone();
+        assert_eq!(
+            kinds(&base, &head),
+            [
+                (CatalogChangeKind::RequirementRemoved, first, true),
+                (CatalogChangeKind::ClaimAdded, "capacity.new".into(), true),
+                (CatalogChangeKind::BlockedRemoved, dropped.id, true),
+                (
+                    CatalogChangeKind::BlockedChanged,
+                    head.blocked[0].id.clone(),
+                    false
+                ),
+            ]
+        );
+        // The other way round, the same edits narrow.
+        assert!(kinds(&head, &base)
+            .iter()
+            .all(|(k, _, widens)| !widens || *k == CatalogChangeKind::ClaimChanged));
+    }
 }
