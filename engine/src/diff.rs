@@ -15,7 +15,9 @@ use serde::Serialize;
 use std::path::{Path, PathBuf};
 
 mod catalog;
+mod derived;
 pub use catalog::{CatalogChange, CatalogChangeKind};
+pub use derived::{Coverage, Derived, DerivedChange, PathCoverage};
 
 /// What a [`Change`] changes; written `widening`, `narrowing` or `label`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -128,8 +130,14 @@ pub struct DiffReport {
     pub head: String,
     /// What changes over the evidence space
     pub diff: Diff,
+    /// Both tables, base then head, for reports that draw them; `None` in a report built
+    /// without them
+    pub tables: Option<[Table; 2]>,
     /// What changed in the catalog itself, entry by entry
     pub catalog: Vec<CatalogChange>,
+    /// The paths the packs read and how each was covered, and the derived bundles the packs
+    /// decide differently
+    pub derived: Derived,
     /// The corpus bundles whose decision changed; empty when no corpus was compared
     pub corpus: Vec<CorpusChange>,
     /// The counterexample bundle directories written, one per change, in [`Diff::changes`]
@@ -157,29 +165,38 @@ impl DiffReport {
             base: base_name.to_string(),
             head: head_name.to_string(),
             diff: diff(&tb, &th),
+            tables: Some([tb, th]),
             catalog: catalog::changes(base.catalog(), head.catalog()),
+            derived: derived::derive(base, head)?,
             corpus: Vec::new(),
             examples: Vec::new(),
         })
     }
 
-    /// Whether nothing changed: over the space, in the catalog, or on the corpus.
+    /// Whether nothing changed: over the space, its derived part, in the catalog, or on the
+    /// corpus.
     pub fn is_empty(&self) -> bool {
-        self.diff.is_empty() && self.catalog.is_empty() && self.corpus.is_empty()
+        self.diff.is_empty()
+            && self.catalog.is_empty()
+            && self.derived.changes.is_empty()
+            && self.corpus.is_empty()
     }
 
-    /// Whether the head pack lets more be said anywhere: a claim newly allowed over the space
-    /// or on a corpus bundle, or a catalog change that widens.
+    /// Whether the head pack lets more be said anywhere: a claim newly allowed over the space,
+    /// on a derived bundle or a corpus bundle, or a catalog change that widens.
     pub fn widens(&self) -> bool {
         !self.diff.widened.is_empty()
             || self.catalog.iter().any(|c| c.widens)
+            || self.derived.changes.iter().any(|c| !c.widened.is_empty())
             || self.corpus.iter().any(|c| !c.widened.is_empty())
     }
 
-    /// Whether the head pack newly blocks a claim anywhere: over the space or on a corpus
-    /// bundle.
+    /// Whether the head pack newly blocks a claim anywhere: over the space, on a derived
+    /// bundle or on a corpus bundle.
     pub fn narrows(&self) -> bool {
-        !self.diff.narrowed.is_empty() || self.corpus.iter().any(|c| !c.narrowed.is_empty())
+        !self.diff.narrowed.is_empty()
+            || self.derived.changes.iter().any(|c| !c.narrowed.is_empty())
+            || self.corpus.iter().any(|c| !c.narrowed.is_empty())
     }
 
     /// Decides every bundle under `dir` with both engines (at each bundle's own instant, else
@@ -222,6 +239,24 @@ impl DiffReport {
         for c in self.diff.changes() {
             let d = dir.join(c.example_name());
             crate::space::write_bundle(&crate::space::cell(c.example), &d)
+                .map_err(|e| crate::output::named(&d, &e))?;
+            self.examples.push(d.display().to_string());
+        }
+        for (i, c) in self.derived.changes.iter().enumerate() {
+            let d = dir.join(format!("derived-{}", i + 1));
+            let title = format!(
+                "Cell {} of the evidence space, varied: {}.",
+                c.cell,
+                c.set.join(", ")
+            );
+            let cell = crate::space::cell(c.cell);
+            let about: Vec<String> = cell
+                .describe()
+                .into_iter()
+                .map(|(f, v)| format!("{f} = {v}"))
+                .chain(c.set.iter().cloned())
+                .collect();
+            crate::space::write_documents(&d, &title, &about, c.documents.clone())
                 .map_err(|e| crate::output::named(&d, &e))?;
             self.examples.push(d.display().to_string());
         }
@@ -355,7 +390,9 @@ mod tests {
                 narrowed: Vec::new(),
                 labels: Vec::new(),
             },
+            tables: None,
             catalog: Vec::new(),
+            derived: Derived::default(),
             corpus,
             examples: Vec::new(),
         }

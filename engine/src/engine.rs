@@ -408,6 +408,11 @@ impl Engine {
         Ok((evidence, decision))
     }
 
+    /// What the pack's policies read of their input, path by path (for `diff`).
+    pub fn reads(&self) -> Result<crate::policy::Reads, Error> {
+        Ok(self.inner.pack.reads()?)
+    }
+
     /// For the OPA differential test: what the pack's Rego sees and computes for one bundle.
     #[doc(hidden)]
     pub fn probe(

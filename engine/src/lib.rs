@@ -64,7 +64,7 @@ pub use engine::{
 };
 pub use gate::GateError;
 pub use jws::TrustedKeys;
-pub use policy::{Pack, PolicyError, TestOutcome, TestResult};
+pub use policy::{Pack, PathTest, Place, PolicyError, Read, Reads, TestOutcome, TestResult};
 pub use time::Instant;
 
 // The decision.
@@ -91,7 +91,8 @@ pub use policy::probe;
 
 // Decision tables, policy diffs and invariants over the evidence space.
 pub use diff::{
-    CatalogChange, CatalogChangeKind, Change, ChangeKind, CorpusChange, Diff, DiffReport,
+    CatalogChange, CatalogChangeKind, Change, ChangeKind, CorpusChange, Coverage, Derived,
+    DerivedChange, Diff, DiffReport, PathCoverage,
 };
 pub use invariant::{check as check_invariants, CheckReport, Violation};
 pub use space::{Cell, Feature, Space, SpaceError};

@@ -47,8 +47,13 @@ pub enum SpaceError {
 pub struct Feature {
     /// Name, e.g. `attestation`
     pub name: &'static str,
+    /// What its values mean, for a report's legend
+    pub about: &'static str,
     /// Its values, most favorable first
     pub values: &'static [&'static str],
+    /// The evidence paths its values vary (`a.*`: the path and everything under it), so a
+    /// diff knows which paths a pack reads that the space leaves alone
+    pub varies: &'static [&'static str],
 }
 
 /// The evidence abstraction. Attestation values are `absent` or four flags:
@@ -56,10 +61,13 @@ pub struct Feature {
 pub const FEATURES: [Feature; 9] = [
     Feature {
         name: "benchmark",
+        about: "a `benchmark_result` document (present) or none (absent)",
         values: &["present", "absent"],
+        varies: &["capacity.benchmarks"],
     },
     Feature {
         name: "attestation",
+        about: "no attestation (absent), or one with four flags: fresh or stale (issued ten minutes before the evaluation instant and unexpired, or a day before and expired), matched or mismatched (measurements against their references), debug off or on, bound or unbound (its workload digest is the job's)",
         values: &[
             "fresh,matched,off,bound",
             "fresh,matched,off,unbound",
@@ -79,9 +87,19 @@ pub const FEATURES: [Feature; 9] = [
             "stale,mismatched,on,unbound",
             "absent",
         ],
+        varies: &[
+            "runtime.attestations",
+            "runtime.attestations[].issued_at.*",
+            "runtime.attestations[].expires_at.*",
+            "runtime.attestations[].measurements.*",
+            "runtime.attestations[].debug_enabled",
+            "runtime.attestations[].workload_digest.*",
+            "evaluated_at.*",
+        ],
     },
     Feature {
         name: "verifier_decision",
+        about: "the verifier decision the bundle records: pass, none recorded, hold, reject by the policy, reject at the key broker",
         values: &[
             "pass",
             "none",
@@ -89,30 +107,43 @@ pub const FEATURES: [Feature; 9] = [
             "reject_at_policy",
             "reject_at_key_broker",
         ],
+        varies: &["verifier.decisions.*", "decisions.*"],
     },
     Feature {
         name: "workload_digest",
+        about: "the job's workload digest: a valid sha256, absent, or malformed",
         values: &["valid", "absent", "malformed"],
+        varies: &["job.workload_digest.*"],
     },
     Feature {
         name: "input_commitment",
+        about: "the job's input commitment: a valid sha256, absent, or malformed",
         values: &["valid", "absent", "malformed"],
+        varies: &["job.input_commitment.*"],
     },
     Feature {
         name: "output_digest",
+        about: "the job's output digest: verified (an output artifact hashes to it), declared (no artifact), absent, mismatched (the artifact hashes to something else), malformed",
         values: &["verified", "declared", "absent", "mismatched", "malformed"],
+        varies: &["job.output_digest.*", "job.output_verified", "artifacts.*"],
     },
     Feature {
         name: "storage",
+        about: "deployment facts: persistent storage with a backup, provider-local storage only, none",
         values: &["with_backup", "provider_local", "none"],
+        varies: &["storage.facts.*"],
     },
     Feature {
         name: "trace",
+        about: "an operator trace whose replay matched, none, or one whose replay mismatched",
         values: &["matched", "absent", "mismatched"],
+        varies: &["runtime.traces.*"],
     },
     Feature {
         name: "key_release",
+        about: "a key the key broker released, or none",
         values: &["released", "none"],
+        varies: &["verifier.releases.*"],
     },
 ];
 
@@ -415,8 +446,35 @@ fn sha(s: &str) -> String {
     Digest::sha256_of(s.as_bytes()).to_string()
 }
 
+/// The cells a diff varies the paths the space leaves alone at: the most favorable cell and
+/// the first cell of each of the quick space's lines.
+pub fn bases() -> Vec<Cell> {
+    let mut out = vec![cell(0)];
+    for base in &QUICK_BASES {
+        let values = FEATURES
+            .iter()
+            .zip(base)
+            .map(|(f, names)| {
+                let first = names
+                    .first()
+                    .and_then(|n| f.values.iter().position(|v| v == n));
+                u8::try_from(first.unwrap_or(0)).unwrap_or(0)
+            })
+            .collect();
+        let c = Cell(values);
+        if !out.contains(&c) {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A cell's documents: the manifest (`schema`, `evaluated_at`, `job`), the native documents,
+/// and whether the result file is declared as an output artifact.
+pub type Documents = (Value, Vec<(Kind, Value)>, bool);
+
 /// The manifest fields and native documents of a cell, as JSON.
-pub fn documents(cell: &Cell) -> (Value, Vec<(Kind, Value)>, bool) {
+pub fn documents(cell: &Cell) -> Documents {
     let workload = sha("space workload");
     let result_digest = Digest::sha256_of(RESULT).to_string();
     let mut job = json!({"job_id": "space-cell", "receipt_id": format!("space-{}", cell.index())});
@@ -528,7 +586,11 @@ pub fn documents(cell: &Cell) -> (Value, Vec<(Kind, Value)>, bool) {
 
 /// The cell as an in-memory bundle rooted at `root` (which must hold `result.txt`).
 pub fn bundle(cell: &Cell) -> Result<Bundle, String> {
-    let (manifest, docs, artifact) = documents(cell);
+    bundle_of(format!("cell {}", cell.index()), documents(cell))
+}
+
+/// Documents (a cell's, or a cell's changed by a diff) as an in-memory bundle.
+pub fn bundle_of(name: String, (manifest, docs, artifact): Documents) -> Result<Bundle, String> {
     let job: Job = serde_json::from_value(manifest["job"].clone()).map_err(|e| e.to_string())?;
     let mut documents = Vec::new();
     for (i, (kind, v)) in docs.into_iter().enumerate() {
@@ -544,7 +606,7 @@ pub fn bundle(cell: &Cell) -> Result<Bundle, String> {
     }
     let files = std::collections::BTreeMap::from([("result.txt".to_string(), RESULT.to_vec())]);
     Ok(Bundle {
-        name: format!("cell {}", cell.index()),
+        name,
         files: crate::bundle::Files::Memory(std::sync::Arc::new(files)),
         limits: crate::bundle::Limits::default(),
         manifest: SourceFile {
@@ -573,7 +635,27 @@ pub fn bundle(cell: &Cell) -> Result<Bundle, String> {
 
 /// Writes the cell as a bundle directory (`bundle.yaml` with inline documents, `result.txt`).
 pub fn write_bundle(cell: &Cell, dir: &Path) -> std::io::Result<()> {
-    let (mut manifest, docs, artifact) = documents(cell);
+    let about: Vec<String> = cell
+        .describe()
+        .into_iter()
+        .map(|(f, v)| format!("{f} = {v}"))
+        .collect();
+    write_documents(
+        dir,
+        &format!("Cell {} of the evidence space: {cell}.", cell.index()),
+        &about,
+        documents(cell),
+    )
+}
+
+/// Writes documents as a bundle directory: `bundle.yaml` (its header comment lists `about`),
+/// `result.txt` and a `README.md` holding `title`.
+pub fn write_documents(
+    dir: &Path,
+    title: &str,
+    about: &[String],
+    (mut manifest, docs, artifact): Documents,
+) -> std::io::Result<()> {
     if let Some(o) = manifest.as_object_mut() {
         let entries: Vec<Value> = docs
             .into_iter()
@@ -589,18 +671,15 @@ pub fn write_bundle(cell: &Cell, dir: &Path) -> std::io::Result<()> {
     }
     std::fs::create_dir_all(dir)?;
     let mut text = String::from("# A cell of claimgate's evidence space:\n");
-    for (f, v) in cell.describe() {
-        text.push_str(&format!("#   {f} = {v}\n"));
+    for line in about {
+        text.push_str(&format!("#   {line}\n"));
     }
     // `kind` must precede `data`: write keys in that order (serde_json keeps insertion order).
     text.push_str(&serde_yaml::to_string(&manifest).map_err(std::io::Error::other)?);
     // Each file whole or not at all: the artifact first, the manifest that names it last.
     let write = crate::output::write_atomic;
     write(&dir.join("result.txt"), RESULT)?;
-    write(
-        &dir.join("README.md"),
-        format!("Cell {} of the evidence space: {cell}.\n", cell.index()).as_bytes(),
-    )?;
+    write(&dir.join("README.md"), format!("{title}\n").as_bytes())?;
     write(&dir.join("bundle.yaml"), text.as_bytes())
 }
 

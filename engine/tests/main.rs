@@ -18,6 +18,8 @@ mod fuzz;
 mod gate;
 /// Hostile inputs under testdata/hostile, each against the real binary.
 mod hostile;
+/// `diff --format html` rendered by headless Chromium.
+mod html;
 /// Load: gate over 5,000 bundles with every hostile case (ignored by default).
 mod load;
 /// regorus against OPA: every rule of the pack on every testdata evidence document.

@@ -9,7 +9,8 @@
 //!   sentence: {job.output_bound: "This proves the model answer is true."}
 //! set:                                  # a complete rule's value, found by name, not by text
 //!   - {file: policies/lib/attestation.rego, rule: max_age_seconds, value: "3600"}
-//! runs:                                 # `PACK` stands for the pack directory
+//! runs:                                 # `PACK` stands for the pack directory, `SCRATCH` for
+//!                                       # an empty directory the case's runs share
 //!   - args: [eval, testdata/bundles/full_pass, --format, json, --policy-dir, PACK]
 //!     exit: 0
 //!     allows: [runtime.environment_attested]
@@ -152,6 +153,11 @@ fn check_case(case_dir: &Path) {
     let what = format!("{} ({})", case_dir.display(), case.about);
     let pack = build(case_dir);
     let pack_arg = pack.0.display().to_string();
+    let scratch = crate::Scratch::new(&format!(
+        "case-{}",
+        case_dir.file_name().unwrap().to_string_lossy()
+    ));
+    let scratch_arg = scratch.0.display().to_string();
     let mut record = String::new();
     for r in &case.runs {
         let args: Vec<String> = r
@@ -161,12 +167,12 @@ fn check_case(case_dir: &Path) {
                 if a == "PACK" {
                     pack_arg.clone()
                 } else {
-                    a.clone()
+                    a.replace("SCRATCH", &scratch_arg)
                 }
             })
             .collect();
         let (code, out, err) = run(&args.iter().map(String::as_str).collect::<Vec<_>>());
-        let both = format!("{out}{err}");
+        let both = format!("{out}{err}").replace(&scratch_arg, "SCRATCH");
         assert_eq!(code, r.exit, "{what}: {:?}\n{both}", r.args);
         let ids = allowed(&out);
         for id in &r.allows {
@@ -192,6 +198,7 @@ fn check_case(case_dir: &Path) {
         }
         let shown = if !err.is_empty() {
             err.replace(&pack_arg, "PACK")
+                .replace(&scratch_arg, "SCRATCH")
         } else if r.args.first().is_some_and(|a| a == "test") {
             // The failures and the count, not every passing test.
             let lines: Vec<&str> = out.lines().filter(|l| !l.starts_with("PASS ")).collect();

@@ -232,8 +232,19 @@ pub const TABLE_FORMATS: &[(Format, &str)] = &[
     ),
 ];
 
-/// The formats of `diff` and `check`, each with its `--help` line.
+/// The formats of `diff`, each with its `--help` line.
 pub const DIFF_FORMATS: &[(Format, &str)] = &[
+    (Format::Human, "Text for people"),
+    (Format::Json, "JSON"),
+    (Format::Markdown, "Markdown for a pull-request comment"),
+    (
+        Format::Html,
+        "A self-contained HTML page: both decision tables drawn as grids, a claim filter",
+    ),
+];
+
+/// The formats of `check`, each with its `--help` line.
+pub const CHECK_FORMATS: &[(Format, &str)] = &[
     (Format::Human, "Text for people"),
     (Format::Json, "JSON"),
     (Format::Markdown, "Markdown for a pull-request comment"),

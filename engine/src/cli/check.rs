@@ -1,7 +1,7 @@
 //! `claimgate check`: verify the design's invariants over the evidence space (the whole space
 //! by default; `--space quick` for the quick sub-space).
 
-use super::args::{formats, Globals, PolicyArgs, DIFF_FORMATS};
+use super::args::{formats, Globals, PolicyArgs, CHECK_FORMATS};
 use super::ExitStatus;
 use crate::invariant::CheckReport;
 use crate::report::{self, Format};
@@ -18,7 +18,7 @@ pub struct CheckArgs {
     #[arg(long, value_name = "DIR")]
     pub write_examples: Option<std::path::PathBuf>,
     /// Output format
-    #[arg(long, value_parser = formats(DIFF_FORMATS), default_value = "human")]
+    #[arg(long, value_parser = formats(CHECK_FORMATS), default_value = "human")]
     pub format: Format,
 }
 

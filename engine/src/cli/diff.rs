@@ -31,6 +31,10 @@ pub struct DiffArgs {
     /// Exit 1 when the diff has changes of this kind
     #[arg(long, value_enum)]
     pub fail_on: Option<FailOn>,
+    /// An input path a changed rule reads that the diff may leave unvaried without failing
+    /// `--fail-on widening` (as the report writes it: `runtime.attestations[].region`)
+    #[arg(long, value_name = "PATH")]
+    pub allow_uncovered: Vec<String>,
     /// Output format
     #[arg(long, value_parser = formats(DIFF_FORMATS), default_value = "human")]
     pub format: Format,
@@ -39,11 +43,13 @@ pub struct DiffArgs {
 /// Which changes fail a `diff`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum FailOn {
-    /// A claim newly allowed somewhere (over the space or on a `--corpus` bundle), or a
-    /// catalog change that widens (a claim added, a requirement dropped, a blocked sentence
-    /// removed or reworded, labels or claim limits changed)
+    /// A claim newly allowed somewhere (over the space, its derived part or a `--corpus`
+    /// bundle), a catalog change that widens (a claim added, a requirement dropped, a blocked
+    /// sentence removed or reworded, labels or claim limits changed), or a path a changed rule
+    /// reads that the diff could not vary (unless `--allow-uncovered` names it)
     Widening,
-    /// A claim newly blocked somewhere (over the space or on a `--corpus` bundle)
+    /// A claim newly blocked somewhere (over the space, its derived part or a `--corpus`
+    /// bundle)
     Narrowing,
     /// Any change, labels included
     Any,
@@ -82,7 +88,13 @@ pub(super) fn run(args: &DiffArgs, g: &Globals, out: &mut dyn Write) -> Result<E
     report::render_diff(&found, args.format, out)?;
     let failed = match args.fail_on {
         None => false,
-        Some(FailOn::Widening) => found.widens(),
+        Some(FailOn::Widening) => {
+            found.widens()
+                || !found
+                    .derived
+                    .uncovered_changed(&args.allow_uncovered)
+                    .is_empty()
+        }
         Some(FailOn::Narrowing) => found.narrows(),
         Some(FailOn::Any) => !found.is_empty(),
     };

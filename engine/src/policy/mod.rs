@@ -8,11 +8,13 @@
 mod eval;
 #[doc(hidden)]
 pub mod probe;
+mod reads;
 mod recursion;
 mod test;
 mod upstream;
 
 pub use eval::{CompiledPack, PolicyOutcome};
+pub use reads::{PathTest, Place, Read, Reads};
 pub use test::{run_tests, TestOutcome, TestResult};
 pub use upstream::{load as load_upstream, UpstreamPolicy};
 

@@ -207,9 +207,32 @@ pub(super) fn write_diff(r: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
     )?;
     writeln!(w, "{}", super::diff_coverage(r))?;
     if r.is_empty() {
-        return writeln!(w, "no change: every cell decides the same");
+        writeln!(w, "no change: every cell decides the same")?;
+    } else {
+        writeln!(w, "{}", printable(&super::diff_summary(r)))?;
     }
-    writeln!(w, "{}", printable(&super::diff_summary(r)))?;
+    // Paths a changed rule reads first: those are what `--fail-on widening` weighs.
+    let mut uncovered: Vec<_> = r.derived.paths.iter().filter(|p| p.uncovered()).collect();
+    uncovered.sort_by_key(|p| !p.changed);
+    for p in uncovered {
+        if let crate::diff::Coverage::NotCovered { reason } = &p.coverage {
+            writeln!(
+                w,
+                "  not covered: {} ({}){}: {}",
+                printable(&p.path),
+                printable(&super::read_at(p)),
+                if p.changed {
+                    ", read by a changed rule"
+                } else {
+                    ""
+                },
+                printable(reason)
+            )?;
+        }
+    }
+    if r.is_empty() {
+        return Ok(());
+    }
     for c in &r.catalog {
         writeln!(
             w,
@@ -226,6 +249,21 @@ pub(super) fn write_diff(r: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
             writeln!(w, "  where {d}")?;
         }
         writeln!(w, "  e.g. {}", crate::space::cell(c.example))?;
+    }
+    for c in &r.derived.changes {
+        writeln!(
+            w,
+            "\nderived {}:\n  base: {}\n  head: {}",
+            printable(&super::derived_title(c)),
+            printable(&c.base),
+            printable(&c.head)
+        )?;
+        if !c.widened.is_empty() {
+            writeln!(w, "  newly allowed: {}", printable(&c.widened.join(", ")))?;
+        }
+        if !c.narrowed.is_empty() {
+            writeln!(w, "  newly blocked: {}", printable(&c.narrowed.join(", ")))?;
+        }
     }
     for c in &r.corpus {
         writeln!(

@@ -19,7 +19,7 @@
 //! | command | fields |
 //! |---|---|
 //! | `table` | an array, one line per cell, each canonical (RFC 8785): `allowed[]` (claim ids), `cell` (feature → value), `label` |
-//! | `diff` | `base`, `head` (the packs as named), `cells`, `widened[]`, `narrowed[]`, `labels[]` (each change: `kind` `widening`/`narrowing`/`label`, `claim`, `labels` `[from, to]`, `cells`, `description[]`, `example` cell index), `corpus[]` (`bundle`, `base`, `head`), `examples[]` (bundle directories written) |
+//! | `diff` | `base`, `head` (the packs as named), `cells`, `widened[]`, `narrowed[]`, `labels[]` (each change: `kind` `widening`/`narrowing`/`label`, `claim`, `labels` `[from, to]`, `cells`, `description[]`, `example` cell index), `derived` (`paths[]`: `path`, `coverage` {`by`: `space`/`derived`/`collection`/`not_covered`, …}, `changed`, `places[]`; `changed_rules[]`; `bundles`; `changes[]`: `cell`, `set[]`, `base`, `head`, `widened[]`, `narrowed[]`), `corpus[]` (`bundle`, `base`, `head`), `examples[]` (bundle directories written) |
 //! | `check` | `cells`, `ok`, `violations[]` (`invariant`, `count`, `examples[]`, `example_cell`) |
 //! | `verify` | `ok`, `signature` (`unsigned`, `not_checked`, `verified` or `{"invalid": why}`), `replayed`, `mismatches[]` (`kind`, `field`, `receipt`, `found`) |
 
@@ -72,7 +72,7 @@ pub(super) fn write_diff(r: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
     let report = serde_json::json!({
         "base": r.base, "head": r.head, "cells": d.cells,
         "widened": d.widened, "narrowed": d.narrowed, "labels": d.labels,
-        "catalog": r.catalog, "corpus": r.corpus, "examples": r.examples,
+        "catalog": r.catalog, "derived": r.derived, "corpus": r.corpus, "examples": r.examples,
     });
     serde_json::to_writer_pretty(&mut *w, &report)?;
     writeln!(w)

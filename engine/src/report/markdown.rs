@@ -110,6 +110,26 @@ pub(super) fn write_diff(r: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
     )?;
     writeln!(w, "{}.\n", super::diff_summary(r))?;
     writeln!(w, "{}.\n", super::diff_coverage(r))?;
+    // Paths a changed rule reads and the diff could not vary are shown; the rest folded.
+    let (changed, unchanged): (Vec<_>, Vec<_>) = r
+        .derived
+        .paths
+        .iter()
+        .filter(|p| p.uncovered())
+        .partition(|p| p.changed);
+    if !changed.is_empty() {
+        writeln!(w, "#### Not covered, read by a changed rule\n")?;
+        uncovered_table(&changed, w)?;
+    }
+    if !unchanged.is_empty() {
+        writeln!(
+            w,
+            "<details><summary>{} paths read only by unchanged rules, not covered</summary>\n",
+            unchanged.len()
+        )?;
+        uncovered_table(&unchanged, w)?;
+        writeln!(w, "</details>\n")?;
+    }
     if !r.catalog.is_empty() {
         writeln!(w, "#### Catalog\n")?;
         for c in &r.catalog {
@@ -134,10 +154,51 @@ pub(super) fn write_diff(r: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
         }
         writeln!(w, "\nCounterexample: `{}`\n", crate::space::cell(c.example))?;
     }
+    for c in &r.derived.changes {
+        writeln!(
+            w,
+            "- derived {}: {} → {}",
+            super::derived_title(c),
+            c.base,
+            c.head
+        )?;
+    }
     for c in &r.corpus {
         writeln!(w, "- corpus `{}`: {} → {}", c.bundle, c.base, c.head)?;
     }
+    writeln!(w)?;
+    legend(w)?;
     Ok(())
+}
+
+/// What each feature's values mean, folded.
+fn legend(w: &mut dyn Write) -> io::Result<()> {
+    writeln!(
+        w,
+        "<details><summary>Legend: the features of the space</summary>\n"
+    )?;
+    for f in crate::space::FEATURES {
+        writeln!(w, "- `{}` ({}): {}", f.name, f.values.join(" · "), f.about)?;
+    }
+    writeln!(w, "\n</details>\n")
+}
+
+/// A table of paths the diff did not vary: where each is read and why.
+fn uncovered_table(paths: &[&crate::diff::PathCoverage], w: &mut dyn Write) -> io::Result<()> {
+    writeln!(w, "| path | read at | why |")?;
+    writeln!(w, "|---|---|---|")?;
+    for p in paths {
+        if let crate::diff::Coverage::NotCovered { reason } = &p.coverage {
+            writeln!(
+                w,
+                "| `{}` | {} | {} |",
+                p.path,
+                super::read_at(p),
+                reason.replace('|', "\\|")
+            )?;
+        }
+    }
+    writeln!(w)
 }
 
 /// The decision table: its cells grouped by decision, largest group first, each group

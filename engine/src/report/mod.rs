@@ -26,6 +26,7 @@
 
 mod csv;
 mod github;
+mod html;
 mod human;
 mod json;
 mod junit;
@@ -103,11 +104,13 @@ pub enum Format {
     Sarif,
     /// GitHub Actions workflow commands
     Github,
+    /// A self-contained HTML page
+    Html,
 }
 
 impl Format {
     /// Every format.
-    pub const ALL: [Format; 7] = [
+    pub const ALL: [Format; 8] = [
         Format::Human,
         Format::Json,
         Format::Markdown,
@@ -115,6 +118,7 @@ impl Format {
         Format::Junit,
         Format::Sarif,
         Format::Github,
+        Format::Html,
     ];
 
     /// The format's name on the command line and in messages.
@@ -127,6 +131,7 @@ impl Format {
             Format::Junit => "junit",
             Format::Sarif => "sarif",
             Format::Github => "github",
+            Format::Html => "html",
         }
     }
 
@@ -177,12 +182,13 @@ pub fn render_table(table: &Table, format: Format, w: &mut dyn Write) -> io::Res
     }
 }
 
-/// Writes what `claimgate diff` found: `human`, `json` or `markdown`.
+/// Writes what `claimgate diff` found: `human`, `json`, `markdown` or `html`.
 pub fn render_diff(report: &DiffReport, format: Format, w: &mut dyn Write) -> io::Result<()> {
     match format {
         Format::Human => human::write_diff(report, w),
         Format::Json => json::write_diff(report, w),
         Format::Markdown => markdown::write_diff(report, w),
+        Format::Html => html::write_diff(report, w),
         other => Err(unsupported("diff", other)),
     }
 }
@@ -303,15 +309,41 @@ fn requirements_line(r: &GateReport) -> String {
     parts.join("; ")
 }
 
-/// What a diff covered, in one line: the features the evidence space varies, and where
-/// evidence outside them shows.
+/// What a diff covered, in one line: the features the evidence space varies, and how the
+/// input paths the packs read were covered.
 fn diff_coverage(r: &DiffReport) -> String {
+    use crate::diff::Coverage;
     let features: Vec<&str> = crate::space::FEATURES.iter().map(|f| f.name).collect();
+    let d = &r.derived;
+    let count = |f: fn(&Coverage) -> bool| d.paths.iter().filter(|p| f(&p.coverage)).count();
+    let by_space = count(|c| matches!(c, Coverage::Space { .. } | Coverage::Collection));
+    let derived = count(|c| matches!(c, Coverage::Derived { .. }));
+    let uncovered = count(|c| matches!(c, Coverage::NotCovered { .. }));
     format!(
-        "covered: {} cells varying {}; a rule that reads other evidence (a TEE's name, a `facts` value) changes no cell, so only the catalog changes and --corpus bundles below show it",
+        "covered: {} cells varying {}; of the {} input paths the packs read, {by_space} are varied by those features, {derived} by {} derived bundles, {uncovered} not covered",
         r.diff.cells,
-        features.join(", ")
+        features.join(", "),
+        d.paths.len(),
+        d.bundles,
     )
+}
+
+/// A derived bundle in words: its base cell and what was set on it.
+fn derived_title(c: &crate::diff::DerivedChange) -> String {
+    format!("cell {} with {}", c.cell, c.set.join(", "))
+}
+
+/// Where a path is first read, `file:line`, and how many other places read it.
+fn read_at(p: &crate::diff::PathCoverage) -> String {
+    let first = p
+        .places
+        .first()
+        .map(|x| format!("{}:{}", x.file, x.line))
+        .unwrap_or_default();
+    match p.places.len() {
+        0 | 1 => first,
+        n => format!("{first} and {} more", n - 1),
+    }
 }
 
 /// The diff in plain words: which claims it newly allows and blocks (over the space or on a
@@ -331,11 +363,17 @@ fn diff_summary(r: &DiffReport) -> String {
     }
     let allows = ids(
         r.diff.widened.iter(),
-        r.corpus.iter().flat_map(|c| &c.widened),
+        r.corpus
+            .iter()
+            .flat_map(|c| &c.widened)
+            .chain(r.derived.changes.iter().flat_map(|c| &c.widened)),
     );
     let blocks = ids(
         r.diff.narrowed.iter(),
-        r.corpus.iter().flat_map(|c| &c.narrowed),
+        r.corpus
+            .iter()
+            .flat_map(|c| &c.narrowed)
+            .chain(r.derived.changes.iter().flat_map(|c| &c.narrowed)),
     );
     let list = |v: &[&str]| {
         if v.is_empty() {
