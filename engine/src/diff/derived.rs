@@ -19,7 +19,8 @@ use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Most value combinations tried for one collection's fields at one base cell: under it every
-/// combination is tried, over it each field is varied alone (the report says which).
+/// combination is tried, over it every combination of any [`STRENGTH`] fields (the report
+/// says which).
 pub const EXHAUSTIVE_LIMIT: usize = 256;
 
 /// The evidence collections whose elements come one per native document, and their kind.
@@ -46,7 +47,7 @@ pub enum Coverage {
     Derived {
         /// The values the evidence held
         values: Vec<Value>,
-        /// `every combination` or `one field at a time`
+        /// `every combination` or `every 3-way combination`
         combined: &'static str,
     },
     /// A collection whose members' fields are varied
@@ -263,6 +264,103 @@ fn one_at_a_time(fields: &[Field]) -> Vec<Vec<(usize, usize)>> {
         .collect()
 }
 
+/// How many fields' values a covering array combines when every combination is too many:
+/// every value of any three fields appears together in some bundle.
+pub const STRENGTH: usize = 3;
+
+/// A covering array of strength `t` over the fields `which`: rows such that, for any `t` of
+/// the fields, every combination of their values is in some row. Built greedily (each row
+/// starts from a combination not yet covered and picks each other field's value to cover the
+/// most new ones), so it is small but not minimal.
+fn covering(fields: &[Field], which: &[usize], t: usize) -> Vec<Vec<(usize, usize)>> {
+    let sizes: Vec<usize> = which
+        .iter()
+        .map(|i| fields.get(*i).map_or(1, |f| f.values.len().max(1)))
+        .collect();
+    let t = t.min(sizes.len());
+    // Every `t`-subset of field positions, and every value tuple of each.
+    let mut subsets: Vec<Vec<usize>> = Vec::new();
+    let mut pick = Vec::new();
+    fn choose(n: usize, t: usize, from: usize, pick: &mut Vec<usize>, out: &mut Vec<Vec<usize>>) {
+        if pick.len() == t {
+            out.push(pick.clone());
+            return;
+        }
+        for i in from..n {
+            pick.push(i);
+            choose(n, t, i + 1, pick, out);
+            pick.pop();
+        }
+    }
+    choose(sizes.len(), t, 0, &mut pick, &mut subsets);
+    let mut uncovered: BTreeSet<(usize, Vec<usize>)> = BTreeSet::new();
+    for (s, sub) in subsets.iter().enumerate() {
+        let n: usize = sub
+            .iter()
+            .map(|i| sizes.get(*i).copied().unwrap_or(1))
+            .product();
+        for mut k in 0..n {
+            let vals = sub
+                .iter()
+                .map(|i| {
+                    let m = sizes.get(*i).copied().unwrap_or(1);
+                    let v = k % m;
+                    k /= m;
+                    v
+                })
+                .collect();
+            uncovered.insert((s, vals));
+        }
+    }
+    let covers = |row: &[Option<usize>], s: usize, vals: &[usize]| {
+        subsets.get(s).is_some_and(|sub| {
+            sub.iter()
+                .zip(vals)
+                .all(|(i, v)| row.get(*i).copied().flatten() == Some(*v))
+        })
+    };
+    let mut rows = Vec::new();
+    while let Some((s, vals)) = uncovered.iter().next().cloned() {
+        let mut row: Vec<Option<usize>> = vec![None; sizes.len()];
+        for (i, v) in subsets.get(s).into_iter().flatten().zip(&vals) {
+            if let Some(slot) = row.get_mut(*i) {
+                *slot = Some(*v);
+            }
+        }
+        for f in 0..sizes.len() {
+            if row.get(f).copied().flatten().is_some() {
+                continue;
+            }
+            let best = (0..sizes.get(f).copied().unwrap_or(1))
+                .max_by_key(|v| {
+                    let mut trial = row.clone();
+                    if let Some(slot) = trial.get_mut(f) {
+                        *slot = Some(*v);
+                    }
+                    // Prefer the lowest value on a tie: max_by_key keeps the last maximum.
+                    let gained = uncovered
+                        .iter()
+                        .filter(|(s, vals)| covers(&trial, *s, vals))
+                        .count();
+                    (gained, std::cmp::Reverse(*v))
+                })
+                .unwrap_or(0);
+            if let Some(slot) = row.get_mut(f) {
+                *slot = Some(best);
+            }
+        }
+        uncovered.retain(|(s, vals)| !covers(&row, *s, vals));
+        rows.push(
+            which
+                .iter()
+                .zip(&row)
+                .map(|(i, v)| (*i, v.unwrap_or(0)))
+                .collect(),
+        );
+    }
+    rows
+}
+
 /// Every combination of the values of the fields `which` (indices into `fields`), or `None`
 /// when there are more than [`EXHAUSTIVE_LIMIT`].
 fn every_combination(fields: &[Field], which: &[usize]) -> Option<Vec<Vec<(usize, usize)>>> {
@@ -393,8 +491,8 @@ pub fn derive(base: &Engine, head: &Engine) -> Result<Derived, crate::Error> {
                 match every_combination(fields, &carried) {
                     Some(c) => c,
                     None => {
-                        combined = "one field at a time";
-                        break;
+                        combined = "every 3-way combination";
+                        covering(fields, &carried, STRENGTH)
                     }
                 }
             };
@@ -593,5 +691,22 @@ mod tests {
         let many: Vec<Field> = (0..6).map(|_| f(4)).collect();
         let all: Vec<usize> = (0..6).collect();
         assert_eq!(every_combination(&many, &all), None);
+        // Over the limit: a covering array, far fewer rows than 4^6 = 4096, in which any three
+        // fields take every one of their 64 value combinations.
+        let rows = covering(&many, &all, STRENGTH);
+        assert!(rows.len() < 200, "{}", rows.len());
+        for a in 0..6 {
+            for b in a + 1..6 {
+                for c in b + 1..6 {
+                    for k in 0..64 {
+                        let want = [(a, k % 4), (b, k / 4 % 4), (c, k / 16)];
+                        assert!(
+                            rows.iter().any(|r| want.iter().all(|w| r.contains(w))),
+                            "{want:?} is in no row"
+                        );
+                    }
+                }
+            }
+        }
     }
 }
