@@ -268,6 +268,9 @@ fn one_at_a_time(fields: &[Field]) -> Vec<Vec<(usize, usize)>> {
 /// every value of any three fields appears together in some bundle.
 pub const STRENGTH: usize = 3;
 
+/// Most value tuples a covering array is built for (see [`covering`]).
+const MAX_TUPLES: usize = 20_000;
+
 /// A covering array of strength `t` over the fields `which`: rows such that, for any `t` of
 /// the fields, every combination of their values is in some row. Built greedily (each row
 /// starts from a combination not yet covered and picks each other field's value to cover the
@@ -277,7 +280,23 @@ fn covering(fields: &[Field], which: &[usize], t: usize) -> Vec<Vec<(usize, usiz
         .iter()
         .map(|i| fields.get(*i).map_or(1, |f| f.values.len().max(1)))
         .collect();
-    let t = t.min(sizes.len());
+    // The greedy search costs about (value tuples) × (fields × values) per row: past
+    // MAX_TUPLES tuples, combine fewer fields at a time.
+    let tuples = |t: usize| -> usize {
+        let n = sizes.len();
+        let most = sizes.iter().copied().max().unwrap_or(1);
+        (0..t)
+            .try_fold(1usize, |acc, i| {
+                acc.checked_mul(n.saturating_sub(i))?
+                    .checked_mul(most)
+                    .map(|x| x / (i + 1))
+            })
+            .unwrap_or(usize::MAX)
+    };
+    let mut t = t.min(sizes.len());
+    while t > 1 && tuples(t) > MAX_TUPLES {
+        t -= 1;
+    }
     // Every `t`-subset of field positions, and every value tuple of each.
     let mut subsets: Vec<Vec<usize>> = Vec::new();
     let mut pick = Vec::new();
