@@ -275,7 +275,11 @@ const MAX_TUPLES: usize = 20_000;
 /// the fields, every combination of their values is in some row. Built greedily (each row
 /// starts from a combination not yet covered and picks each other field's value to cover the
 /// most new ones), so it is small but not minimal.
-fn covering(fields: &[Field], which: &[usize], t: usize) -> Vec<Vec<(usize, usize)>> {
+fn covering(
+    fields: &[Field],
+    which: &[usize],
+    t: usize,
+) -> (Vec<Vec<(usize, usize)>>, &'static str) {
     let sizes: Vec<usize> = which
         .iter()
         .map(|i| fields.get(*i).map_or(1, |f| f.values.len().max(1)))
@@ -377,7 +381,12 @@ fn covering(fields: &[Field], which: &[usize], t: usize) -> Vec<Vec<(usize, usiz
                 .collect(),
         );
     }
-    rows
+    let how = match t {
+        3.. => "every 3-way combination",
+        2 => "every 2-way combination",
+        _ => "one field at a time",
+    };
+    (rows, how)
 }
 
 /// Every combination of the values of the fields `which` (indices into `fields`), or `None`
@@ -510,8 +519,9 @@ pub fn derive(base: &Engine, head: &Engine) -> Result<Derived, crate::Error> {
                 match every_combination(fields, &carried) {
                     Some(c) => c,
                     None => {
-                        combined = "every 3-way combination";
-                        covering(fields, &carried, STRENGTH)
+                        let (rows, how) = covering(fields, &carried, STRENGTH);
+                        combined = how;
+                        rows
                     }
                 }
             };
@@ -712,7 +722,8 @@ mod tests {
         assert_eq!(every_combination(&many, &all), None);
         // Over the limit: a covering array, far fewer rows than 4^6 = 4096, in which any three
         // fields take every one of their 64 value combinations.
-        let rows = covering(&many, &all, STRENGTH);
+        let (rows, how) = covering(&many, &all, STRENGTH);
+        assert_eq!(how, "every 3-way combination");
         assert!(rows.len() < 200, "{}", rows.len());
         for a in 0..6 {
             for b in a + 1..6 {
