@@ -342,6 +342,15 @@ impl Engine {
         Ok(self.on_pool(|| crate::policy::run_tests(&self.inner.source))?)
     }
 
+    /// Runs the pack's Rego unit tests that `options.run` selects, gathering line coverage
+    /// when asked.
+    pub fn test_with(
+        &self,
+        options: &crate::policy::TestOptions,
+    ) -> Result<crate::policy::TestReport, Error> {
+        Ok(self.on_pool(|| crate::policy::test::run(&self.inner.source, options))?)
+    }
+
     /// The compiled pack.
     pub(crate) fn pack(&self) -> &CompiledPack {
         &self.inner.pack

@@ -64,7 +64,10 @@ pub use engine::{
 };
 pub use gate::GateError;
 pub use jws::TrustedKeys;
-pub use policy::{Pack, PathTest, Place, PolicyError, Read, Reads, TestOutcome, TestResult};
+pub use policy::{
+    FileCoverage, Pack, PathTest, Place, PolicyError, Read, Reads, TestOptions, TestOutcome,
+    TestReport, TestResult,
+};
 pub use time::Instant;
 
 // The decision.

@@ -243,6 +243,19 @@ pub const DIFF_FORMATS: &[(Format, &str)] = &[
     ),
 ];
 
+/// The formats of `test`, each with its `--help` line.
+pub const TEST_FORMATS: &[(Format, &str)] = &[
+    (
+        Format::Human,
+        "Text for people: failures and errors, then the counts",
+    ),
+    (
+        Format::Json,
+        "JSON: every test, the counts and the coverage",
+    ),
+    (Format::Junit, "JUnit XML: one testcase per test"),
+];
+
 /// The formats of `check`, each with its `--help` line.
 pub const CHECK_FORMATS: &[(Format, &str)] = &[
     (Format::Human, "Text for people"),

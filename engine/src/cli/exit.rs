@@ -18,6 +18,9 @@ pub enum ExitStatus {
     Policy,
     /// 5: a receipt did not verify
     Receipt,
+    /// 6: `test` found no test to run (a pack without tests proves nothing, and is no failure
+    /// of one either)
+    NoTests,
 }
 
 impl ExitStatus {
@@ -30,6 +33,7 @@ impl ExitStatus {
             ExitStatus::BadInput => 3,
             ExitStatus::Policy => 4,
             ExitStatus::Receipt => 5,
+            ExitStatus::NoTests => 6,
         }
     }
 
@@ -38,7 +42,11 @@ impl ExitStatus {
     /// error (it concerns every bundle) outranks bad input, and a failed receipt (tampering)
     /// outranks everything. The exit codes are numbered in that order, so the code is the rank.
     fn severity(self) -> u8 {
-        self.code()
+        match self {
+            // Nothing ran: no worse than a verdict.
+            ExitStatus::NoTests => 1,
+            other => other.code(),
+        }
     }
 
     /// The worst of many outcomes (one per bundle, say); [`ExitStatus::Ok`] when there are none.

@@ -1,16 +1,53 @@
-//! `claimgate test`
+//! `claimgate test [DIR]`: the pack's Rego unit tests, as `opa test` runs them.
 
-use super::args::{Globals, PackArgs};
+use super::args::{formats, Globals, PackArgs, TEST_FORMATS};
 use super::ExitStatus;
-use crate::policy::TestOutcome;
+use crate::policy::TestOptions;
 use crate::report::{self, Format};
 use std::io::Write;
+use std::path::PathBuf;
 
 /// Arguments of `claimgate test`.
 #[derive(Debug, clap::Args)]
 pub struct TestArgs {
+    /// Policy pack directory (the same as --policy-dir)
+    #[arg(value_name = "DIR", conflicts_with = "policy_dir")]
+    dir: Option<PathBuf>,
     #[command(flatten)]
     policy: PackArgs,
+    /// Every test with its file and line, and what its `print()` calls wrote
+    #[arg(short, long)]
+    verbose: bool,
+    /// Run only the tests whose rule path (`data.claimgate.claims.test_x`) matches this
+    /// regular expression
+    #[arg(long, value_name = "REGEX", value_parser = pattern)]
+    run: Option<regex::Regex>,
+    /// Report the lines of each policy file the tests reached
+    #[arg(long)]
+    coverage: bool,
+    /// Fail (exit 1) when line coverage over the pack's policy files is below N percent
+    /// (implies --coverage)
+    #[arg(long, value_name = "N", value_parser = percent)]
+    threshold: Option<f64>,
+    /// Output format
+    #[arg(long, value_parser = formats(TEST_FORMATS), default_value = "human")]
+    format: Format,
+}
+
+fn pattern(s: &str) -> Result<regex::Regex, String> {
+    regex::Regex::new(s).map_err(|e| {
+        format!(
+            "`{s}` is not a regular expression: {}",
+            e.to_string().lines().last().unwrap_or_default().trim()
+        )
+    })
+}
+
+fn percent(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(n) if (0.0..=100.0).contains(&n) => Ok(n),
+        _ => Err(format!("`{s}` is not a percentage from 0 to 100")),
+    }
 }
 
 pub(super) fn run(
@@ -18,13 +55,26 @@ pub(super) fn run(
     g: &Globals,
     out: &mut dyn Write,
 ) -> Result<ExitStatus, crate::Error> {
-    let results = g.builder(args.policy.pack()?).build()?.test()?;
-    report::render_tests(&results, Format::Human, out)?;
-    // A pack without tests proves nothing: that is not a pass.
-    let passed = results.iter().all(|r| r.outcome == TestOutcome::Pass);
-    Ok(if passed && !results.is_empty() {
-        ExitStatus::Ok
-    } else {
+    let pack = match &args.dir {
+        Some(dir) => crate::Pack::from_dir(dir)?,
+        None => args.policy.pack()?,
+    };
+    let options = TestOptions {
+        run: args.run.clone(),
+        coverage: args.coverage || args.threshold.is_some(),
+    };
+    let tested = g.builder(pack).build()?.test_with(&options)?;
+    report::render_tests(&tested, args.verbose, args.threshold, args.format, out)?;
+    let (_, failed, errors) = tested.counts();
+    let below = match (args.threshold, tested.coverage_percent()) {
+        (Some(t), Some(p)) => p < t,
+        _ => false,
+    };
+    Ok(if tested.results.is_empty() {
+        ExitStatus::NoTests
+    } else if failed > 0 || errors > 0 || below {
         ExitStatus::Verdict
+    } else {
+        ExitStatus::Ok
     })
 }

@@ -10,12 +10,12 @@ mod eval;
 pub mod probe;
 mod reads;
 mod recursion;
-mod test;
+pub(crate) mod test;
 mod upstream;
 
 pub use eval::{CompiledPack, PolicyOutcome};
 pub use reads::{PathTest, Place, Read, Reads};
-pub use test::{run_tests, TestOutcome, TestResult};
+pub use test::{run_tests, FileCoverage, TestOptions, TestOutcome, TestReport, TestResult};
 pub use upstream::{load as load_upstream, UpstreamPolicy};
 
 use crate::digest::Digest;

@@ -12,7 +12,7 @@ use crate::envelope::SignatureCheck;
 use crate::evidence::{DecisionFact, Origin};
 use crate::gate::{GateReport, Status};
 use crate::invariant::CheckReport;
-use crate::policy::{TestOutcome, TestResult};
+use crate::policy::{TestOutcome, TestReport};
 use crate::receipt::Verification;
 use std::io::{self, Write};
 
@@ -151,27 +151,59 @@ pub(super) fn write_gate(r: &GateReport, w: &mut dyn Write) -> io::Result<()> {
 }
 
 /// One line per test rule, the failures with their file, then the counts.
-pub(super) fn write_tests(results: &[TestResult], w: &mut dyn Write) -> io::Result<()> {
-    for r in results {
-        match &r.outcome {
-            TestOutcome::Pass => writeln!(w, "PASS {}", printable(&r.rule))?,
-            TestOutcome::Fail => {
-                writeln!(w, "FAIL {} ({})", printable(&r.rule), printable(&r.file))?
+pub(super) fn write_tests(
+    r: &TestReport,
+    verbose: bool,
+    threshold: Option<f64>,
+    w: &mut dyn Write,
+) -> io::Result<()> {
+    if r.results.is_empty() {
+        return writeln!(
+            w,
+            "no tests found: a test is a `test_*` rule in a `*_test.rego` file (and --run, when given, matches its path)"
+        );
+    }
+    for t in &r.results {
+        let at = format!("{}:{}", printable(&t.file), t.line);
+        match &t.outcome {
+            TestOutcome::Pass if verbose => writeln!(w, "PASS {} ({at})", printable(&t.rule))?,
+            TestOutcome::Pass => {}
+            TestOutcome::Fail => writeln!(w, "FAIL {} ({at})", printable(&t.rule))?,
+            TestOutcome::Error(e) => {
+                writeln!(w, "ERROR {} ({at}): {}", printable(&t.rule), printable(e))?
             }
-            TestOutcome::Error(e) => writeln!(
-                w,
-                "ERROR {} ({}): {}",
-                printable(&r.rule),
-                printable(&r.file),
-                printable(e)
-            )?,
+        }
+        if verbose || t.outcome != TestOutcome::Pass {
+            for p in &t.prints {
+                writeln!(w, "  print: {}", printable(p))?;
+            }
         }
     }
-    let passed = results
-        .iter()
-        .filter(|r| r.outcome == TestOutcome::Pass)
-        .count();
-    writeln!(w, "{passed} passed, {} failed", results.len() - passed)
+    let (passed, failed, errors) = r.counts();
+    writeln!(
+        w,
+        "{passed} passed, {failed} failed, {errors} error{}",
+        if errors == 1 { "" } else { "s" }
+    )?;
+    if let (Some(files), Some(total)) = (&r.coverage, r.coverage_percent()) {
+        for f in files {
+            let missing = if f.not_covered.is_empty() {
+                String::new()
+            } else {
+                format!(" (not covered: {})", super::line_ranges(&f.not_covered))
+            };
+            writeln!(w, "  {:5.1}% {}{missing}", f.percent(), printable(&f.file))?;
+        }
+        let covered: usize = files.iter().map(|f| f.covered.len()).sum();
+        let lines: usize = covered + files.iter().map(|f| f.not_covered.len()).sum::<usize>();
+        write!(w, "coverage: {total:.1}% ({covered} of {lines} lines)")?;
+        match threshold {
+            Some(t) if total < t => writeln!(w, ", below the threshold of {t}%")?,
+            Some(t) => writeln!(w, ", at or above the threshold of {t}%")?,
+            None => writeln!(w)?,
+        }
+    }
+    Ok(())
 }
 
 /// The broken invariants, each with its examples and counterexample bundle, or the ones that hold.

@@ -61,6 +61,43 @@ pub(super) fn write_table(t: &Table, w: &mut dyn Write) -> io::Result<()> {
     writeln!(w, "]")
 }
 
+pub(super) fn write_tests(
+    r: &crate::policy::TestReport,
+    threshold: Option<f64>,
+    w: &mut dyn Write,
+) -> io::Result<()> {
+    let (passed, failed, errors) = r.counts();
+    let coverage = r.coverage.as_ref().map(|files| {
+        serde_json::json!({
+            "percent": r.coverage_percent(),
+            "threshold": threshold,
+            "files": files.iter().map(|f| serde_json::json!({
+                "file": f.file, "percent": f.percent(),
+                "covered": f.covered, "not_covered": f.not_covered,
+            })).collect::<Vec<_>>(),
+        })
+    });
+    let tests: Vec<serde_json::Value> = r
+        .results
+        .iter()
+        .map(|t| {
+            let (outcome, error) = match &t.outcome {
+                crate::policy::TestOutcome::Pass => ("pass", None),
+                crate::policy::TestOutcome::Fail => ("fail", None),
+                crate::policy::TestOutcome::Error(e) => ("error", Some(e)),
+            };
+            serde_json::json!({"rule": t.rule, "file": t.file, "line": t.line,
+                "outcome": outcome, "error": error, "prints": t.prints})
+        })
+        .collect();
+    let report = serde_json::json!({
+        "tests": tests, "passed": passed, "failed": failed, "errors": errors,
+        "coverage": coverage,
+    });
+    serde_json::to_writer_pretty(&mut *w, &report)?;
+    writeln!(w)
+}
+
 pub(super) fn write_check(r: &CheckReport, w: &mut dyn Write) -> io::Result<()> {
     let report = serde_json::json!({"cells": r.cells, "ok": r.ok(), "violations": r.violations});
     serde_json::to_writer_pretty(&mut *w, &report)?;

@@ -6,6 +6,7 @@
 
 use super::{at, printable, say_instead};
 use crate::gate::{BundleResult, GateReport, Status};
+use crate::policy::{TestOutcome, TestReport};
 use std::io::{self, Write};
 
 pub(super) fn write(r: &GateReport, w: &mut dyn Write) -> io::Result<()> {
@@ -102,6 +103,59 @@ fn suite(r: &GateReport, b: &BundleResult, w: &mut dyn Write) -> io::Result<()> 
 }
 
 /// Characters XML 1.0 can carry at all; anything else becomes U+FFFD.
+/// `claimgate test` as JUnit: one `<testsuite>` per test file, one `<testcase>` per test (its
+/// rule path as the name, the file as the class); a failed test has a `<failure>`, one that
+/// raised an error an `<error>` with the message.
+pub(super) fn write_tests(r: &TestReport, w: &mut dyn Write) -> io::Result<()> {
+    let (_, failed, errors) = r.counts();
+    writeln!(w, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
+    writeln!(
+        w,
+        r#"<testsuites name="claimgate test" tests="{}" failures="{failed}" errors="{errors}">"#,
+        r.results.len()
+    )?;
+    let mut files: Vec<&str> = r.results.iter().map(|t| t.file.as_str()).collect();
+    files.dedup();
+    for file in files {
+        let tests: Vec<_> = r.results.iter().filter(|t| t.file == file).collect();
+        let count = |f: fn(&TestOutcome) -> bool| tests.iter().filter(|t| f(&t.outcome)).count();
+        writeln!(
+            w,
+            r#"  <testsuite name="{}" tests="{}" failures="{}" errors="{}">"#,
+            attr(file),
+            tests.len(),
+            count(|o| *o == TestOutcome::Fail),
+            count(|o| matches!(o, TestOutcome::Error(_)))
+        )?;
+        for t in tests {
+            // Only the attributes the common JUnit schema has; the line goes in the message.
+            let open = format!(
+                r#"    <testcase classname="{}" name="{}""#,
+                attr(file),
+                attr(&t.rule)
+            );
+            let at = format!("{file}:{}", t.line);
+            match &t.outcome {
+                TestOutcome::Pass => writeln!(w, "{open}/>")?,
+                TestOutcome::Fail => writeln!(
+                    w,
+                    "{open}>\n      <failure message=\"{} is not true ({})\"/>\n    </testcase>",
+                    attr(&t.rule),
+                    attr(&at)
+                )?,
+                TestOutcome::Error(e) => writeln!(
+                    w,
+                    "{open}>\n      <error message=\"{} ({})\"/>\n    </testcase>",
+                    attr(&printable(e)),
+                    attr(&at)
+                )?,
+            }
+        }
+        writeln!(w, "  </testsuite>")?;
+    }
+    writeln!(w, "</testsuites>")
+}
+
 fn xml_char(c: char) -> char {
     match c {
         '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'.. => c,

@@ -1,7 +1,7 @@
 //! Reporters: every command's output. Each reads a result type the library built and writes
 //! it in one format: a [`Decision`] (`eval`), a [`GateReport`] (`gate`), a [`Table`] (`table`),
 //! a [`DiffReport`] (`diff`), a [`CheckReport`] (`check`), a [`Verification`] (`verify`) and
-//! [`TestResult`]s (`test`). Reporters never see Rego, never read or write a file, and know
+//! [`TestReport`]s (`test`). Reporters never see Rego, never read or write a file, and know
 //! nothing of the command line: `cli` parses `--format` into a [`Format`] and calls the
 //! command's `render_*` function, which dispatches over the formats that command offers.
 //!
@@ -37,7 +37,7 @@ use crate::decision::{Decision, Rewrite};
 use crate::diff::{Change, ChangeKind, DiffReport};
 use crate::gate::{GateReport, Location};
 use crate::invariant::CheckReport;
-use crate::policy::TestResult;
+use crate::policy::TestReport;
 use crate::receipt::Verification;
 use crate::table::Table;
 use std::borrow::Cow;
@@ -216,12 +216,44 @@ pub fn render_verification(
     }
 }
 
-/// Writes the results of a pack's Rego unit tests (`claimgate test`): `human` only.
-pub fn render_tests(results: &[TestResult], format: Format, w: &mut dyn Write) -> io::Result<()> {
+/// Writes the results of a pack's Rego unit tests (`claimgate test`): `human`, `json` or
+/// `junit`.
+pub fn render_tests(
+    report: &TestReport,
+    verbose: bool,
+    threshold: Option<f64>,
+    format: Format,
+    w: &mut dyn Write,
+) -> io::Result<()> {
     match format {
-        Format::Human => human::write_tests(results, w),
+        Format::Human => human::write_tests(report, verbose, threshold, w),
+        Format::Json => json::write_tests(report, threshold, w),
+        Format::Junit => junit::write_tests(report, w),
         other => Err(unsupported("test", other)),
     }
+}
+
+/// Lines as ranges: `3, 7-9, 12`.
+fn line_ranges(lines: &[u32]) -> String {
+    let mut out: Vec<String> = Vec::new();
+    let mut i = 0;
+    while let Some(&start) = lines.get(i) {
+        let mut end = start;
+        while lines
+            .get(i + 1)
+            .is_some_and(|n| Some(*n) == end.checked_add(1))
+        {
+            i += 1;
+            end = lines.get(i).copied().unwrap_or(end);
+        }
+        out.push(if end == start {
+            start.to_string()
+        } else {
+            format!("{start}-{end}")
+        });
+        i += 1;
+    }
+    out.join(", ")
 }
 
 /// What a change does, for a heading: `newly ALLOWED `id``, `newly BLOCKED `id`` or
