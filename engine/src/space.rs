@@ -31,6 +31,20 @@ pub enum SpaceError {
         /// How many the catalog has
         claims: usize,
     },
+    /// Deciding a cell failed (the pack raised an error on its evidence)
+    #[error("deciding cell {cell} of the evidence space ({description}) failed: {error}")]
+    #[diagnostic(
+        code(claimgate::space::decide),
+        help("write the cell out as a bundle with `claimgate table --write-cell {cell} DIR`, then run it with `claimgate eval DIR --policy-dir PACK`")
+    )]
+    Decide {
+        /// The cell's full-space index
+        cell: usize,
+        /// Its feature values
+        description: String,
+        /// What failed
+        error: Box<crate::Error>,
+    },
     /// A cell's documents do not make a bundle (a defect of the space, not of the pack)
     #[error("cell {cell} of the evidence space does not make a bundle: {message}")]
     #[diagnostic(code(claimgate::space::cell))]

@@ -92,8 +92,15 @@ pub fn build(engine: &Engine, space: &Space) -> Result<Table, crate::Error> {
     }
     let cells = (0..space.len()).map(|p| cell_bundle(space, p));
     let mut outcomes = Vec::with_capacity(space.len());
-    for decided in engine.decide_many(cells, At::Bundle) {
-        let d = decided?;
+    for (p, decided) in engine.decide_many(cells, At::Bundle).enumerate() {
+        let d = decided.map_err(|error| {
+            let cell = space.cell(p);
+            crate::space::SpaceError::Decide {
+                cell: cell.index(),
+                description: cell.to_string(),
+                error: Box::new(error),
+            }
+        })?;
         let d = d.decision();
         let mut allowed = 0u64;
         for a in &d.allowed {

@@ -259,7 +259,7 @@ impl CompiledPack {
             .eval_rule(format!("{CLAIMS_PACKAGE}.allow"))
             .map_err(|e| PolicyError::Eval {
                 rule: format!("{CLAIMS_PACKAGE}.allow"),
-                message: first_line(&e.to_string()),
+                message: super::eval_message(&e.to_string()),
             })?;
         Ok(CompiledPack {
             origin: pack.origin.clone(),
@@ -537,7 +537,7 @@ fn eval(engine: &mut Engine, rule: &str) -> Result<Option<serde_json::Value>, Po
         .eval_rule(rule.to_string())
         .map_err(|e| PolicyError::Eval {
             rule: rule.to_string(),
-            message: first_line(&e.to_string()),
+            message: super::eval_message(&e.to_string()),
         })?;
     if v == Value::Undefined {
         return Ok(None);

@@ -405,6 +405,17 @@ fn locate(message: &str, file: &SourceFile) -> Option<SourceSpan> {
 }
 
 /// The message of a regorus error, without its location block (`error: <message>`).
+/// regorus' message of an evaluation error in one line, with the failing call's place, which
+/// regorus gives on a line of its own (`--> file:line:col`): an evaluation error has no span
+/// of claimgate's to point at, so the place goes in the text.
+fn eval_message(message: &str) -> String {
+    let line = first_line(message);
+    match message.lines().find_map(|l| l.trim().strip_prefix("-->")) {
+        Some(at) => format!("{line} (at {})", at.trim()),
+        None => line,
+    }
+}
+
 fn first_line(message: &str) -> String {
     let lines: Vec<&str> = message
         .lines()
@@ -415,6 +426,7 @@ fn first_line(message: &str) -> String {
         .iter()
         .find_map(|l| l.strip_prefix("error:"))
         .or_else(|| lines.last().copied())
-        .unwrap_or(message);
-    line.trim().to_string()
+        .unwrap_or(message)
+        .trim();
+    line.to_string()
 }

@@ -6,7 +6,7 @@
 
 use super::eval::{add_catalog_data, add_rego, new_engine};
 use super::recursion::flatten;
-use super::{first_line, Pack, PolicyError};
+use super::{Pack, PolicyError};
 use regorus::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -138,7 +138,7 @@ pub fn run(pack: &Pack, options: &TestOptions) -> Result<TestReport, PolicyError
         let outcome = match e.eval_rule(rule.clone()) {
             Ok(Value::Bool(true)) => TestOutcome::Pass,
             Ok(_) => TestOutcome::Fail,
-            Err(err) => TestOutcome::Error(first_line(&err.to_string())),
+            Err(err) => TestOutcome::Error(super::eval_message(&err.to_string())),
         };
         if options.coverage {
             if let Ok(report) = e.get_coverage_report() {

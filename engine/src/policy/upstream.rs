@@ -279,7 +279,7 @@ impl UpstreamPolicy {
                         .eval_rule(self.entrypoint.clone())
                         .map_err(|e| PolicyError::Eval {
                             rule: format!("{} ({})", self.entrypoint, self.id),
-                            message: first_line(&e.to_string()),
+                            message: super::eval_message(&e.to_string()),
                         })?;
                 let (status, reason) = self.map(&v)?;
                 let source = match subject {

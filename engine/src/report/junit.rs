@@ -143,12 +143,19 @@ pub(super) fn write_tests(r: &TestReport, w: &mut dyn Write) -> io::Result<()> {
                     attr(&t.rule),
                     attr(&at)
                 )?,
-                TestOutcome::Error(e) => writeln!(
-                    w,
-                    "{open}>\n      <error message=\"{} ({})\"/>\n    </testcase>",
-                    attr(&printable(e)),
-                    attr(&at)
-                )?,
+                TestOutcome::Error(e) => {
+                    // The error names the failing call's place itself when regorus gave one.
+                    let message = if e.contains("(at ") {
+                        printable(e).to_string()
+                    } else {
+                        format!("{} ({at})", printable(e))
+                    };
+                    writeln!(
+                        w,
+                        "{open}>\n      <error message=\"{}\"/>\n    </testcase>",
+                        attr(&message)
+                    )?;
+                }
             }
         }
         writeln!(w, "  </testsuite>")?;
