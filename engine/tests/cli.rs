@@ -1,4 +1,4 @@
-use crate::run;
+use crate::{run, Scratch};
 use std::process::Command;
 
 fn help(sub: &str) -> String {
@@ -242,4 +242,43 @@ fn progress_shows_on_a_terminal_only() {
     let shown = String::from_utf8_lossy(&on_tty.stdout);
     assert!(on_tty.status.success(), "{shown}");
     assert!(shown.contains(" cells decided ("), "{shown}");
+}
+
+#[test]
+fn completions_and_the_man_page_come_from_the_command_line() {
+    let subcommands = [
+        "eval", "evidence", "gate", "receipt", "verify", "schema", "table", "diff", "check", "test",
+    ];
+    let bash = binary(&["completions", "bash"]);
+    assert!(bash.status.success());
+    let script = String::from_utf8(bash.stdout).unwrap();
+    for sub in subcommands {
+        assert!(script.contains(sub), "bash completion lacks {sub}");
+    }
+    assert!(script.contains("--allow-uncovered") && script.contains("--threshold"));
+    // The script is bash: `bash -n` parses it without running it.
+    let dir = Scratch::new("completions");
+    let file = dir.0.join("claimgate.bash");
+    std::fs::write(&file, &script).unwrap();
+    let parsed = Command::new("bash").arg("-n").arg(&file).status().unwrap();
+    assert!(parsed.success(), "bash -n rejects the completion script");
+    for shell in ["zsh", "fish", "elvish", "powershell"] {
+        let out = binary(&["completions", shell]);
+        assert!(out.status.success() && !out.stdout.is_empty(), "{shell}");
+    }
+    assert_eq!(binary(&["completions", "tcsh"]).status.code(), Some(2));
+
+    let man = String::from_utf8(binary(&["man"]).stdout).unwrap();
+    assert!(
+        man.starts_with(".ie"),
+        "roff: {}",
+        &man[..40.min(man.len())]
+    );
+    assert!(man.contains(".TH claimgate 1"));
+    for sub in subcommands {
+        assert!(
+            man.contains(&format!(".TH claimgate-{sub} 1")),
+            "man lacks {sub}"
+        );
+    }
 }

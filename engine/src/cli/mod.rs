@@ -13,6 +13,7 @@ pub mod exit;
 mod gate;
 mod receipt;
 mod schema;
+mod shell;
 mod table;
 mod test;
 mod verify;
@@ -95,6 +96,10 @@ pub enum Command {
     /// Run the `test_*` rules of a policy pack's `*_test.rego` files
     #[command(after_help = EXIT_CODES)]
     Test(test::TestArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    Completions(shell::CompletionsArgs),
+    /// Print the man page (roff), every subcommand included
+    Man,
 }
 
 /// Runs a parsed command, writing results to `out`.
@@ -115,6 +120,8 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<ExitStatus, crate::Error> {
         Command::Diff(a) => diff::run(a, g, out),
         Command::Check(a) => check::run(a, g, out),
         Command::Test(a) => test::run(a, g, out),
+        Command::Completions(a) => shell::completions(a, out),
+        Command::Man => shell::man(out),
     };
     if let Some(bar) = &g.progress {
         bar.finish_and_clear();
