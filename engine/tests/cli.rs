@@ -282,3 +282,50 @@ fn completions_and_the_man_page_come_from_the_command_line() {
         );
     }
 }
+
+#[test]
+fn explain_follows_a_blocked_claim_to_the_condition_and_the_field() {
+    let (code, out, err) = run(&[
+        "explain",
+        "testdata/bundles/benchmark_only",
+        "--claim",
+        "runtime.environment_attested",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    // The decision's reasons, then the chain: the claim rule stops at the binding requirement,
+    // which stops at the workload digest, which reads a field this bundle leaves absent.
+    assert!(
+        out.starts_with("runtime.environment_attested: blocked\n"),
+        "{out}"
+    );
+    assert!(out.contains("because requires attestation_bound_to_job: no workload digest"));
+    assert!(out.contains("stopped at claims/claims.rego:19: req.attestation_bound_to_job"));
+    assert!(out.contains(
+        "claimgate.requirements.workload_digest (claims/requirements.rego:93) did not hold"
+    ));
+    assert!(
+        out.contains("input.job.workload_digest.state = \"absent\""),
+        "{out}"
+    );
+
+    let (code, out, _) = run(&[
+        "explain",
+        "testdata/bundles/full_pass",
+        "--claim",
+        "job.ran_under_policy",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["status"], "allowed");
+    assert_eq!(v["rules"][0]["held"], true);
+
+    let (code, _, err) = run(&[
+        "explain",
+        "testdata/bundles/full_pass",
+        "--claim",
+        "no.such_claim",
+    ]);
+    assert_eq!(code, 2, "{err}");
+}

@@ -243,6 +243,18 @@ pub const DIFF_FORMATS: &[(Format, &str)] = &[
     ),
 ];
 
+/// The formats of `explain`, each with its `--help` line.
+pub const EXPLAIN_FORMATS: &[(Format, &str)] = &[
+    (
+        Format::Human,
+        "Text for people: the chain of rules, indented",
+    ),
+    (
+        Format::Json,
+        "JSON: the claim, its status and reasons, and every rule step",
+    ),
+];
+
 /// The formats of `test`, each with its `--help` line.
 pub const TEST_FORMATS: &[(Format, &str)] = &[
     (

@@ -10,6 +10,7 @@ mod diff;
 mod eval;
 mod evidence;
 pub mod exit;
+mod explain;
 mod gate;
 mod receipt;
 mod schema;
@@ -69,6 +70,10 @@ pub enum Command {
     /// Decide which claims an evidence bundle allows
     #[command(after_help = EXIT_CODES)]
     Eval(eval::EvalArgs),
+    /// Why a claim is allowed or blocked for a bundle: the rule conditions that held or stopped
+    /// it, and the evidence they read
+    #[command(after_help = EXIT_CODES)]
+    Explain(explain::ExplainArgs),
     /// Print the normalized evidence document (`claimgate.evidence/v2`) that policies see as `input`
     #[command(after_help = EXIT_CODES)]
     Evidence(evidence::EvidenceArgs),
@@ -112,6 +117,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<ExitStatus, crate::Error> {
     let result = match &cli.command {
         Command::Eval(a) => eval::run(a, g, out),
         Command::Evidence(a) => evidence::run(a, g, out),
+        Command::Explain(a) => explain::run(a, g, out),
         Command::Receipt(a) => receipt::run(a, g, out),
         Command::Verify(a) => verify::run(a, g, out),
         Command::Schema(a) => schema::run(a, out),

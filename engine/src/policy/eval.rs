@@ -19,7 +19,7 @@ pub const REQUIREMENTS_PACKAGE: &str = "data.claimgate.requirements";
 /// The rule of the engine's own module that reads, in one evaluation, every claim-rule output
 /// and every requirement the catalog names, so the judgments they share are computed once per
 /// bundle.
-const OUTCOME_RULE: &str = "data.claimgate_engine.outcome";
+pub(super) const OUTCOME_RULE: &str = "data.claimgate_engine.outcome";
 /// The requirements' descriptions, read once at compile time.
 const DESCRIBE_RULE: &str = "data.claimgate_engine.describe";
 /// Outputs of the claim rules package the engine reads (each may be undefined).

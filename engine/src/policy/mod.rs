@@ -11,11 +11,13 @@ pub mod probe;
 mod reads;
 mod recursion;
 pub(crate) mod test;
+mod trace;
 mod upstream;
 
 pub use eval::{CompiledPack, PolicyOutcome};
 pub use reads::{PathTest, Place, Read, Reads};
 pub use test::{run_tests, FileCoverage, TestOptions, TestOutcome, TestReport, TestResult};
+pub use trace::{Bodies, Body, Reached, Tracer};
 pub use upstream::{load as load_upstream, UpstreamPolicy};
 
 use crate::digest::Digest;

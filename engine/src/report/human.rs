@@ -206,6 +206,48 @@ pub(super) fn write_tests(
     Ok(())
 }
 
+/// The claim's status and recorded reasons, then each claim rule body and where it stopped,
+/// indented through the rules it refers to.
+pub(super) fn write_explanation(e: &crate::Explanation, w: &mut dyn Write) -> io::Result<()> {
+    writeln!(w, "{}: {}", printable(&e.claim), e.status)?;
+    for r in &e.reasons {
+        writeln!(w, "  because {}", printable(r))?;
+    }
+    if e.rules.is_empty() {
+        return writeln!(w, "  no claim rule allows it");
+    }
+    fn step(s: &crate::Step, depth: usize, w: &mut dyn Write) -> io::Result<()> {
+        let pad = "  ".repeat(depth + 1);
+        let verdict = if s.held { "held" } else { "did not hold" };
+        writeln!(
+            w,
+            "{pad}{} ({}) {verdict}",
+            printable(&s.rule),
+            printable(&s.at)
+        )?;
+        if let Some(stop) = &s.stopped_at {
+            writeln!(
+                w,
+                "{pad}  stopped at {}: {}",
+                printable(&stop.at),
+                printable(&stop.text)
+            )?;
+            for (path, value) in &stop.reads {
+                writeln!(w, "{pad}    input.{} = {}", printable(path), value)?;
+            }
+        }
+        for b in &s.because {
+            step(b, depth + 2, w)?;
+        }
+        Ok(())
+    }
+    writeln!(w, "rules:")?;
+    for s in &e.rules {
+        step(s, 0, w)?;
+    }
+    Ok(())
+}
+
 /// The broken invariants, each with its examples and counterexample bundle, or the ones that hold.
 pub(super) fn write_check(r: &CheckReport, w: &mut dyn Write) -> io::Result<()> {
     writeln!(w, "checked {} cells against 6 invariants", r.cells)?;

@@ -216,6 +216,22 @@ pub fn render_verification(
     }
 }
 
+/// Writes why a claim is allowed or blocked (`claimgate explain`): `human` or `json`.
+pub fn render_explanation(
+    e: &crate::Explanation,
+    format: Format,
+    w: &mut dyn Write,
+) -> io::Result<()> {
+    match format {
+        Format::Human => human::write_explanation(e, w),
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *w, e)?;
+            writeln!(w)
+        }
+        other => Err(unsupported("explain", other)),
+    }
+}
+
 /// Writes the results of a pack's Rego unit tests (`claimgate test`): `human`, `json` or
 /// `junit`.
 pub fn render_tests(

@@ -1,0 +1,225 @@
+//! What `explain` needs from the Rego: every rule body with its statements, and which lines one
+//! evaluation reached (regorus' coverage, cleared before it). A body whose statements were all
+//! reached held; otherwise the last statement reached is the one that stopped it.
+
+use super::eval::{to_value, with_decisions, OUTCOME_RULE};
+use super::recursion::flatten;
+use super::{CompiledPack, PolicyError};
+use crate::evidence::{DecisionFact, Evidence};
+use serde_json::Value as Json;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// One statement of a rule body.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Statement {
+    /// 1-based line
+    pub line: u32,
+    /// The line it ends on
+    pub end_line: u32,
+    /// Its text
+    pub text: String,
+    /// The pack rule it is, when it is a bare reference to one (`req.verifier_pass`)
+    pub rule: Option<String>,
+}
+
+/// One body of a rule.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Body {
+    /// The policy file
+    pub file: String,
+    /// The line of the rule's head
+    pub line: u32,
+    /// Its statements, in order
+    pub statements: Vec<Statement>,
+}
+
+/// Every rule body of a pack, by rule: `claimgate.requirements.verifier_pass`, and a claim
+/// rule by its key: `claimgate.claims.allow["job.output_bound"]`.
+pub type Bodies = BTreeMap<String, Vec<Body>>;
+
+/// The lines one evaluation reached, per file.
+pub type Reached = BTreeMap<String, BTreeSet<u32>>;
+
+fn span_text(text: &str, span: &Json) -> Option<String> {
+    let start = usize::try_from(span["start"].as_u64()?).ok()?;
+    let end = usize::try_from(span["end"].as_u64()?).ok()?;
+    text.get(start..end).map(str::to_string)
+}
+
+fn variant(v: &Json) -> Option<(&str, &Json)> {
+    let o = v.as_object()?;
+    (o.len() == 1)
+        .then(|| o.iter().next().map(|(k, v)| (k.as_str(), v)))
+        .flatten()
+}
+
+impl CompiledPack {
+    /// Every rule body of the pack ([`Bodies`]).
+    pub fn bodies(&self) -> Result<Bodies, PolicyError> {
+        let failed = |message: String| PolicyError::Eval {
+            rule: "(explain)".into(),
+            message,
+        };
+        let json = self
+            .engine()
+            .get_ast_as_json()
+            .map_err(|e| failed(e.to_string()))?;
+        let modules: Json = serde_json::from_str(&json).map_err(|e| failed(e.to_string()))?;
+        let mut out = Bodies::new();
+        for m in modules.as_array().into_iter().flatten() {
+            let file = m["source"]["file"].as_str().unwrap_or_default().to_string();
+            let text = m["source"]["contents"].as_str().unwrap_or_default();
+            let package = flatten(&m["ast"]["package"]["refr"]).join(".");
+            let mut imports: BTreeMap<String, Vec<String>> = BTreeMap::new();
+            for imp in m["ast"]["imports"].as_array().into_iter().flatten() {
+                let target: Vec<String> = flatten(&imp["refr"]).into_iter().skip(1).collect();
+                let alias = span_text(text, &imp["as"]).or_else(|| target.last().cloned());
+                if let Some(a) = alias {
+                    imports.insert(a, target);
+                }
+            }
+            let resolve = |parts: Vec<String>| -> Option<String> {
+                let first = parts.first()?;
+                let q: Vec<String> = if first == "data" {
+                    parts.iter().skip(1).cloned().collect()
+                } else if let Some(t) = imports.get(first) {
+                    t.iter().chain(parts.iter().skip(1)).cloned().collect()
+                } else {
+                    std::iter::once(package.clone()).chain(parts).collect()
+                };
+                Some(q.join("."))
+            };
+            for rule in m["ast"]["rules"].as_array().into_iter().flatten() {
+                let Some(spec) = rule.get("Spec") else {
+                    continue;
+                };
+                let Some((_, head)) = variant(&spec["head"]) else {
+                    continue;
+                };
+                let mut name = std::iter::once(package.clone())
+                    .chain(flatten(&head["refr"]))
+                    .collect::<Vec<_>>()
+                    .join(".");
+                if let Some(("String", k)) = variant(&head["key"]) {
+                    name = format!("{name}[{}]", k["value"]);
+                }
+                let line = spec["span"]["line"]
+                    .as_u64()
+                    .and_then(|l| u32::try_from(l).ok())
+                    .unwrap_or(0);
+                for body in spec["bodies"].as_array().into_iter().flatten() {
+                    let statements = body["query"]["stmts"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .map(|s| {
+                            let literal = &s["literal"];
+                            let rule = match variant(literal) {
+                                Some(("Expr", f)) => match variant(&f["expr"]) {
+                                    Some(("Var" | "RefDot", _)) => resolve(flatten(&f["expr"])),
+                                    _ => None,
+                                },
+                                _ => None,
+                            };
+                            let line = s["span"]["line"]
+                                .as_u64()
+                                .and_then(|l| u32::try_from(l).ok())
+                                .unwrap_or(0);
+                            let spanned = span_text(text, &s["span"]).unwrap_or_default();
+                            let extra = u32::try_from(spanned.matches('\n').count()).unwrap_or(0);
+                            // The source line itself (a span may stop short of a closing quote),
+                            // marked when the statement goes on.
+                            let first = text
+                                .lines()
+                                .nth(usize::try_from(line).unwrap_or(0).saturating_sub(1))
+                                .unwrap_or_default()
+                                .trim();
+                            Statement {
+                                line,
+                                end_line: line.saturating_add(extra),
+                                text: if extra > 0 {
+                                    format!("{first} …")
+                                } else {
+                                    first.to_string()
+                                },
+                                rule,
+                            }
+                        })
+                        .collect();
+                    out.entry(name.clone()).or_default().push(Body {
+                        file: file.clone(),
+                        line,
+                        statements,
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The pack's engine with this evidence (and these verifier decisions) as the claim
+    /// rules' input, for [`Tracer::reached`] and [`Tracer::holds`].
+    pub fn tracer(
+        &self,
+        evidence: &Evidence,
+        decisions: &[DecisionFact],
+    ) -> Result<Tracer, PolicyError> {
+        let mut engine = self.engine().clone();
+        engine.set_input(with_decisions(to_value(evidence)?, evidence, decisions)?);
+        Ok(Tracer { engine })
+    }
+}
+
+/// The pack's engine set to one input.
+#[allow(missing_debug_implementations)]
+pub struct Tracer {
+    engine: regorus::Engine,
+}
+
+impl Tracer {
+    /// The lines of the pack's policies the claim rules' evaluation reached.
+    pub fn reached(&mut self) -> Result<Reached, PolicyError> {
+        self.engine.set_enable_coverage(true);
+        self.engine.clear_coverage_data();
+        self.engine
+            .eval_rule(OUTCOME_RULE.to_string())
+            .map_err(|e| PolicyError::Eval {
+                rule: OUTCOME_RULE.into(),
+                message: super::eval_message(&e.to_string()),
+            })?;
+        let report = self
+            .engine
+            .get_coverage_report()
+            .map_err(|e| PolicyError::Eval {
+                rule: "(coverage)".into(),
+                message: e.to_string(),
+            })?;
+        self.engine.set_enable_coverage(false);
+        Ok(report
+            .files
+            .into_iter()
+            .map(|f| (f.path, f.covered))
+            .collect())
+    }
+
+    /// Whether a rule ([`Bodies`]' names) is true on this input: `true`, or for a claim rule
+    /// `allow["id"]`, the id in the set. Undefined and errors are not true.
+    pub fn holds(&mut self, rule: &str) -> bool {
+        let (path, key) = match rule.split_once('[') {
+            Some((p, k)) => (
+                p,
+                serde_json::from_str::<String>(k.trim_end_matches(']')).ok(),
+            ),
+            None => (rule, None),
+        };
+        match self.engine.eval_rule(format!("data.{path}")) {
+            Ok(v) => match key {
+                Some(k) => v
+                    .as_set()
+                    .is_ok_and(|set| set.contains(&regorus::Value::from(k.as_str()))),
+                None => v == regorus::Value::Bool(true),
+            },
+            Err(_) => false,
+        }
+    }
+}
