@@ -6,6 +6,7 @@ fn main() -> ExitStatus {
     let cli = Cli::parse();
     let format = cli.error_format;
     let _ = miette::set_hook(Box::new(move |_| match format {
+        // JSON errors are written by `cli::error_to_json`; this hook serves anything else.
         ErrorFormat::Json => Box::new(miette::JSONReportHandler::new()),
         ErrorFormat::Plain => Box::new(miette::NarratableReportHandler::new()),
         ErrorFormat::Human => Box::new(miette::GraphicalReportHandler::new()),
@@ -36,7 +37,7 @@ fn main() -> ExitStatus {
         Ok(status) => status,
         Err(e) => {
             let status = ExitStatus::from(&e);
-            report(e);
+            report(e, format);
             status
         }
     };
@@ -47,7 +48,7 @@ fn main() -> ExitStatus {
         Err(e) => {
             let e = claimgate::Error::Io(e);
             let io = ExitStatus::from(&e);
-            report(e);
+            report(e, format);
             ExitStatus::worst([status, io])
         }
     }
@@ -60,7 +61,10 @@ fn write_stdout(bytes: &[u8]) -> std::io::Result<()> {
 }
 
 /// Prints one error on stderr. A closed stderr is ignored: the exit code still tells.
-fn report(e: claimgate::Error) {
-    let text = format!("{:?}\n", miette::Report::new(e));
+fn report(e: claimgate::Error, format: ErrorFormat) {
+    let text = match format {
+        ErrorFormat::Json => format!("{}\n", cli::error_to_json(&e)),
+        _ => format!("{:?}\n", miette::Report::new(e)),
+    };
     let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }

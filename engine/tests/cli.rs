@@ -112,6 +112,18 @@ fn errors_go_to_stderr_with_a_code_and_json_on_request() {
     let out = binary(&["--error-format", "json", "eval", "testdata/bad/wrong_type"]);
     let err: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
     assert_eq!(err["code"], "claimgate::bundle::parse");
+    // The label says where in the file, as line and column as well as a byte offset.
+    let label = &err["labels"][0];
+    assert_eq!(label["file"], "testdata/bad/wrong_type/attestation.yaml");
+    assert_eq!(
+        (label["line"].as_u64(), label["column"].as_u64()),
+        (Some(5), Some(16))
+    );
+    let text = std::fs::read_to_string("testdata/bad/wrong_type/attestation.yaml").unwrap();
+    let offset = usize::try_from(label["offset"].as_u64().unwrap()).unwrap();
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    assert_eq!(text[..offset].matches('\n').count() + 1, 5);
+    assert_eq!(offset - line_start + 1, 16);
 }
 
 #[test]

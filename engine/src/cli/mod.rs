@@ -7,9 +7,11 @@
 mod args;
 mod check;
 mod diff;
+mod errors;
 mod eval;
 mod evidence;
 pub mod exit;
+pub use errors::to_json as error_to_json;
 mod explain;
 mod gate;
 mod receipt;
