@@ -15,7 +15,7 @@ use serde::Serialize;
 use std::path::{Path, PathBuf};
 
 mod catalog;
-mod derived;
+pub(crate) mod derived;
 pub use catalog::{CatalogChange, CatalogChangeKind};
 pub use derived::{Coverage, Derived, DerivedChange, PathCoverage};
 

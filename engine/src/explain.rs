@@ -27,6 +27,19 @@ pub struct Explanation {
     pub reasons: Vec<String>,
     /// Each claim rule body for it, followed through the rules it refers to
     pub rules: Vec<Step>,
+    /// For a blocked claim, the fewest changes to the evidence document (one or two fields
+    /// the stopping statements read) under which the pack's Rego would allow it, when the
+    /// search finds some; verifier decisions are held as they were
+    pub counterfactual: Option<Vec<Change>>,
+}
+
+/// One change to the evidence document: a path and its new value (`null`: removed).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Change {
+    /// `job.workload_digest.state`; `[]` sets every element
+    pub path: String,
+    /// The value
+    pub value: Value,
 }
 
 /// One rule body, and where it stopped.
@@ -54,6 +67,83 @@ pub struct Stop {
     /// Input paths it reads, with their values in this bundle's evidence (`[]` paths: every
     /// element's)
     pub reads: Vec<(String, Value)>,
+}
+
+/// Most candidate evidence changes tried (singles, then pairs).
+const MAX_TRIES: usize = 400;
+
+/// Sets `path` to `value` in the document (`[]`: in every element; `null`: removes the key).
+fn set_path(doc: &mut Value, path: &str, value: &Value) {
+    let (head, rest) = match path.find(['.', '[']) {
+        Some(i) => (&path[..i], &path[i..]),
+        None => (path, ""),
+    };
+    if rest.is_empty() {
+        if let Some(o) = doc.as_object_mut() {
+            if value.is_null() {
+                o.remove(head);
+            } else {
+                o.insert(head.to_string(), value.clone());
+            }
+        }
+        return;
+    }
+    let Some(child) = doc.get_mut(head) else {
+        return;
+    };
+    if let Some(after) = rest.strip_prefix("[]") {
+        let after = after.strip_prefix('.').unwrap_or(after);
+        for e in child.as_array_mut().into_iter().flatten() {
+            set_path(e, after, value);
+        }
+    } else if let Some(after) = rest.strip_prefix('.') {
+        set_path(child, after, value);
+    }
+}
+
+/// The changes to try: each path a stopping statement reads, with the values its tests name
+/// (and `valid` for a fact's `state`, the other boolean for a boolean).
+fn candidates(steps: &[Step], reads: &Reads, out: &mut Vec<Change>) {
+    for s in steps {
+        if let Some(stop) = &s.stopped_at {
+            for (path, now) in &stop.reads {
+                let tests = reads
+                    .paths
+                    .iter()
+                    .find(|r| &r.path == path)
+                    .map(|r| r.tests.clone())
+                    .unwrap_or_default();
+                let mut values: Vec<Value> = crate::diff::derived::witnesses(&tests)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|v| v.unwrap_or(Value::Null))
+                    .collect();
+                if path.ends_with(".state") {
+                    values.push(Value::from("valid"));
+                }
+                if let Some(b) = now.as_bool() {
+                    values.push(Value::from(!b));
+                }
+                // Only values of the field's own type (or none at all): normalization gives a
+                // boolean field a boolean, a state a string.
+                let same_type = |v: &Value| {
+                    now.is_null()
+                        || v.is_null()
+                        || std::mem::discriminant(v) == std::mem::discriminant(now)
+                };
+                for value in values.into_iter().filter(same_type) {
+                    let c = Change {
+                        path: path.clone(),
+                        value,
+                    };
+                    if &c.value != now && !out.contains(&c) {
+                        out.push(c);
+                    }
+                }
+            }
+        }
+        candidates(&s.because, reads, out);
+    }
 }
 
 /// The values of a path like `runtime.attestations[].tee` in the evidence document.
@@ -176,6 +266,7 @@ impl crate::Engine {
             .cloned()
             .collect();
         let mut tracer = pack.tracer(evidence, &own)?;
+        let input = tracer.input(evidence, &own)?;
         let reached = tracer.reached()?;
         let bodies = pack.bodies()?;
         let reads = pack.reads()?;
@@ -195,11 +286,48 @@ impl crate::Engine {
             evidence: &evidence_json,
         };
         let rule = format!("claimgate.claims.allow[{}]", serde_json::Value::from(claim));
+        let rules = walk.steps(&rule, 0);
+        let mut tracer = walk.tracer;
+        let counterfactual = if status == "blocked" {
+            let requires = self
+                .catalog()
+                .claims
+                .iter()
+                .find(|c| c.id == claim)
+                .map(|c| c.requires.clone())
+                .unwrap_or_default();
+            let mut changes = Vec::new();
+            candidates(&rules, &reads, &mut changes);
+            let singles = changes.iter().map(|c| vec![c.clone()]);
+            let pairs = changes.iter().enumerate().flat_map(|(i, a)| {
+                changes
+                    .iter()
+                    .skip(i + 1)
+                    .filter(move |b| b.path != a.path)
+                    .map(move |b| vec![a.clone(), b.clone()])
+            });
+            let mut found = None;
+            for set in singles.chain(pairs).take(MAX_TRIES) {
+                let mut doc = input.clone();
+                for c in &set {
+                    set_path(&mut doc, &c.path, &c.value);
+                }
+                tracer.set_input(&doc)?;
+                if tracer.allows(claim, &requires) {
+                    found = Some(set);
+                    break;
+                }
+            }
+            found
+        } else {
+            None
+        };
         Ok(Explanation {
             claim: claim.to_string(),
             status,
             reasons,
-            rules: walk.steps(&rule, 0),
+            rules,
+            counterfactual,
         })
     }
 }
@@ -208,6 +336,20 @@ impl crate::Engine {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn paths_are_set_through_elements_and_removed_by_null() {
+        let mut e = json!({"runtime": {"attestations": [{"tee": "a"}, {"tee": "b"}]}, "job": {"d": {"state": "absent"}}});
+        set_path(&mut e, "runtime.attestations[].tee", &json!("x-cc"));
+        set_path(&mut e, "job.d.state", &json!("valid"));
+        assert_eq!(
+            values_at(&e, "runtime.attestations[].tee"),
+            json!(["x-cc", "x-cc"])
+        );
+        assert_eq!(values_at(&e, "job.d.state"), json!("valid"));
+        set_path(&mut e, "job.d.state", &Value::Null);
+        assert_eq!(e["job"]["d"], json!({}));
+    }
 
     #[test]
     fn values_are_found_through_elements() {

@@ -98,7 +98,7 @@ pub use diff::{
     CatalogChange, CatalogChangeKind, Change, ChangeKind, CorpusChange, Coverage, Derived,
     DerivedChange, Diff, DiffReport, PathCoverage,
 };
-pub use explain::{Explanation, Step, Stop};
+pub use explain::{Change as EvidenceChange, Explanation, Step, Stop};
 pub use invariant::{check as check_invariants, CheckReport, Violation};
 pub use space::{Cell, Feature, Space, SpaceError};
 pub use table::{Group, Outcome, Table};

@@ -333,6 +333,19 @@ fn explain_follows_a_blocked_claim_to_the_condition_and_the_field() {
     assert_eq!(v["status"], "allowed");
     assert_eq!(v["rules"][0]["held"], true);
 
+    // A counterfactual: the job claim needs only the output digest this bundle lacks.
+    let (code, out, _) = run(&[
+        "explain",
+        "testdata/bundles/tee_pass_no_output_digest",
+        "--claim",
+        "job.ran_under_policy",
+    ]);
+    assert_eq!(code, 0);
+    assert!(
+        out.ends_with("it would be allowed if the evidence had:\n  input.job.output_digest.state = \"valid\"\n"),
+        "{out}"
+    );
+
     let (code, _, err) = run(&[
         "explain",
         "testdata/bundles/full_pass",

@@ -154,7 +154,7 @@ const OTHER: &str = "claimgate.other";
 
 /// The values to try for a path with these tests (`None`: absent), or the test no value can
 /// be built for.
-fn witnesses(tests: &[PathTest]) -> Result<Vec<Option<Value>>, String> {
+pub(crate) fn witnesses(tests: &[PathTest]) -> Result<Vec<Option<Value>>, String> {
     let mut out: Vec<Option<Value>> = vec![None, Some(json!(OTHER))];
     let add = |v: Value, out: &mut Vec<Option<Value>>| {
         if !out.contains(&Some(v.clone())) {

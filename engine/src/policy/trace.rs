@@ -202,6 +202,57 @@ impl Tracer {
             .collect())
     }
 
+    /// Replaces the input (the claim rules' input: evidence and `decisions`).
+    pub fn set_input(&mut self, input: &Json) -> Result<(), PolicyError> {
+        let v =
+            regorus::Value::from_json_str(&input.to_string()).map_err(|e| PolicyError::Eval {
+                rule: "(input)".into(),
+                message: e.to_string(),
+            })?;
+        self.engine.set_input(v);
+        Ok(())
+    }
+
+    /// The input as it is now.
+    pub fn input(
+        &self,
+        evidence: &Evidence,
+        decisions: &[DecisionFact],
+    ) -> Result<Json, PolicyError> {
+        let v = with_decisions(to_value(evidence)?, evidence, decisions)?;
+        serde_json::to_value(&v).map_err(|e| PolicyError::Eval {
+            rule: "(input)".into(),
+            message: e.to_string(),
+        })
+    }
+
+    /// Whether the pack's Rego allows `claim` on this input: a claim rule allows it, every
+    /// requirement it names holds, and no `block` names it. (claimgate's floor in Rust is not
+    /// applied here: `explain` uses this to search for evidence changes.)
+    pub fn allows(&mut self, claim: &str, requires: &[String]) -> bool {
+        let blocked = self
+            .engine
+            .eval_rule("data.claimgate.claims.block".to_string())
+            .ok()
+            .and_then(|v| v.as_set().ok().cloned())
+            .is_some_and(|set| {
+                set.iter().any(|b| {
+                    b.as_object()
+                        .ok()
+                        .and_then(|o| o.get(&regorus::Value::from("id")).cloned())
+                        == Some(regorus::Value::from(claim))
+                })
+            });
+        !blocked
+            && self.holds(&format!(
+                "claimgate.claims.allow[{}]",
+                serde_json::Value::from(claim)
+            ))
+            && requires
+                .iter()
+                .all(|r| self.holds(&format!("claimgate.requirements.{r}")))
+    }
+
     /// Whether a rule ([`Bodies`]' names) is true on this input: `true`, or for a claim rule
     /// `allow["id"]`, the id in the set. Undefined and errors are not true.
     pub fn holds(&mut self, rule: &str) -> bool {

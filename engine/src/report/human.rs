@@ -245,6 +245,26 @@ pub(super) fn write_explanation(e: &crate::Explanation, w: &mut dyn Write) -> io
     for s in &e.rules {
         step(s, 0, w)?;
     }
+    match &e.counterfactual {
+        Some(changes) => {
+            writeln!(w, "it would be allowed if the evidence had:")?;
+            for c in changes {
+                let value = if c.value.is_null() {
+                    "(absent)".to_string()
+                } else {
+                    c.value.to_string()
+                };
+                writeln!(w, "  input.{} = {value}", printable(&c.path))?;
+            }
+        }
+        None if e.status == "blocked" => {
+            writeln!(
+                w,
+                "no change of one or two of the fields read above allows it"
+            )?;
+        }
+        None => {}
+    }
     Ok(())
 }
 
