@@ -121,6 +121,14 @@ fn candidates(steps: &[Step], reads: &Reads, out: &mut Vec<Change>) {
                 if path.ends_with(".state") {
                     values.push(Value::from("valid"));
                 }
+                // For a `[]` path, the value of one element (the first) stands for them all.
+                let now = if path.contains("[]") {
+                    now.as_array()
+                        .and_then(|a| a.first())
+                        .unwrap_or(&Value::Null)
+                } else {
+                    now
+                };
                 if let Some(b) = now.as_bool() {
                     values.push(Value::from(!b));
                 }
@@ -136,7 +144,7 @@ fn candidates(steps: &[Step], reads: &Reads, out: &mut Vec<Change>) {
                         path: path.clone(),
                         value,
                     };
-                    if &c.value != now && !out.contains(&c) {
+                    if c.value != *now && !out.contains(&c) {
                         out.push(c);
                     }
                 }

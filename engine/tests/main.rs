@@ -6,6 +6,8 @@
     reason = "tests state expectations with unwrap/expect; a panic is a failed test"
 )]
 
+/// A policy author adds a claim end to end: test, coverage, explain, check.
+mod author;
 /// Decisions over testdata/bundles: one snapshot per bundle, plus the properties they prove.
 mod bundles;
 /// The command line: help text, exit codes, the real binary end to end.
