@@ -113,6 +113,14 @@ pub struct Derived {
 }
 
 impl Derived {
+    /// The paths left unvaried: those a changed rule reads, then the others.
+    pub fn uncovered(&self) -> (Vec<&PathCoverage>, Vec<&PathCoverage>) {
+        self.paths
+            .iter()
+            .filter(|p| p.uncovered())
+            .partition(|p| p.changed)
+    }
+
     /// Paths read by a changed rule and left unvaried, except those `allowed` names.
     pub fn uncovered_changed<'a>(&'a self, allowed: &'a [String]) -> Vec<&'a PathCoverage> {
         self.paths

@@ -196,12 +196,7 @@ pub(super) fn write_diff(r: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
     writeln!(w, "<p>{}</p>", esc(&diff_coverage(r)))?;
     // Paths a changed rule reads and the diff could not vary come first and open: they are
     // what a reviewer must read. The rest are listed folded.
-    let (changed, unchanged): (Vec<_>, Vec<_>) = r
-        .derived
-        .paths
-        .iter()
-        .filter(|p| p.uncovered())
-        .partition(|p| p.changed);
+    let (changed, unchanged) = r.derived.uncovered();
     if !changed.is_empty() {
         writeln!(w, "<h2>Not covered, read by a changed rule</h2>")?;
         uncovered_table(&changed, w)?;

@@ -289,6 +289,30 @@ pub(super) fn write_check(r: &CheckReport, w: &mut dyn Write) -> io::Result<()> 
     Ok(())
 }
 
+/// A bundle the two packs decide apart: both decisions, then the claims newly allowed and
+/// blocked.
+fn decided_apart(
+    title: &str,
+    (base, head): (&str, &str),
+    (widened, narrowed): (&[String], &[String]),
+    w: &mut dyn Write,
+) -> io::Result<()> {
+    writeln!(
+        w,
+        "\n{}:\n  base: {}\n  head: {}",
+        printable(title),
+        printable(base),
+        printable(head)
+    )?;
+    if !widened.is_empty() {
+        writeln!(w, "  newly allowed: {}", printable(&widened.join(", ")))?;
+    }
+    if !narrowed.is_empty() {
+        writeln!(w, "  newly blocked: {}", printable(&narrowed.join(", ")))?;
+    }
+    Ok(())
+}
+
 /// Each change with every cube of cells it happens in and an example cell, then the corpus
 /// bundles that changed and the counterexample bundles written.
 pub(super) fn write_diff(r: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
@@ -306,9 +330,8 @@ pub(super) fn write_diff(r: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
         writeln!(w, "{}", printable(&super::diff_summary(r)))?;
     }
     // Paths a changed rule reads first: those are what `--fail-on widening` weighs.
-    let mut uncovered: Vec<_> = r.derived.paths.iter().filter(|p| p.uncovered()).collect();
-    uncovered.sort_by_key(|p| !p.changed);
-    for p in uncovered {
+    let (changed, unchanged) = r.derived.uncovered();
+    for p in changed.into_iter().chain(unchanged) {
         if let crate::diff::Coverage::NotCovered { reason } = &p.coverage {
             writeln!(
                 w,
@@ -345,34 +368,12 @@ pub(super) fn write_diff(r: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
         writeln!(w, "  e.g. {}", crate::space::cell(c.example))?;
     }
     for c in &r.derived.changes {
-        writeln!(
-            w,
-            "\nderived {}:\n  base: {}\n  head: {}",
-            printable(&super::derived_title(c)),
-            printable(&c.base),
-            printable(&c.head)
-        )?;
-        if !c.widened.is_empty() {
-            writeln!(w, "  newly allowed: {}", printable(&c.widened.join(", ")))?;
-        }
-        if !c.narrowed.is_empty() {
-            writeln!(w, "  newly blocked: {}", printable(&c.narrowed.join(", ")))?;
-        }
+        let title = format!("derived {}", super::derived_title(c));
+        decided_apart(&title, (&c.base, &c.head), (&c.widened, &c.narrowed), w)?;
     }
     for c in &r.corpus {
-        writeln!(
-            w,
-            "\ncorpus {}:\n  base: {}\n  head: {}",
-            printable(&c.bundle),
-            printable(&c.base),
-            printable(&c.head)
-        )?;
-        if !c.widened.is_empty() {
-            writeln!(w, "  newly allowed: {}", printable(&c.widened.join(", ")))?;
-        }
-        if !c.narrowed.is_empty() {
-            writeln!(w, "  newly blocked: {}", printable(&c.narrowed.join(", ")))?;
-        }
+        let title = format!("corpus {}", c.bundle);
+        decided_apart(&title, (&c.base, &c.head), (&c.widened, &c.narrowed), w)?;
     }
     for e in &r.examples {
         let e = printable(e);

@@ -111,12 +111,7 @@ pub(super) fn write_diff(r: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
     writeln!(w, "{}.\n", super::diff_summary(r))?;
     writeln!(w, "{}.\n", super::diff_coverage(r))?;
     // Paths a changed rule reads and the diff could not vary are shown; the rest folded.
-    let (changed, unchanged): (Vec<_>, Vec<_>) = r
-        .derived
-        .paths
-        .iter()
-        .filter(|p| p.uncovered())
-        .partition(|p| p.changed);
+    let (changed, unchanged) = r.derived.uncovered();
     if !changed.is_empty() {
         writeln!(w, "#### Not covered, read by a changed rule\n")?;
         uncovered_table(&changed, w)?;
