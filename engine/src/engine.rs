@@ -417,6 +417,11 @@ impl Engine {
         Ok((evidence, decision))
     }
 
+    /// Advice about the pack ([`crate::policy::Finding`]s), in file and line order.
+    pub fn lint(&self) -> Result<Vec<crate::policy::Finding>, Error> {
+        Ok(self.inner.pack.lint()?)
+    }
+
     /// What the pack's policies read of their input, path by path (for `diff`).
     pub fn reads(&self) -> Result<crate::policy::Reads, Error> {
         Ok(self.inner.pack.reads()?)

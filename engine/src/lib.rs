@@ -66,8 +66,8 @@ pub use engine::{
 pub use gate::GateError;
 pub use jws::TrustedKeys;
 pub use policy::{
-    FileCoverage, Pack, PathTest, Place, PolicyError, Read, Reads, TestOptions, TestOutcome,
-    TestReport, TestResult,
+    FileCoverage, Finding, Pack, PathTest, Place, PolicyError, Read, Reads, TestOptions,
+    TestOutcome, TestReport, TestResult,
 };
 pub use time::Instant;
 

@@ -255,6 +255,18 @@ pub const EXPLAIN_FORMATS: &[(Format, &str)] = &[
     ),
 ];
 
+/// The formats of `lint`, each with its `--help` line.
+pub const LINT_FORMATS: &[(Format, &str)] = &[
+    (
+        Format::Human,
+        "Text for people: `file:line: code: message`, then the count",
+    ),
+    (
+        Format::Json,
+        "JSON: every finding with its file, line, code and message",
+    ),
+];
+
 /// The formats of `test`, each with its `--help` line.
 pub const TEST_FORMATS: &[(Format, &str)] = &[
     (

@@ -14,6 +14,7 @@ pub mod exit;
 pub use errors::to_json as error_to_json;
 mod explain;
 mod gate;
+mod lint;
 mod receipt;
 mod schema;
 mod shell;
@@ -103,6 +104,9 @@ pub enum Command {
     /// Run the `test_*` rules of a policy pack's `*_test.rego` files
     #[command(after_help = EXIT_CODES)]
     Test(test::TestArgs),
+    /// Advice about a policy pack: unused rules, catalog claims no rule allows, long lines
+    #[command(after_help = EXIT_CODES)]
+    Lint(lint::LintArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     Completions(shell::CompletionsArgs),
     /// Print the man page (roff), every subcommand included
@@ -128,6 +132,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<ExitStatus, crate::Error> {
         Command::Diff(a) => diff::run(a, g, out),
         Command::Check(a) => check::run(a, g, out),
         Command::Test(a) => test::run(a, g, out),
+        Command::Lint(a) => lint::run(a, g, out),
         Command::Completions(a) => shell::completions(a, out),
         Command::Man => shell::man(out),
     };

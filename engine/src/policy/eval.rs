@@ -23,7 +23,7 @@ pub(super) const OUTCOME_RULE: &str = "data.claimgate_engine.outcome";
 /// The requirements' descriptions, read once at compile time.
 const DESCRIBE_RULE: &str = "data.claimgate_engine.describe";
 /// Outputs of the claim rules package the engine reads (each may be undefined).
-const CLAIM_OUTPUTS: [&str; 5] = [
+pub(super) const CLAIM_OUTPUTS: [&str; 5] = [
     "allow",
     "block",
     "appraised_by",

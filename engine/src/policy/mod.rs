@@ -6,6 +6,7 @@
 //! This is the only module that knows regorus.
 
 mod eval;
+mod lint;
 #[doc(hidden)]
 pub mod probe;
 mod reads;
@@ -15,6 +16,7 @@ mod trace;
 mod upstream;
 
 pub use eval::{CompiledPack, PolicyOutcome};
+pub use lint::Finding;
 pub use reads::{PathTest, Place, Read, Reads};
 pub use test::{run_tests, FileCoverage, TestOptions, TestOutcome, TestReport, TestResult};
 pub use trace::{Bodies, Body, Reached, Tracer};

@@ -216,6 +216,39 @@ pub fn render_verification(
     }
 }
 
+/// Writes `claimgate lint`'s findings: `human` or `json`.
+pub fn render_lint(
+    findings: &[crate::policy::Finding],
+    format: Format,
+    w: &mut dyn Write,
+) -> io::Result<()> {
+    match format {
+        Format::Human => {
+            for f in findings {
+                writeln!(
+                    w,
+                    "{}:{}: {}: {}",
+                    printable(&f.file),
+                    f.line,
+                    f.code,
+                    printable(&f.message)
+                )?;
+            }
+            writeln!(
+                w,
+                "{} finding{}",
+                findings.len(),
+                if findings.len() == 1 { "" } else { "s" }
+            )
+        }
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *w, &serde_json::json!({"findings": findings}))?;
+            writeln!(w)
+        }
+        other => Err(unsupported("lint", other)),
+    }
+}
+
 /// Writes why a claim is allowed or blocked (`claimgate explain`): `human` or `json`.
 pub fn render_explanation(
     e: &crate::Explanation,

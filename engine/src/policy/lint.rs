@@ -1,0 +1,235 @@
+//! `claimgate lint`: advice about a pack that loads, from its parsed policies and catalog.
+//! Each finding has a code (listed in docs/cli.md), a file and a line.
+
+use super::recursion::flatten;
+use super::{CompiledPack, PolicyError};
+use serde_json::Value as Json;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Longest line a policy file should have.
+pub const MAX_LINE: usize = 120;
+
+/// One piece of advice.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct Finding {
+    /// The policy file (or `claims/catalog.yaml`)
+    pub file: String,
+    /// 1-based line (0 when the finding has none)
+    pub line: u32,
+    /// `unused-rule`, `claim-without-rule` or `long-line`
+    pub code: &'static str,
+    /// What was found
+    pub message: String,
+}
+
+/// A line's width as code: a tab counts 4, and the text inside string literals is left out
+/// (a sentence in a `describe` rule is not broken across lines).
+fn code_width(line: &str) -> usize {
+    let (mut width, mut in_string, mut escaped) = (0, false, false);
+    for c in line.chars() {
+        if in_string {
+            match (escaped, c) {
+                (false, '\\') => escaped = true,
+                (false, '"') => {
+                    in_string = false;
+                    width += 1;
+                }
+                _ => escaped = false,
+            }
+            continue;
+        }
+        match c {
+            '"' => {
+                in_string = true;
+                width += 1;
+            }
+            '\t' => width += 4,
+            '#' => break, // a comment is prose too
+            _ => width += 1,
+        }
+    }
+    width
+}
+
+/// Every reference in a JSON subtree, resolved to a qualified name (`claimgate.lib.x.f`).
+fn references(
+    node: &Json,
+    resolve: &dyn Fn(Vec<String>) -> Option<String>,
+    out: &mut BTreeSet<String>,
+) {
+    match node {
+        Json::Object(o) => {
+            for (k, v) in o {
+                if matches!(k.as_str(), "Var" | "RefDot" | "RefBrack") {
+                    let wrapped = Json::Object([(k.clone(), v.clone())].into_iter().collect());
+                    if let Some(name) = resolve(flatten(&wrapped)) {
+                        // Every prefix: `a.b.c` uses rule `a.b` when `c` is a key of its value.
+                        let parts: Vec<&str> = name.split('.').collect();
+                        for n in 1..=parts.len() {
+                            out.insert(parts.iter().take(n).copied().collect::<Vec<_>>().join("."));
+                        }
+                    }
+                }
+                references(v, resolve, out);
+            }
+        }
+        Json::Array(a) => {
+            for v in a {
+                references(v, resolve, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+impl CompiledPack {
+    /// The pack's findings, in file and line order.
+    pub fn lint(&self) -> Result<Vec<Finding>, PolicyError> {
+        let failed = |message: String| PolicyError::Eval {
+            rule: "(lint)".into(),
+            message,
+        };
+        let json = self
+            .engine()
+            .get_ast_as_json()
+            .map_err(|e| failed(e.to_string()))?;
+        let modules: Json = serde_json::from_str(&json).map_err(|e| failed(e.to_string()))?;
+        let mut defined: BTreeMap<String, (String, u32)> = BTreeMap::new();
+        let mut used = BTreeSet::new();
+        let mut findings = Vec::new();
+        for m in modules.as_array().into_iter().flatten() {
+            let file = m["source"]["file"].as_str().unwrap_or_default().to_string();
+            if file.starts_with('(') {
+                continue; // claimgate's own module
+            }
+            let text = m["source"]["contents"].as_str().unwrap_or_default();
+            for (i, line) in text.lines().enumerate() {
+                let width = code_width(line);
+                if width > MAX_LINE {
+                    findings.push(Finding {
+                        file: file.clone(),
+                        line: u32::try_from(i + 1).unwrap_or(u32::MAX),
+                        code: "long-line",
+                        message: format!(
+                            "line is {width} columns of code wide, strings and comments aside (at most {MAX_LINE})"
+                        ),
+                    });
+                }
+            }
+            let package = flatten(&m["ast"]["package"]["refr"]).join(".");
+            let mut imports: BTreeMap<String, Vec<String>> = BTreeMap::new();
+            for imp in m["ast"]["imports"].as_array().into_iter().flatten() {
+                let target: Vec<String> = flatten(&imp["refr"]).into_iter().skip(1).collect();
+                let span = &imp["as"];
+                let alias = span["start"]
+                    .as_u64()
+                    .zip(span["end"].as_u64())
+                    .and_then(|(s, e)| text.get(usize::try_from(s).ok()?..usize::try_from(e).ok()?))
+                    .map(str::to_string)
+                    .or_else(|| target.last().cloned());
+                if let Some(a) = alias {
+                    imports.insert(a, target);
+                }
+            }
+            let resolve = |parts: Vec<String>| -> Option<String> {
+                let first = parts.first()?;
+                let q: Vec<String> = if first == "data" {
+                    parts.iter().skip(1).cloned().collect()
+                } else if let Some(t) = imports.get(first) {
+                    t.iter().chain(parts.iter().skip(1)).cloned().collect()
+                } else {
+                    std::iter::once(package.clone()).chain(parts).collect()
+                };
+                Some(q.join("."))
+            };
+            for rule in m["ast"]["rules"].as_array().into_iter().flatten() {
+                let (refr, span) = match rule.get("Spec") {
+                    Some(spec) => {
+                        let head = spec["head"].as_object().and_then(|h| h.values().next());
+                        (head.map(|h| &h["refr"]), &spec["span"])
+                    }
+                    None => (
+                        rule.get("Default").map(|d| &d["refr"]),
+                        &rule["Default"]["span"],
+                    ),
+                };
+                let Some(first) = refr.and_then(|r| flatten(r).into_iter().next()) else {
+                    continue;
+                };
+                let line = span["line"]
+                    .as_u64()
+                    .and_then(|l| u32::try_from(l).ok())
+                    .unwrap_or(0);
+                defined
+                    .entry(format!("{package}.{first}"))
+                    .or_insert((file.clone(), line));
+                // A rule's own head is not a use of it; its body and value are.
+                let mut body = rule.clone();
+                if let Some(h) = body.pointer_mut("/Spec/head") {
+                    if let Some(o) = h.as_object_mut().and_then(|o| o.values_mut().next()) {
+                        if let Some(o) = o.as_object_mut() {
+                            o.remove("refr");
+                        }
+                    }
+                }
+                if let Some(o) = body.get_mut("Default").and_then(Json::as_object_mut) {
+                    o.remove("refr");
+                }
+                references(&body, &resolve, &mut used);
+            }
+        }
+        // What claimgate itself reads of a pack.
+        let requirements = self.catalog.requirement_names();
+        let entry = |name: &str| {
+            let (package, rule) = name.rsplit_once('.').unwrap_or(("", name));
+            (package == "claimgate.claims" && super::eval::CLAIM_OUTPUTS.contains(&rule))
+                || (package.starts_with("claimgate.verifier.") && rule == "decision")
+                || (package == "claimgate.requirements"
+                    && (matches!(rule, "describe" | "unmet") || requirements.contains(rule)))
+        };
+        for (name, (file, line)) in &defined {
+            if !entry(name) && !used.contains(name) {
+                findings.push(Finding {
+                    file: file.clone(),
+                    line: *line,
+                    code: "unused-rule",
+                    message: format!("`{name}` is defined and never used"),
+                });
+            }
+        }
+        // A catalog claim no `allow contains "<id>"` rule names, in a pack whose claim rules all
+        // name their claim (a rule with a computed key could allow any).
+        let bodies = self.bodies()?;
+        let computed = bodies.contains_key("claimgate.claims.allow");
+        if !computed {
+            for c in &self.catalog.claims {
+                let key = format!("claimgate.claims.allow[{}]", Json::from(c.id.as_str()));
+                if !bodies.contains_key(&key) {
+                    findings.push(Finding {
+                        file: "claims/catalog.yaml".into(),
+                        line: 0,
+                        code: "claim-without-rule",
+                        message: format!(
+                            "claim `{}` is in the catalog and no `allow contains \"{}\"` rule allows it",
+                            c.id, c.id
+                        ),
+                    });
+                }
+            }
+        }
+        findings.sort();
+        Ok(findings)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_and_comments_do_not_count_as_width() {
+        assert_eq!(code_width("\tx := 1"), 10);
+        assert_eq!(code_width(r#"d := "a long sentence \" still""#), 7);
+        assert_eq!(code_width("x := 1 # a comment"), 7);
+    }
+}
