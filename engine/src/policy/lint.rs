@@ -1,6 +1,7 @@
 //! `claimgate lint`: advice about a pack that loads, from its parsed policies and catalog.
 //! Each finding has a code (listed in docs/cli.md), a file and a line.
 
+use super::ast::{line, modules, Scope};
 use super::recursion::flatten;
 use super::{CompiledPack, PolicyError};
 use serde_json::Value as Json;
@@ -52,17 +53,13 @@ fn code_width(line: &str) -> usize {
 }
 
 /// Every reference in a JSON subtree, resolved to a qualified name (`claimgate.lib.x.f`).
-fn references(
-    node: &Json,
-    resolve: &dyn Fn(Vec<String>) -> Option<String>,
-    out: &mut BTreeSet<String>,
-) {
+fn references(node: &Json, scope: &Scope<'_>, out: &mut BTreeSet<String>) {
     match node {
         Json::Object(o) => {
             for (k, v) in o {
                 if matches!(k.as_str(), "Var" | "RefDot" | "RefBrack") {
                     let wrapped = Json::Object([(k.clone(), v.clone())].into_iter().collect());
-                    if let Some(name) = resolve(flatten(&wrapped)) {
+                    if let Some(name) = scope.resolve(flatten(&wrapped)) {
                         // Every prefix: `a.b.c` uses rule `a.b` when `c` is a key of its value.
                         let parts: Vec<&str> = name.split('.').collect();
                         for n in 1..=parts.len() {
@@ -70,12 +67,12 @@ fn references(
                         }
                     }
                 }
-                references(v, resolve, out);
+                references(v, scope, out);
             }
         }
         Json::Array(a) => {
             for v in a {
-                references(v, resolve, out);
+                references(v, scope, out);
             }
         }
         _ => {}
@@ -85,29 +82,23 @@ fn references(
 impl CompiledPack {
     /// The pack's findings, in file and line order.
     pub fn lint(&self) -> Result<Vec<Finding>, PolicyError> {
-        let failed = |message: String| PolicyError::Eval {
+        let modules = modules(self.engine()).map_err(|message| PolicyError::Eval {
             rule: "(lint)".into(),
             message,
-        };
-        let json = self
-            .engine()
-            .get_ast_as_json()
-            .map_err(|e| failed(e.to_string()))?;
-        let modules: Json = serde_json::from_str(&json).map_err(|e| failed(e.to_string()))?;
+        })?;
         let mut defined: BTreeMap<String, (String, u32)> = BTreeMap::new();
         let mut used = BTreeSet::new();
         let mut findings = Vec::new();
-        for m in modules.as_array().into_iter().flatten() {
-            let file = m["source"]["file"].as_str().unwrap_or_default().to_string();
-            if file.starts_with('(') {
+        for m in &modules {
+            let scope = Scope::of(m);
+            if scope.file.starts_with('(') {
                 continue; // claimgate's own module
             }
-            let text = m["source"]["contents"].as_str().unwrap_or_default();
-            for (i, line) in text.lines().enumerate() {
-                let width = code_width(line);
+            for (i, text) in scope.text.lines().enumerate() {
+                let width = code_width(text);
                 if width > MAX_LINE {
                     findings.push(Finding {
-                        file: file.clone(),
+                        file: scope.file.clone(),
                         line: u32::try_from(i + 1).unwrap_or(u32::MAX),
                         code: "long-line",
                         message: format!(
@@ -116,32 +107,6 @@ impl CompiledPack {
                     });
                 }
             }
-            let package = flatten(&m["ast"]["package"]["refr"]).join(".");
-            let mut imports: BTreeMap<String, Vec<String>> = BTreeMap::new();
-            for imp in m["ast"]["imports"].as_array().into_iter().flatten() {
-                let target: Vec<String> = flatten(&imp["refr"]).into_iter().skip(1).collect();
-                let span = &imp["as"];
-                let alias = span["start"]
-                    .as_u64()
-                    .zip(span["end"].as_u64())
-                    .and_then(|(s, e)| text.get(usize::try_from(s).ok()?..usize::try_from(e).ok()?))
-                    .map(str::to_string)
-                    .or_else(|| target.last().cloned());
-                if let Some(a) = alias {
-                    imports.insert(a, target);
-                }
-            }
-            let resolve = |parts: Vec<String>| -> Option<String> {
-                let first = parts.first()?;
-                let q: Vec<String> = if first == "data" {
-                    parts.iter().skip(1).cloned().collect()
-                } else if let Some(t) = imports.get(first) {
-                    t.iter().chain(parts.iter().skip(1)).cloned().collect()
-                } else {
-                    std::iter::once(package.clone()).chain(parts).collect()
-                };
-                Some(q.join("."))
-            };
             for rule in m["ast"]["rules"].as_array().into_iter().flatten() {
                 let (refr, span) = match rule.get("Spec") {
                     Some(spec) => {
@@ -156,26 +121,23 @@ impl CompiledPack {
                 let Some(first) = refr.and_then(|r| flatten(r).into_iter().next()) else {
                     continue;
                 };
-                let line = span["line"]
-                    .as_u64()
-                    .and_then(|l| u32::try_from(l).ok())
-                    .unwrap_or(0);
                 defined
-                    .entry(format!("{package}.{first}"))
-                    .or_insert((file.clone(), line));
+                    .entry(format!("{}.{first}", scope.package))
+                    .or_insert((scope.file.clone(), line(span)));
                 // A rule's own head is not a use of it; its body and value are.
                 let mut body = rule.clone();
-                if let Some(h) = body.pointer_mut("/Spec/head") {
-                    if let Some(o) = h.as_object_mut().and_then(|o| o.values_mut().next()) {
-                        if let Some(o) = o.as_object_mut() {
-                            o.remove("refr");
-                        }
-                    }
+                if let Some(head) = body
+                    .pointer_mut("/Spec/head")
+                    .and_then(Json::as_object_mut)
+                    .and_then(|h| h.values_mut().next())
+                    .and_then(Json::as_object_mut)
+                {
+                    head.remove("refr");
                 }
-                if let Some(o) = body.get_mut("Default").and_then(Json::as_object_mut) {
-                    o.remove("refr");
+                if let Some(default) = body.get_mut("Default").and_then(Json::as_object_mut) {
+                    default.remove("refr");
                 }
-                references(&body, &resolve, &mut used);
+                references(&body, &scope, &mut used);
             }
         }
         // What claimgate itself reads of a pack.
@@ -199,7 +161,7 @@ impl CompiledPack {
         }
         // A catalog claim no `allow contains "<id>"` rule names, in a pack whose claim rules all
         // name their claim (a rule with a computed key could allow any).
-        let bodies = self.bodies()?;
+        let bodies = super::trace::bodies_of(&modules);
         let computed = bodies.contains_key("claimgate.claims.allow");
         if !computed {
             for c in &self.catalog.claims {

@@ -5,6 +5,7 @@
 //! `allow` and `block`, plus `catalog.yaml`). The default pack is embedded in the binary.
 //! This is the only module that knows regorus.
 
+mod ast;
 mod eval;
 mod lint;
 #[doc(hidden)]

@@ -52,7 +52,7 @@ pub struct Module {
 
 /// The modules an engine holds, as it parsed them (test files are never added to it).
 fn modules(engine: &Engine) -> Result<Vec<Module>, String> {
-    Ok(ast(engine)?
+    Ok(super::ast::modules(engine)?
         .iter()
         .map(|m| Module {
             file: m["source"]["file"].as_str().unwrap_or_default().to_string(),
@@ -69,7 +69,7 @@ fn modules(engine: &Engine) -> Result<Vec<Module>, String> {
 fn value_rules(engine: &Engine) -> Result<Vec<String>, String> {
     let mut values = BTreeSet::new();
     let mut functions = BTreeSet::new();
-    for m in &ast(engine)? {
+    for m in &super::ast::modules(engine)? {
         let package = flatten(&m["ast"]["package"]["refr"]).join(".");
         let path = format!("data.{package}");
         if path != PROBED_ROOT && !path.starts_with(&format!("{PROBED_ROOT}.")) {
@@ -117,14 +117,6 @@ fn value_rules(engine: &Engine) -> Result<Vec<String>, String> {
         }
     }
     Ok(values.difference(&functions).cloned().collect())
-}
-
-fn ast(engine: &Engine) -> Result<Vec<Json>, String> {
-    let json = engine.get_ast_as_json().map_err(|e| e.to_string())?;
-    match serde_json::from_str(&json).map_err(|e| e.to_string())? {
-        Json::Array(modules) => Ok(modules),
-        _ => Err("unexpected AST shape".into()),
-    }
 }
 
 /// Evaluates every rule of `rules` on the engine's current input.

@@ -8,6 +8,7 @@
 //! `runtime.attestations[].tee` where `a` iterates the attestations. Paths are written
 //! `runtime.attestations[].tee`: `[]` is any element.
 
+use super::ast::{line, modules, span_text, variant, Scope};
 use super::recursion::flatten;
 use regorus::Engine;
 use serde_json::Value as Json;
@@ -115,21 +116,10 @@ type Env = BTreeMap<String, Sym>;
 
 /// Walks one module, collecting reads and calls.
 struct Walker<'a> {
-    file: String,
-    text: &'a str,
-    package: String,
-    imports: BTreeMap<String, Vec<String>>,
+    scope: Scope<'a>,
     rule: String,
     raws: &'a mut Vec<Raw>,
     calls: &'a mut Vec<Call>,
-}
-
-/// The one variant of an externally tagged enum and its fields.
-fn variant(v: &Json) -> Option<(&str, &Json)> {
-    let o = v.as_object()?;
-    (o.len() == 1)
-        .then(|| o.iter().next().map(|(k, v)| (k.as_str(), v)))
-        .flatten()
 }
 
 /// A literal scalar, if the expression is one.
@@ -140,11 +130,9 @@ fn literal(e: &Json) -> Option<Json> {
     }
 }
 
-fn line(e: &Json) -> u32 {
-    variant(e)
-        .and_then(|(_, f)| f["span"]["line"].as_u64())
-        .and_then(|l| u32::try_from(l).ok())
-        .unwrap_or(0)
+/// The line an expression starts on.
+fn line_of(e: &Json) -> u32 {
+    variant(e).map_or(0, |(_, f)| line(&f["span"]))
 }
 
 impl Walker<'_> {
@@ -180,8 +168,8 @@ impl Walker<'_> {
             sym,
             test,
             place: Place {
-                file: self.file.clone(),
-                line: line(at),
+                file: self.scope.file.clone(),
+                line: line_of(at),
                 rule: self.rule.clone(),
             },
             rules: BTreeSet::from([self.rule.clone()]),
@@ -191,18 +179,7 @@ impl Walker<'_> {
 
     /// The pack function a call names, qualified (`claimgate.lib.attestation.sound`).
     fn callee(&self, fcn: &Json) -> Option<String> {
-        let parts = flatten(fcn);
-        let first = parts.first()?;
-        let q: Vec<String> = if first == "data" {
-            parts.iter().skip(1).cloned().collect()
-        } else if let Some(target) = self.imports.get(first) {
-            target.iter().chain(parts.iter().skip(1)).cloned().collect()
-        } else if parts.len() == 1 {
-            vec![self.package.clone(), first.clone()]
-        } else {
-            parts
-        };
-        Some(q.join("."))
+        self.scope.resolve(flatten(fcn))
     }
 
     fn expr(&mut self, e: &Json, env: &mut Env) {
@@ -376,7 +353,7 @@ impl Walker<'_> {
     }
 
     fn span_text(&self, span: &Json) -> Option<String> {
-        span_of(self.text, span)
+        span_text(self.scope.text, span)
     }
 
     fn rule(&mut self, rule: &Json, texts: &mut BTreeMap<String, Vec<String>>) {
@@ -406,7 +383,7 @@ impl Walker<'_> {
             }
             _ => (&f["refr"], Env::new()),
         };
-        let name: Vec<String> = std::iter::once(self.package.clone())
+        let name: Vec<String> = std::iter::once(self.scope.package.clone())
             .chain(flatten(head_refr))
             .collect();
         self.rule = name.join(".");
@@ -448,13 +425,6 @@ impl Walker<'_> {
     }
 }
 
-/// The text a span covers.
-fn span_of(text: &str, span: &Json) -> Option<String> {
-    let start = usize::try_from(span["start"].as_u64()?).ok()?;
-    let end = usize::try_from(span["end"].as_u64()?).ok()?;
-    text.get(start..end).map(str::to_string)
-}
-
 fn display(path: &[String]) -> String {
     let mut s = String::new();
     for seg in path {
@@ -472,27 +442,13 @@ fn display(path: &[String]) -> String {
 
 /// What the modules of a compiled engine read of their input.
 pub fn reads(engine: &Engine) -> Result<Reads, String> {
-    let json = engine.get_ast_as_json().map_err(|e| e.to_string())?;
-    let modules: Json = serde_json::from_str(&json).map_err(|e| e.to_string())?;
+    let modules = modules(engine)?;
     let mut raws = Vec::new();
     let mut calls = Vec::new();
     let mut texts = BTreeMap::new();
-    for m in modules.as_array().into_iter().flatten() {
-        let text = m["source"]["contents"].as_str().unwrap_or_default();
-        let mut imports = BTreeMap::new();
-        for imp in m["ast"]["imports"].as_array().into_iter().flatten() {
-            let target = flatten(&imp["refr"]);
-            let target: Vec<String> = target.iter().skip(1).cloned().collect();
-            let alias = span_of(text, &imp["as"]).or_else(|| target.last().cloned());
-            if let Some(a) = alias {
-                imports.insert(a, target);
-            }
-        }
+    for m in &modules {
         let mut w = Walker {
-            file: m["source"]["file"].as_str().unwrap_or_default().to_string(),
-            text,
-            package: flatten(&m["ast"]["package"]["refr"]).join("."),
-            imports,
+            scope: Scope::of(m),
             rule: String::new(),
             raws: &mut raws,
             calls: &mut calls,

@@ -100,29 +100,9 @@ pub fn forbidden_builtin(name: &str) -> Option<&'static str> {
     }
 }
 
-/// The parsed policies of `engine` as JSON: for each module, `source` (`file`, `contents`) and
-/// `ast`, the shape of regorus' `get_ast_as_json`, built as a value directly (printing the text
-/// and parsing it back was half of a cold `eval`).
-pub(super) fn ast_json(engine: &mut Engine) -> Result<Json, String> {
-    #[derive(serde::Serialize)]
-    struct Policy<'a> {
-        source: &'a regorus::Source,
-        ast: &'a regorus::unstable::Module,
-    }
-    let modules: Vec<Policy<'_>> = engine
-        .get_modules()
-        .iter()
-        .map(|m| Policy {
-            source: &m.package.span.source,
-            ast: m,
-        })
-        .collect();
-    serde_json::to_value(&modules).map_err(|e| e.to_string())
-}
-
 /// Walks every policy loaded in `engine` once: forbidden builtins, cycles, call depth.
 pub fn check(engine: &mut Engine) -> Result<Findings, String> {
-    let ast = ast_json(engine)?;
+    let ast = super::ast::json(engine)?;
     let modules = ast.as_array().ok_or("unexpected AST shape")?;
 
     // Pass 1: every defined rule/function, qualified by package.

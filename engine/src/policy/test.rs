@@ -174,17 +174,12 @@ pub fn run(pack: &Pack, options: &TestOptions) -> Result<TestReport, PolicyError
 /// Every `test_*` rule of a `*_test.rego` module: file, line of its first definition and
 /// `data.<package>.<name>`, each once, in file order.
 fn test_rules(engine: &regorus::Engine) -> Result<Vec<(String, u32, String)>, PolicyError> {
-    let failed = |message: String| PolicyError::Eval {
+    let modules = super::ast::modules(engine).map_err(|message| PolicyError::Eval {
         rule: "(test discovery)".into(),
         message,
-    };
-    let json = engine
-        .get_ast_as_json()
-        .map_err(|e| failed(e.to_string()))?;
-    let modules: serde_json::Value =
-        serde_json::from_str(&json).map_err(|e| failed(e.to_string()))?;
+    })?;
     let mut out: Vec<(String, u32, String)> = Vec::new();
-    for m in modules.as_array().into_iter().flatten() {
+    for m in &modules {
         let file = m["source"]["file"].as_str().unwrap_or_default();
         if !file.ends_with("_test.rego") {
             continue;
@@ -210,11 +205,7 @@ fn test_rules(engine: &regorus::Engine) -> Result<Vec<(String, u32, String)>, Po
             if out.iter().any(|(_, _, p)| *p == path) {
                 continue;
             }
-            let line = spec["span"]["line"]
-                .as_u64()
-                .and_then(|l| u32::try_from(l).ok())
-                .unwrap_or(0);
-            out.push((file.to_string(), line, path));
+            out.push((file.to_string(), super::ast::line(&spec["span"]), path));
         }
     }
     Ok(out)

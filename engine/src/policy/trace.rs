@@ -2,6 +2,7 @@
 //! evaluation reached (regorus' coverage, cleared before it). A body whose statements were all
 //! reached held; otherwise the last statement reached is the one that stopped it.
 
+use super::ast::{line, modules, span_text, variant, Scope};
 use super::eval::{to_value, with_decisions, OUTCOME_RULE};
 use super::recursion::flatten;
 use super::{CompiledPack, PolicyError};
@@ -40,123 +41,88 @@ pub type Bodies = BTreeMap<String, Vec<Body>>;
 /// The lines one evaluation reached, per file.
 pub type Reached = BTreeMap<String, BTreeSet<u32>>;
 
-fn span_text(text: &str, span: &Json) -> Option<String> {
-    let start = usize::try_from(span["start"].as_u64()?).ok()?;
-    let end = usize::try_from(span["end"].as_u64()?).ok()?;
-    text.get(start..end).map(str::to_string)
-}
-
-fn variant(v: &Json) -> Option<(&str, &Json)> {
-    let o = v.as_object()?;
-    (o.len() == 1)
-        .then(|| o.iter().next().map(|(k, v)| (k.as_str(), v)))
-        .flatten()
+/// One statement of a body: its lines, its source line, and the rule it names when it is a
+/// bare reference to one.
+fn statement(scope: &Scope<'_>, s: &Json) -> Statement {
+    let rule = match variant(&s["literal"]) {
+        Some(("Expr", f)) => match variant(&f["expr"]) {
+            Some(("Var" | "RefDot", _)) => scope.resolve(flatten(&f["expr"])),
+            _ => None,
+        },
+        _ => None,
+    };
+    let line = line(&s["span"]);
+    let spanned = span_text(scope.text, &s["span"]).unwrap_or_default();
+    let extra = u32::try_from(spanned.matches('\n').count()).unwrap_or(0);
+    // The source line itself (a span may stop short of a closing quote), marked when the
+    // statement goes on.
+    let first = scope
+        .text
+        .lines()
+        .nth(usize::try_from(line).unwrap_or(0).saturating_sub(1))
+        .unwrap_or_default()
+        .trim();
+    Statement {
+        line,
+        end_line: line.saturating_add(extra),
+        text: if extra > 0 {
+            format!("{first} …")
+        } else {
+            first.to_string()
+        },
+        rule,
+    }
 }
 
 impl CompiledPack {
     /// Every rule body of the pack ([`Bodies`]).
     pub fn bodies(&self) -> Result<Bodies, PolicyError> {
-        let failed = |message: String| PolicyError::Eval {
+        let modules = modules(self.engine()).map_err(|message| PolicyError::Eval {
             rule: "(explain)".into(),
             message,
-        };
-        let json = self
-            .engine()
-            .get_ast_as_json()
-            .map_err(|e| failed(e.to_string()))?;
-        let modules: Json = serde_json::from_str(&json).map_err(|e| failed(e.to_string()))?;
-        let mut out = Bodies::new();
-        for m in modules.as_array().into_iter().flatten() {
-            let file = m["source"]["file"].as_str().unwrap_or_default().to_string();
-            let text = m["source"]["contents"].as_str().unwrap_or_default();
-            let package = flatten(&m["ast"]["package"]["refr"]).join(".");
-            let mut imports: BTreeMap<String, Vec<String>> = BTreeMap::new();
-            for imp in m["ast"]["imports"].as_array().into_iter().flatten() {
-                let target: Vec<String> = flatten(&imp["refr"]).into_iter().skip(1).collect();
-                let alias = span_text(text, &imp["as"]).or_else(|| target.last().cloned());
-                if let Some(a) = alias {
-                    imports.insert(a, target);
-                }
-            }
-            let resolve = |parts: Vec<String>| -> Option<String> {
-                let first = parts.first()?;
-                let q: Vec<String> = if first == "data" {
-                    parts.iter().skip(1).cloned().collect()
-                } else if let Some(t) = imports.get(first) {
-                    t.iter().chain(parts.iter().skip(1)).cloned().collect()
-                } else {
-                    std::iter::once(package.clone()).chain(parts).collect()
-                };
-                Some(q.join("."))
+        })?;
+        Ok(bodies_of(&modules))
+    }
+}
+
+/// [`Bodies`] of parsed modules.
+pub(super) fn bodies_of(modules: &[Json]) -> Bodies {
+    let mut out = Bodies::new();
+    for m in modules {
+        let scope = Scope::of(m);
+        for rule in m["ast"]["rules"].as_array().into_iter().flatten() {
+            let Some(spec) = rule.get("Spec") else {
+                continue;
             };
-            for rule in m["ast"]["rules"].as_array().into_iter().flatten() {
-                let Some(spec) = rule.get("Spec") else {
-                    continue;
-                };
-                let Some((_, head)) = variant(&spec["head"]) else {
-                    continue;
-                };
-                let mut name = std::iter::once(package.clone())
-                    .chain(flatten(&head["refr"]))
-                    .collect::<Vec<_>>()
-                    .join(".");
-                if let Some(("String", k)) = variant(&head["key"]) {
-                    name = format!("{name}[{}]", k["value"]);
-                }
-                let line = spec["span"]["line"]
-                    .as_u64()
-                    .and_then(|l| u32::try_from(l).ok())
-                    .unwrap_or(0);
-                for body in spec["bodies"].as_array().into_iter().flatten() {
-                    let statements = body["query"]["stmts"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .map(|s| {
-                            let literal = &s["literal"];
-                            let rule = match variant(literal) {
-                                Some(("Expr", f)) => match variant(&f["expr"]) {
-                                    Some(("Var" | "RefDot", _)) => resolve(flatten(&f["expr"])),
-                                    _ => None,
-                                },
-                                _ => None,
-                            };
-                            let line = s["span"]["line"]
-                                .as_u64()
-                                .and_then(|l| u32::try_from(l).ok())
-                                .unwrap_or(0);
-                            let spanned = span_text(text, &s["span"]).unwrap_or_default();
-                            let extra = u32::try_from(spanned.matches('\n').count()).unwrap_or(0);
-                            // The source line itself (a span may stop short of a closing quote),
-                            // marked when the statement goes on.
-                            let first = text
-                                .lines()
-                                .nth(usize::try_from(line).unwrap_or(0).saturating_sub(1))
-                                .unwrap_or_default()
-                                .trim();
-                            Statement {
-                                line,
-                                end_line: line.saturating_add(extra),
-                                text: if extra > 0 {
-                                    format!("{first} …")
-                                } else {
-                                    first.to_string()
-                                },
-                                rule,
-                            }
-                        })
-                        .collect();
-                    out.entry(name.clone()).or_default().push(Body {
-                        file: file.clone(),
-                        line,
-                        statements,
-                    });
-                }
+            let Some((_, head)) = variant(&spec["head"]) else {
+                continue;
+            };
+            let mut name = std::iter::once(scope.package.clone())
+                .chain(flatten(&head["refr"]))
+                .collect::<Vec<_>>()
+                .join(".");
+            if let Some(("String", k)) = variant(&head["key"]) {
+                name = format!("{name}[{}]", k["value"]);
+            }
+            for body in spec["bodies"].as_array().into_iter().flatten() {
+                let statements = body["query"]["stmts"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|s| statement(&scope, s))
+                    .collect();
+                out.entry(name.clone()).or_default().push(Body {
+                    file: scope.file.clone(),
+                    line: line(&spec["span"]),
+                    statements,
+                });
             }
         }
-        Ok(out)
     }
+    out
+}
 
+impl CompiledPack {
     /// The pack's engine with this evidence (and these verifier decisions) as the claim
     /// rules' input, for [`Tracer::reached`] and [`Tracer::holds`].
     pub fn tracer(
