@@ -250,13 +250,7 @@ impl DiffReport {
                 c.set.join(", ")
             );
             let cell = crate::space::cell(c.cell);
-            let about: Vec<String> = cell
-                .describe()
-                .into_iter()
-                .map(|(f, v)| format!("{f} = {v}"))
-                .chain(c.set.iter().cloned())
-                .collect();
-            crate::space::write_documents(&d, &title, &about, c.documents.clone())
+            crate::space::write_documents(&d, &cell, &title, &c.set, c.documents.clone())
                 .map_err(|e| crate::output::named(&d, &e))?;
             self.examples.push(d.display().to_string());
         }

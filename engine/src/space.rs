@@ -649,25 +649,23 @@ pub fn bundle_of(name: String, (manifest, docs, artifact): Documents) -> Result<
 
 /// Writes the cell as a bundle directory (`bundle.yaml` with inline documents, `result.txt`).
 pub fn write_bundle(cell: &Cell, dir: &Path) -> std::io::Result<()> {
-    let about: Vec<String> = cell
-        .describe()
-        .into_iter()
-        .map(|(f, v)| format!("{f} = {v}"))
-        .collect();
     write_documents(
         dir,
+        cell,
         &format!("Cell {} of the evidence space: {cell}.", cell.index()),
-        &about,
+        &[],
         documents(cell),
     )
 }
 
-/// Writes documents as a bundle directory: `bundle.yaml` (its header comment lists `about`),
-/// `result.txt` and a `README.md` holding `title`.
+/// Writes documents made from `cell` as a bundle directory: `bundle.yaml` (its header comment
+/// lists the cell's feature values, then `changes`), `result.txt` and a `README.md` holding
+/// `title`.
 pub fn write_documents(
     dir: &Path,
+    cell: &Cell,
     title: &str,
-    about: &[String],
+    changes: &[String],
     (mut manifest, docs, artifact): Documents,
 ) -> std::io::Result<()> {
     if let Some(o) = manifest.as_object_mut() {
@@ -685,7 +683,10 @@ pub fn write_documents(
     }
     std::fs::create_dir_all(dir)?;
     let mut text = String::from("# A cell of claimgate's evidence space:\n");
-    for line in about {
+    for (f, v) in cell.describe() {
+        text.push_str(&format!("#   {f} = {v}\n"));
+    }
+    for line in changes {
         text.push_str(&format!("#   {line}\n"));
     }
     // `kind` must precede `data`: write keys in that order (serde_json keeps insertion order).

@@ -25,6 +25,27 @@ impl PackArgs {
     }
 }
 
+/// A pack named as `DIR` or as `--policy-dir DIR`, for the commands about a pack itself
+/// (`test`, `lint`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct PackDirArgs {
+    /// Policy pack directory (the same as --policy-dir)
+    #[arg(value_name = "DIR", conflicts_with = "policy_dir")]
+    dir: Option<PathBuf>,
+    #[command(flatten)]
+    policy: PackArgs,
+}
+
+impl PackDirArgs {
+    /// Reads the pack's files.
+    pub fn pack(&self) -> Result<Pack, crate::Error> {
+        match &self.dir {
+            Some(dir) => Ok(Pack::from_dir(dir)?),
+            None => self.policy.pack(),
+        }
+    }
+}
+
 /// The pack and the upstream policies that run next to it.
 #[derive(Debug, Clone, clap::Args)]
 pub struct PolicyArgs {

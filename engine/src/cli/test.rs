@@ -1,20 +1,16 @@
 //! `claimgate test [DIR]`: the pack's Rego unit tests, as `opa test` runs them.
 
-use super::args::{formats, Globals, PackArgs, TEST_FORMATS};
+use super::args::{formats, Globals, PackDirArgs, TEST_FORMATS};
 use super::ExitStatus;
 use crate::policy::TestOptions;
 use crate::report::{self, Format};
 use std::io::Write;
-use std::path::PathBuf;
 
 /// Arguments of `claimgate test`.
 #[derive(Debug, clap::Args)]
 pub struct TestArgs {
-    /// Policy pack directory (the same as --policy-dir)
-    #[arg(value_name = "DIR", conflicts_with = "policy_dir")]
-    dir: Option<PathBuf>,
     #[command(flatten)]
-    policy: PackArgs,
+    pack: PackDirArgs,
     /// Every test with its file and line, and what its `print()` calls wrote
     #[arg(short, long)]
     verbose: bool,
@@ -55,10 +51,7 @@ pub(super) fn run(
     g: &Globals,
     out: &mut dyn Write,
 ) -> Result<ExitStatus, crate::Error> {
-    let pack = match &args.dir {
-        Some(dir) => crate::Pack::from_dir(dir)?,
-        None => args.policy.pack()?,
-    };
+    let pack = args.pack.pack()?;
     let options = TestOptions {
         run: args.run.clone(),
         coverage: args.coverage || args.threshold.is_some(),

@@ -10,6 +10,7 @@ use super::{derived_title, diff_coverage, diff_summary, read_at};
 use crate::diff::{Coverage, DiffReport};
 use crate::space::FEATURES;
 use serde_json::json;
+use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 /// Text as HTML: the five characters that could open markup or end an attribute escaped.
@@ -30,28 +31,38 @@ fn esc(s: &str) -> String {
 
 /// The data the script draws from: the space's features, each cell's outcome in both packs
 /// (an index into `outcomes`), and every change.
-fn data(r: &DiffReport) -> serde_json::Value {
-    let mut outcomes: Vec<(String, Vec<String>)> = Vec::new();
-    let mut index = |label: &str, allowed: Vec<&str>| -> usize {
-        let key = (
-            label.to_string(),
-            allowed.into_iter().map(str::to_string).collect::<Vec<_>>(),
-        );
-        match outcomes.iter().position(|o| *o == key) {
-            Some(i) => i,
-            None => {
-                outcomes.push(key);
-                outcomes.len() - 1
-            }
-        }
-    };
+fn data<'a>(r: &'a DiffReport) -> serde_json::Value {
+    // Distinct outcomes in the order cells first show them, each once by content; a table's
+    // (label, bitmask) is looked up before its claim ids are spelled out, so a full space of
+    // 137,700 cells spells out only its few distinct outcomes.
+    let mut outcomes: Vec<(&str, Vec<&str>)> = Vec::new();
     let mut cells = Vec::new();
     let (mut base, mut head) = (Vec::new(), Vec::new());
-    if let Some([tb, th]) = &r.tables {
+    if let Some(tables) = &r.tables {
+        let mut seen: [BTreeMap<(&str, u64), usize>; 2] = Default::default();
+        let mut index = |side: usize, t: &'a crate::Table, o: &crate::Outcome| -> usize {
+            let key = (o.label.name(), o.allowed);
+            if let Some(i) = seen.get(side).and_then(|m| m.get(&key)) {
+                return *i;
+            }
+            let content = (o.label.name(), t.allowed(o));
+            let i = outcomes
+                .iter()
+                .position(|x| *x == content)
+                .unwrap_or_else(|| {
+                    outcomes.push(content);
+                    outcomes.len() - 1
+                });
+            if let Some(m) = seen.get_mut(side) {
+                m.insert(key, i);
+            }
+            i
+        };
+        let [tb, th] = tables;
         for (p, (ob, oh)) in tb.outcomes.iter().zip(&th.outcomes).enumerate() {
             cells.push(tb.space.cell(p).index());
-            base.push(index(ob.label.name(), tb.allowed(ob)));
-            head.push(index(oh.label.name(), th.allowed(oh)));
+            base.push(index(0, tb, ob));
+            head.push(index(1, th, oh));
         }
     }
     let mut changes = Vec::new();
