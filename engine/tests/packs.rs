@@ -16,6 +16,7 @@
 //!     allows: [runtime.environment_attested]
 //!     lacks: [job.ran_under_policy]
 //!     has: ["text on stdout or stderr"]
+//!     not_printed: ["text on neither"]
 //! invariants: [monotone]                # what `claimgate check` finds broken, quick space
 //! ```
 //!
@@ -69,6 +70,9 @@ struct Run {
     allows: Vec<String>,
     #[serde(default)]
     lacks: Vec<String>,
+    /// Text that must not be printed
+    #[serde(default)]
+    not_printed: Vec<String>,
     #[serde(default)]
     has: Vec<String>,
 }
@@ -193,6 +197,13 @@ fn check_case(case_dir: &Path) {
             assert!(
                 both.contains(h),
                 "{what}: {:?} must print {h:?}\n{both}",
+                r.args
+            );
+        }
+        for h in &r.not_printed {
+            assert!(
+                !both.contains(h),
+                "{what}: {:?} must not print {h:?}\n{both}",
                 r.args
             );
         }

@@ -7,32 +7,31 @@ use regorus::Engine;
 use serde_json::Value as Json;
 use std::collections::BTreeMap;
 
-/// The parsed policies of `engine` as JSON: for each module, `source` (`file`, `contents`) and
-/// `ast`, the shape of regorus' `get_ast_as_json`, built as a value directly (printing the text
-/// and parsing it back was half of a cold `eval`).
-pub(super) fn json(engine: &mut Engine) -> Result<Json, String> {
+/// The parsed policies of `engine` as JSON, module by module: `source` (`file`, `contents`)
+/// and `ast`, the shape of regorus' `get_ast_as_json`, built as values directly (printing the
+/// text and parsing it back was half of a cold `eval`).
+pub(super) fn json(engine: &mut Engine) -> Result<Vec<Json>, String> {
     #[derive(serde::Serialize)]
     struct Policy<'a> {
         source: &'a regorus::Source,
         ast: &'a regorus::unstable::Module,
     }
-    let modules: Vec<Policy<'_>> = engine
+    engine
         .get_modules()
         .iter()
-        .map(|m| Policy {
-            source: &m.package.span.source,
-            ast: m,
+        .map(|m| {
+            serde_json::to_value(Policy {
+                source: &m.package.span.source,
+                ast: m,
+            })
+            .map_err(|e| e.to_string())
         })
-        .collect();
-    serde_json::to_value(&modules).map_err(|e| e.to_string())
+        .collect()
 }
 
-/// [`json`] of a compiled engine, module by module (on a clone: compiled engines are shared).
+/// [`json`] of a compiled engine (on a clone: compiled engines are shared).
 pub(super) fn modules(engine: &Engine) -> Result<Vec<Json>, String> {
-    match json(&mut engine.clone())? {
-        Json::Array(modules) => Ok(modules),
-        _ => Err("unexpected AST shape".into()),
-    }
+    json(&mut engine.clone())
 }
 
 /// The one variant of an externally tagged enum (`{"Var": {…}}`) and its fields.

@@ -129,6 +129,9 @@ pub struct PolicyOutcome {
 /// aborts on allocation failure), so claimgate puts its own bounded versions in their place.
 pub const MAX_RANGE_ELEMENTS: u64 = 1_000_000;
 
+/// The host functions [`new_engine`] adds, with their arities.
+pub(super) const HOSTS: &[(&str, usize)] = &[("numbers.range", 2), ("numbers.range_step", 3)];
+
 /// Engine settings shared by evaluation, upstream policies and `claimgate test`.
 pub(super) fn new_engine() -> Engine {
     let mut engine = Engine::new();
@@ -243,7 +246,22 @@ impl CompiledPack {
                 });
             }
         }
-        let defined = super::reject_recursion(&mut engine)?;
+        let parsed = super::parsed(&mut engine)?;
+        let defined = super::check_calls(&parsed, HOSTS)?;
+        if let Some(u) = super::names::unknown_claim(&parsed, &catalog) {
+            let span = miette::SourceSpan::new(u.span.0.into(), u.span.1);
+            return Err(PolicyError::UnknownClaim {
+                at: Located {
+                    src: Some(miette::NamedSource::new(u.file.clone(), u.text)),
+                    file: u.file,
+                    span: Some(span),
+                    label: "not in claims/catalog.yaml",
+                    help: Some("add the claim to claims/catalog.yaml or fix the id".into()),
+                },
+                id: u.id,
+                rule: u.rule,
+            });
+        }
         engine
             .add_policy("(claimgate)".into(), outcome_module(&catalog))
             .map_err(|e| PolicyError::Eval {
@@ -251,6 +269,9 @@ impl CompiledPack {
                 message: first_line(&e.to_string()),
             })?;
         add_catalog_data(&mut engine, &catalog)?;
+        let policies: Vec<&crate::source::SourceFile> =
+            pack.files.iter().filter(|f| is_policy(&f.name)).collect();
+        super::analyze(&mut engine, &policies)?;
         let requirements = describe_requirements(&mut engine, &catalog, &defined, pack)?;
         // Surface whole-pack errors (conflicting rules, unknown functions) now, not per bundle.
         // Evaluating on the stored engine also prepares it once, so every clone starts ready

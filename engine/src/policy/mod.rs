@@ -8,6 +8,7 @@
 mod ast;
 mod eval;
 mod lint;
+mod names;
 #[doc(hidden)]
 pub mod probe;
 mod reads;
@@ -121,6 +122,37 @@ pub enum PolicyError {
         /// The rule or function making the call
         rule: String,
         /// The call
+        at: Located,
+    },
+    /// A call of a function that does not exist, or with the wrong number of arguments
+    #[error("policy `{}` calls `{function}`: {problem}", .at.file)]
+    #[diagnostic(code(claimgate::policy::call), forward(at))]
+    Call {
+        /// The function as written
+        function: String,
+        /// What is wrong with the call
+        problem: String,
+        /// The call
+        at: Located,
+    },
+    /// A rule is unsafe or otherwise cannot be scheduled (regorus' analysis before evaluating)
+    #[error("policy `{}` does not hold together: {message}", .at.file)]
+    #[diagnostic(code(claimgate::policy::analysis), forward(at))]
+    Unsafe {
+        /// regorus' message
+        message: String,
+        /// Where
+        at: Located,
+    },
+    /// A claim rule names a claim id the catalog does not have
+    #[error("policy `{}` names claim `{id}` in `{rule}`; the catalog has no such claim", .at.file)]
+    #[diagnostic(code(claimgate::policy::claim), forward(at))]
+    UnknownClaim {
+        /// The id
+        id: String,
+        /// `allow` or `block`
+        rule: String,
+        /// Where
         at: Located,
     },
     /// Rules or functions call each other in a chain too deep to evaluate
@@ -351,17 +383,33 @@ fn is_pack_file(path: &Path) -> bool {
 }
 
 /// Refuses a compiled engine whose rules or functions recurse (regorus would overflow the
-/// stack), call each other in a chain deeper than [`recursion::MAX_CALL_DEPTH`], or call a
-/// builtin whose result is not a function of the input. Upstream policies get the same check.
-/// Rejects recursion, forbidden builtins and too-deep call chains; returns every rule the pack
-/// defines (`package.name`).
-pub(crate) fn reject_recursion(
-    engine: &mut regorus::Engine,
+/// stack), call each other in a chain deeper than [`recursion::MAX_CALL_DEPTH`], call a
+/// builtin whose result is not a function of the input, or call a function that does not
+/// exist (or with the wrong number of arguments). `hosts` are the engine's host functions and
+/// their arities. Upstream policies get the same check. Returns every rule the pack defines
+/// (`package.name`).
+pub(crate) fn check_calls(
+    modules: &[serde_json::Value],
+    hosts: &[(&str, usize)],
 ) -> Result<std::collections::BTreeSet<String>, PolicyError> {
-    let findings = recursion::check(engine).map_err(|message| PolicyError::Eval {
-        rule: "(call graph)".into(),
-        message,
-    })?;
+    let findings = recursion::check(modules, hosts);
+    if let Some(c) = findings.bad_call {
+        let span = SourceSpan::new(c.span.0.into(), c.span.1);
+        return Err(PolicyError::Call {
+            at: Located {
+                src: Some(NamedSource::new(c.file.clone(), c.text)),
+                file: c.file,
+                span: Some(span),
+                label: "this call",
+                help: Some(format!(
+                    "check the name and arguments of `{}`; builtins are listed at https://www.openpolicyagent.org/docs/policy-reference/builtins",
+                    c.function
+                )),
+            },
+            function: c.function,
+            problem: c.problem,
+        });
+    }
     if let Some(f) = findings.forbidden {
         let span = SourceSpan::new(f.span.0.into(), f.span.1);
         return Err(PolicyError::Builtin {
@@ -395,6 +443,41 @@ pub(crate) fn reject_recursion(
     Ok(findings.defined)
 }
 
+/// The parsed policies of an engine being loaded, as JSON ([`ast::json`]).
+pub(crate) fn parsed(engine: &mut regorus::Engine) -> Result<Vec<serde_json::Value>, PolicyError> {
+    ast::json(engine).map_err(|message| PolicyError::Eval {
+        rule: "(parsed policies)".into(),
+        message,
+    })
+}
+
+/// Runs regorus' analysis of the loaded policies now (it otherwise runs at the first
+/// evaluation): an unsafe variable or a rule that cannot be scheduled is a load error pointing
+/// at its own file, not an evaluation error of whichever rule was asked for first. The engine
+/// stays prepared, so clones of it start ready.
+pub(crate) fn analyze(
+    engine: &mut regorus::Engine,
+    files: &[&SourceFile],
+) -> Result<(), PolicyError> {
+    let Err(e) = engine.eval_query("true".into(), false) else {
+        return Ok(());
+    };
+    let message = e.to_string();
+    let file = files
+        .iter()
+        .find(|f| message.contains(&format!("--> {}:", f.name)));
+    Err(match file {
+        Some(f) => PolicyError::Unsafe {
+            at: Located::at(f, locate(&message, f)),
+            message: first_line(&message),
+        },
+        None => PolicyError::Eval {
+            rule: "(analysis)".into(),
+            message: eval_message(&message),
+        },
+    })
+}
+
 /// Turns regorus' `--> file:line:col` into a span in that file.
 fn locate(message: &str, file: &SourceFile) -> Option<SourceSpan> {
     let marker = format!("--> {}:", file.name);
@@ -405,8 +488,25 @@ fn locate(message: &str, file: &SourceFile) -> Option<SourceSpan> {
         .filter(|s| !s.is_empty());
     let line: usize = nums.next()?.parse().ok()?;
     let col: usize = nums.next()?.parse().ok()?;
-    let off = miette::SourceOffset::from_location(&file.text, line, col);
-    Some(SourceSpan::new(off, 1))
+    Some(SourceSpan::new(offset_of(&file.text, line, col).into(), 1))
+}
+
+/// The byte offset of regorus' 1-based `line:col`, where a tab counts as 4 columns.
+fn offset_of(text: &str, line: usize, col: usize) -> usize {
+    let start: usize = text
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum();
+    let rest = text.get(start..).unwrap_or_default();
+    let mut at = 1;
+    for (i, c) in rest.char_indices() {
+        if at >= col || c == '\n' {
+            return start + i;
+        }
+        at += if c == '\t' { 4 } else { 1 };
+    }
+    text.len()
 }
 
 /// The message of a regorus error, without its location block (`error: <message>`).

@@ -1,5 +1,6 @@
-//! The load-time checks over a pack's parsed policies: recursion, call depth, and builtins a
-//! pack must not call.
+//! The load-time checks over a pack's parsed policies: recursion, call depth, builtins a pack
+//! must not call, and calls of functions that do not exist or with the wrong number of
+//! arguments (regorus finds those only when evaluation reaches the call).
 //!
 //! regorus evaluates a recursive function until the thread's stack overflows, which aborts the
 //! process (no timer or limit catches it). OPA rejects recursion at compile time; so does
@@ -10,7 +11,6 @@
 //! builtins whose result is not a function of the policy's input ([`forbidden_builtin`]): a
 //! pack is a function of its input, or its receipts would not replay.
 
-use regorus::Engine;
 use serde_json::Value as Json;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -44,6 +44,22 @@ pub struct ForbiddenCall {
     pub rule: String,
 }
 
+/// A call of a function that is neither the pack's, a builtin nor a host function, or with a
+/// number of arguments the function does not take.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadCall {
+    /// The function as written, e.g. `endswithx`
+    pub function: String,
+    /// What is wrong: `is not a builtin …` or `takes 2 arguments, not 3`
+    pub problem: String,
+    /// The file of the call
+    pub file: String,
+    /// The file's text
+    pub text: String,
+    /// Byte offset and length of the call in the file
+    pub span: (usize, usize),
+}
+
 /// A chain of calls deeper than [`MAX_CALL_DEPTH`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeepChain {
@@ -66,6 +82,8 @@ pub struct Findings {
     pub cycle: Option<Cycle>,
     /// A chain too deep to evaluate safely
     pub deep: Option<DeepChain>,
+    /// A call of an unknown function, or with the wrong number of arguments
+    pub bad_call: Option<BadCall>,
     /// Every rule and function the pack defines, `package.name` (without `data.`)
     pub defined: BTreeSet<String>,
 }
@@ -100,20 +118,24 @@ pub fn forbidden_builtin(name: &str) -> Option<&'static str> {
     }
 }
 
-/// Walks every policy loaded in `engine` once: forbidden builtins, cycles, call depth.
-pub fn check(engine: &mut Engine) -> Result<Findings, String> {
-    let ast = super::ast::json(engine)?;
-    let modules = ast.as_array().ok_or("unexpected AST shape")?;
+/// One parsed module, with what its references resolve against.
+struct Module<'a> {
+    file: String,
+    text: &'a str,
+    package: String,
+    /// Import alias → the package path it names, without `data`
+    imports: BTreeMap<String, String>,
+    rules: Vec<(String, &'a Json)>,
+}
 
+/// Walks every policy loaded in `engine` once: forbidden builtins, unknown functions and wrong
+/// arities, cycles, call depth. `hosts` are the host functions the engine was given, with
+/// their arities.
+pub fn check(modules: &[Json], hosts: &[(&str, usize)]) -> Findings {
     // Pass 1: every defined rule/function, qualified by package.
     let mut defined: BTreeMap<String, String> = BTreeMap::new();
-    struct Module<'a> {
-        file: String,
-        text: &'a str,
-        package: String,
-        imports: BTreeMap<String, String>,
-        rules: Vec<(String, &'a Json)>,
-    }
+    // Functions (rules with parameters) and the argument counts their definitions take.
+    let mut arities: BTreeMap<String, BTreeSet<usize>> = BTreeMap::new();
     let mut parsed = Vec::new();
     for m in modules {
         let file = m["source"]["file"].as_str().unwrap_or_default().to_string();
@@ -140,6 +162,12 @@ pub fn check(engine: &mut Engine) -> Result<Findings, String> {
             let name = flatten(&h["refr"]);
             let Some(first) = name.first() else { continue };
             let qualified = format!("{package}.{first}");
+            if let Some(args) = head.get("Func").and_then(|f| f["args"].as_array()) {
+                arities
+                    .entry(qualified.clone())
+                    .or_default()
+                    .insert(args.len());
+            }
             defined
                 .entry(qualified.clone())
                 .or_insert_with(|| file.clone());
@@ -159,10 +187,23 @@ pub fn check(engine: &mut Engine) -> Result<Findings, String> {
     let mut findings = Findings::default();
     for m in &parsed {
         for (name, rule) in &m.rules {
+            let mut calls = Vec::new();
+            collect_calls(rule, &mut calls);
+            if findings.bad_call.is_none() {
+                findings.bad_call = calls.iter().find_map(|c| {
+                    let args = c.args?;
+                    let problem = call_problem(&c.path, args, m, &defined, &arities, hosts)?;
+                    Some(BadCall {
+                        function: c.path.join("."),
+                        problem,
+                        file: m.file.clone(),
+                        text: m.text.to_string(),
+                        span: c.span,
+                    })
+                });
+            }
             if findings.forbidden.is_none() {
-                let mut calls = Vec::new();
-                collect_calls(rule, &mut calls);
-                findings.forbidden = calls.into_iter().find_map(|(path, span)| {
+                findings.forbidden = calls.into_iter().find_map(|Called { path, span, .. }| {
                     let joined = path.join(".");
                     let why = forbidden_builtin(&joined)?;
                     // A pack function of the same name shadows the builtin.
@@ -236,7 +277,7 @@ pub fn check(engine: &mut Engine) -> Result<Findings, String> {
         depth: chain.len(),
         start: chain.into_iter().take(4).collect(),
     });
-    Ok(findings)
+    findings
 }
 
 /// One iterative depth-first search (no recursion: the graph may be as deep as the pack is
@@ -408,21 +449,36 @@ fn collect_refs(node: &Json, out: &mut Vec<Vec<String>>) {
     }
 }
 
-/// Every function call in a subtree (its dotted name and byte span), and every function named
-/// as a `with` replacement (`with f as time.now_ns`).
-fn collect_calls(node: &Json, out: &mut Vec<(Vec<String>, (usize, usize))>) {
+/// A function named in a policy: called (with its argument count) or named as a `with`
+/// replacement (`with f as time.now_ns`, no count).
+struct Called {
+    path: Vec<String>,
+    span: (usize, usize),
+    args: Option<usize>,
+}
+
+/// Every function call in a subtree, and every function named as a `with` replacement.
+fn collect_calls(node: &Json, out: &mut Vec<Called>) {
     match node {
         Json::Object(o) => {
             if let Some(call) = o.get("Call") {
                 let path = flatten(&call["fcn"]);
                 if !path.is_empty() {
-                    out.push((path, span_of(&call["span"])));
+                    out.push(Called {
+                        path,
+                        span: span_of(&call["span"]),
+                        args: Some(call["params"].as_array().map_or(0, Vec::len)),
+                    });
                 }
             }
             if let Some(with) = o.get("as").filter(|_| o.contains_key("refr")) {
                 let path = flatten(with);
                 if !path.is_empty() {
-                    out.push((path, span_of(&o["span"])));
+                    out.push(Called {
+                        path,
+                        span: span_of(&o["span"]),
+                        args: None,
+                    });
                 }
             }
             for v in o.values() {
@@ -431,6 +487,77 @@ fn collect_calls(node: &Json, out: &mut Vec<(Vec<String>, (usize, usize))>) {
         }
         Json::Array(a) => a.iter().for_each(|v| collect_calls(v, out)),
         _ => {}
+    }
+}
+
+/// What is wrong with calling `path` with `args` arguments from module `m`, if anything. The
+/// lookup is regorus': an import alias or `data.` path naming a pack function, the module's
+/// own function, then host functions, `print`, and builtins.
+fn call_problem(
+    path: &[String],
+    args: usize,
+    m: &Module<'_>,
+    defined: &BTreeMap<String, String>,
+    arities: &BTreeMap<String, BTreeSet<usize>>,
+    hosts: &[(&str, usize)],
+) -> Option<String> {
+    let joined = path.join(".");
+    let first = path.first()?;
+    let qualified = if first == "data" {
+        Some(path.get(1..).unwrap_or_default().join("."))
+    } else if let Some(target) = m.imports.get(first) {
+        let rest = path.get(1..).unwrap_or_default();
+        Some(
+            std::iter::once(target.clone())
+                .chain(rest.iter().cloned())
+                .collect::<Vec<_>>()
+                .join("."),
+        )
+    } else {
+        let own = format!("{}.{joined}", m.package);
+        defined.contains_key(&own).then_some(own)
+    };
+    let takes = |n: &BTreeSet<usize>| {
+        n.iter()
+            .map(usize::to_string)
+            .collect::<Vec<_>>()
+            .join(" or ")
+    };
+    if let Some(q) = qualified {
+        return match arities.get(&q) {
+            Some(n) if !n.contains(&args) => Some(format!(
+                "it takes {} argument{}, not {args}",
+                takes(n),
+                if n.len() == 1 && n.contains(&1) {
+                    ""
+                } else {
+                    "s"
+                }
+            )),
+            Some(_) => None,
+            None if defined.contains_key(&q) => None,
+            None => Some(format!("no rule or function `{q}` is defined")),
+        };
+    }
+    if joined == "print" {
+        return None;
+    }
+    let arity = hosts
+        .iter()
+        .find(|(h, _)| *h == joined)
+        .map(|(_, n)| *n)
+        .or_else(|| {
+            regorus::unstable::BUILTINS
+                .get(joined.as_str())
+                .map(|(_, n)| usize::from(*n))
+        });
+    match arity {
+        None => Some("no builtin, host function or function of the pack has this name".into()),
+        Some(n) if n != args => Some(format!(
+            "it takes {n} argument{}, not {args}",
+            if n == 1 { "" } else { "s" }
+        )),
+        Some(_) => None,
     }
 }
 
@@ -448,6 +575,7 @@ fn span_of(span: &Json) -> (usize, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use regorus::Engine;
 
     fn cycle(src: &[(&str, &str)]) -> Option<Vec<String>> {
         let mut e = Engine::new();
@@ -455,7 +583,8 @@ mod tests {
             e.add_policy((*name).to_string(), (*text).to_string())
                 .unwrap();
         }
-        check(&mut e).unwrap().cycle.map(|c| c.path)
+        let modules = crate::policy::ast::modules(&e).unwrap();
+        check(&modules, &[]).cycle.map(|c| c.path)
     }
 
     #[test]

@@ -122,7 +122,13 @@ pub fn run(pack: &Pack, options: &TestOptions) -> Result<TestReport, PolicyError
     for file in pack.files.iter().filter(|f| f.name.ends_with(".rego")) {
         add_rego(&mut engine, file)?;
     }
-    super::reject_recursion(&mut engine)?;
+    super::check_calls(&super::parsed(&mut engine)?, super::eval::HOSTS)?;
+    let rego: Vec<&crate::source::SourceFile> = pack
+        .files
+        .iter()
+        .filter(|f| f.name.ends_with(".rego"))
+        .collect();
+    super::analyze(&mut engine, &rego)?;
     let tests: Vec<(String, u32, String)> = test_rules(&engine)?
         .into_iter()
         .filter(|(_, _, rule)| options.run.as_ref().is_none_or(|re| re.is_match(rule)))

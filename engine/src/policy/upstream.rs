@@ -10,7 +10,7 @@
 //! input builders in, and this module knows no format.
 
 use super::eval::new_engine;
-use super::{first_line, reject_recursion, PolicyError};
+use super::{analyze, check_calls, first_line, PolicyError};
 use crate::digest::Digest;
 use crate::document::{Kind, PathStep, Status};
 use crate::evidence::{
@@ -164,7 +164,13 @@ pub fn load(config: &Path) -> Result<Vec<UpstreamPolicy>, PolicyError> {
                 rule: p.id.clone(),
                 message: first_line(&e.to_string()),
             })?;
-        reject_recursion(&mut engine)?;
+        let hosts: Vec<(&str, usize)> = super::eval::HOSTS
+            .iter()
+            .copied()
+            .chain([("query_reference_value", 1)])
+            .collect();
+        check_calls(&super::parsed(&mut engine)?, &hosts)?;
+        analyze(&mut engine, &[&file])?;
         out.push(UpstreamPolicy {
             id: p.id,
             file: file_name,
