@@ -165,7 +165,7 @@ pub struct Bundle {
 }
 
 /// The job identifiers and digests, as written (digests are judged later, strictly).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(
     deny_unknown_fields,
     expecting = "the `job` mapping (`job_id`, digests)"
@@ -205,7 +205,7 @@ pub struct Entry {
 }
 
 /// A file named by the bundle whose digest is recomputed.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(
     deny_unknown_fields,
     expecting = "an artifact (`name`, `path`, `role`, `digest`)"
@@ -877,12 +877,14 @@ pub fn confine(root: &Path, rel: &str) -> Result<PathBuf, &'static str> {
     Ok(joined)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(
     deny_unknown_fields,
     expecting = "a bundle manifest (a mapping with `schema`, `job` and `documents`)"
 )]
 struct RawManifest {
+    /// Always `claimgate.bundle/v1`
+    #[schemars(extend("const" = SCHEMA))]
     schema: String,
     job: Job,
     #[serde(default)]
@@ -905,6 +907,11 @@ struct RawEntry {
     id: Option<String>,
     path: Option<String>,
     body: RawBody,
+}
+
+/// The manifest's JSON Schema, with each native document kind's shape for inline `data`.
+pub(crate) fn manifest_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    g.root_schema_for::<RawManifest>()
 }
 
 /// Deserializes a document body into the type its kind names.
@@ -949,6 +956,63 @@ impl<'de> DeserializeSeed<'de> for KindSeed {
                 Document::Facts(f)
             }
             upstream => Document::Upstream(upstream, serde_json::Value::deserialize(d)?),
+        })
+    }
+}
+
+impl schemars::JsonSchema for RawEntry {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "DocumentEntry".into()
+    }
+
+    /// `kind`, `id`, and either `path` or inline `data`; inline data of a native kind has
+    /// that kind's document shape (upstream kinds are read as they are).
+    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        use document as doc;
+        let native = [
+            (
+                Kind::RuntimeMeasurement,
+                g.subschema_for::<doc::RuntimeMeasurement>(),
+            ),
+            (
+                Kind::AttestationResult,
+                g.subschema_for::<doc::AttestationResult>(),
+            ),
+            (
+                Kind::VerifierDecision,
+                g.subschema_for::<doc::VerifierDecision>(),
+            ),
+            (Kind::KeyRelease, g.subschema_for::<doc::KeyRelease>()),
+            (
+                Kind::BenchmarkResult,
+                g.subschema_for::<doc::BenchmarkResult>(),
+            ),
+            (Kind::Deployment, g.subschema_for::<doc::Deployment>()),
+            (Kind::OperatorTrace, g.subschema_for::<doc::OperatorTrace>()),
+            (Kind::Facts, g.subschema_for::<doc::Facts>()),
+        ];
+        let by_kind: Vec<serde_json::Value> = native
+            .into_iter()
+            .map(|(kind, shape)| {
+                serde_json::json!({
+                    "if": {"properties": {"kind": {"const": kind.name()}}, "required": ["kind"]},
+                    "then": {"properties": {"data": shape}}
+                })
+            })
+            .collect();
+        let kind = g.subschema_for::<Kind>();
+        schemars::json_schema!({
+            "description": "One document of the bundle: a file in the bundle directory (`path`) or inline `data`",
+            "type": "object",
+            "properties": {
+                "kind": kind,
+                "id": {"type": "string", "description": "Stable id; defaults to the path"},
+                "path": {"type": "string", "description": "Relative to the bundle directory"},
+                "data": {"description": "The document inline"}
+            },
+            "additionalProperties": false,
+            "oneOf": [{"required": ["path"]}, {"required": ["data"]}],
+            "allOf": by_kind
         })
     }
 }

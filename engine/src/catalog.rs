@@ -47,7 +47,9 @@ pub fn check_identifier(s: &str) -> Result<(), String> {
 }
 
 /// The claim boxes. A claim speaks for exactly one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ClaimBox {
     /// Hardware-class context (benchmarks)
@@ -77,7 +79,9 @@ impl ClaimBox {
 
 /// The honest label for what a bundle is. Which claim makes which label, in which order, is
 /// catalog data (`labels`); `none` is what is left.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Label {
     /// The job claim is allowed, with workload digest, passing verifier policy and output digest
@@ -106,7 +110,7 @@ impl Label {
 }
 
 /// One label and the claim that makes it.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LabelRule {
     /// The label
@@ -116,7 +120,7 @@ pub struct LabelRule {
 }
 
 /// The claim limit each part of a receipt states.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClaimLimits {
     /// For benchmark results
@@ -130,7 +134,7 @@ pub struct ClaimLimits {
 }
 
 /// A claim that may be allowed.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Claim {
     /// `box.name`
@@ -151,7 +155,7 @@ pub struct Claim {
 }
 
 /// A sentence that is never allowed, with the claim to say instead.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BlockedClaim {
     /// `blocked.name`
@@ -165,10 +169,11 @@ pub struct BlockedClaim {
 }
 
 /// The validated catalog.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Catalog {
     /// Always `claimgate.catalog/v2`
+    #[schemars(extend("const" = SCHEMA))]
     pub schema: String,
     /// Labels, strongest first: the first whose claim is allowed is the bundle's
     pub labels: Vec<LabelRule>,

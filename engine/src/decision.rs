@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 pub const SCHEMA: &str = "claimgate.decision/v1";
 
 /// A claim that may be repeated.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Allowed {
     /// Claim id
     pub id: String,
@@ -39,7 +39,7 @@ pub struct Allowed {
 }
 
 /// A claim that must not be repeated, and what to say instead.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Blocked {
     /// Claim id
     pub id: String,
@@ -54,7 +54,7 @@ pub struct Blocked {
 }
 
 /// Why a claim is blocked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum BlockKind {
     /// The evidence does not support it (yet)
@@ -64,7 +64,7 @@ pub enum BlockKind {
 }
 
 /// The safer sentence for a blocked claim.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Rewrite {
     /// Claim id
     pub id: String,
@@ -75,7 +75,7 @@ pub struct Rewrite {
 }
 
 /// The job as the bundle names it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct JobView {
     /// Job id
     pub job_id: String,
@@ -90,9 +90,10 @@ pub struct JobView {
 }
 
 /// The decision about one bundle.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Decision {
     /// Always `claimgate.decision/v1`
+    #[schemars(extend("const" = SCHEMA))]
     pub schema: &'static str,
     /// The bundle path as given
     pub bundle: String,

@@ -10,7 +10,19 @@ use crate::time::Instant;
 use serde::{Deserialize, Serialize};
 
 /// Every document kind a manifest may name: the native kinds, then upstream formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     /// A measurement of the runtime
@@ -146,7 +158,7 @@ impl Document {
 }
 
 /// `runtime_measurement`: what the runtime was measured to be.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(
     deny_unknown_fields,
     expecting = "a `runtime_measurement` document (a mapping)"
@@ -162,7 +174,9 @@ pub struct RuntimeMeasurement {
 }
 
 /// What an artifact is to the job.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// The delivered result; its digest must equal the job's output digest
@@ -176,7 +190,7 @@ pub enum Role {
 }
 
 /// Where a verifier ran, relative to the workload.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Appraisal {
     /// On the same host as the workload (e.g. a local GPU verifier)
@@ -186,7 +200,7 @@ pub enum Appraisal {
 }
 
 /// One measured value and the reference value the verifier compared it with.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(
     deny_unknown_fields,
     expecting = "a measurement (`name`, `value`, `reference`)"
@@ -202,7 +216,7 @@ pub struct MeasurementCheck {
 }
 
 /// `attestation_result`: a verifier's appraisal of TEE evidence.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(
     deny_unknown_fields,
     expecting = "a `attestation_result` document (a mapping)"
@@ -240,7 +254,19 @@ pub struct AttestationResult {
 }
 
 /// A verifier policy status. They combine as the worst: reject < hold < pass.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Deserialize,
+    Serialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// The evidence was rejected
@@ -272,7 +298,9 @@ impl Status {
 }
 
 /// A step on the verifier path that a request reached.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum PathStep {
     /// The key broker (KBS) received the request
@@ -295,7 +323,7 @@ impl PathStep {
 }
 
 /// `verifier_decision`: a decision a verifier policy made outside claimgate.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(
     deny_unknown_fields,
     expecting = "a `verifier_decision` document (a mapping)"
@@ -319,7 +347,7 @@ pub struct VerifierDecision {
 }
 
 /// `key_release`: a key broker released (or refused) a resource.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(
     deny_unknown_fields,
     expecting = "a `key_release` document (a mapping)"
@@ -337,7 +365,7 @@ pub struct KeyRelease {
 }
 
 /// `benchmark_result`: a measurement of a hardware class, not of a job.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(
     deny_unknown_fields,
     expecting = "a `benchmark_result` document (a mapping)"
@@ -362,7 +390,7 @@ pub struct BenchmarkResult {
 }
 
 /// Persistence of a storage volume.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Persistence {
     /// Survives container restarts on the same provider
@@ -372,7 +400,7 @@ pub enum Persistence {
 }
 
 /// A backup location outside the provider.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, expecting = "a backup (`location`, `digest`)")]
 pub struct Backup {
     /// Where the copy is, e.g. `s3://bucket/job-42/result.tar`
@@ -382,7 +410,7 @@ pub struct Backup {
 }
 
 /// `deployment`: provider and storage facts that bound replayability.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, expecting = "a `deployment` document (a mapping)")]
 pub struct Deployment {
     /// Provider or network, e.g. `akash`
@@ -401,7 +429,7 @@ pub struct Deployment {
 }
 
 /// Outcome of replaying a trace.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Replay {
     /// The replay reproduced the trace
@@ -411,7 +439,7 @@ pub enum Replay {
 }
 
 /// `operator_trace`: a reproducible-operator trace and its replay.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(
     deny_unknown_fields,
     expecting = "a `operator_trace` document (a mapping)"
@@ -436,7 +464,7 @@ pub const MAX_FACTS: usize = 256;
 /// (`nvidia.gpu.cc_mode`); values are strings, numbers or booleans. Nothing checks them: the
 /// evidence marks them provider-asserted, and a claim rule decides what, if anything, they
 /// may back.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, expecting = "a `facts` document (a mapping)")]
 pub struct Facts {
     /// Namespaced key → value
@@ -444,7 +472,7 @@ pub struct Facts {
 }
 
 /// A fact's value: a scalar, never a structure.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(untagged, expecting = "a string, number or boolean")]
 pub enum FactValue {
     /// true or false

@@ -16,9 +16,10 @@ use serde::{Deserialize, Serialize};
 pub const SCHEMA: &str = "claimgate.evidence/v2";
 
 /// The normalized evidence about one job.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Evidence {
     /// Always `claimgate.evidence/v2`
+    #[schemars(extend("const" = SCHEMA))]
     pub schema: &'static str,
     /// The instant freshness is judged at
     pub evaluated_at: When,
@@ -49,7 +50,7 @@ pub struct Evidence {
 }
 
 /// A fact stated by a `facts` document.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct AssertedFact {
     /// Document id
     pub source: String,
@@ -62,7 +63,7 @@ pub struct AssertedFact {
 }
 
 /// A bundle document, kept whole.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct DocumentView {
     /// Document id
     pub id: String,
@@ -75,7 +76,7 @@ pub struct DocumentView {
 }
 
 /// How an upstream policy's input is built from a document's claims (its config's `input`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum InputShape {
     /// The document (or decoded JWT payload) as it is
@@ -119,7 +120,7 @@ pub type InputBuilder = fn(&serde_json::Value) -> Vec<UpstreamInput>;
 pub type InputBuilders = fn(Kind, InputShape) -> Option<InputBuilder>;
 
 /// A hex value (a nonce, report data) after syntax checking.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum HexFact {
     /// Not given
@@ -137,7 +138,7 @@ pub enum HexFact {
 }
 
 /// Whether a document's signature was checked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Signature {
     /// The document carries no signature (decoded claims, native documents)
@@ -163,7 +164,7 @@ impl Signature {
 }
 
 /// The outcome of one check a verifier reports (e.g. a certificate chain status).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Check {
     /// The upstream claim name, e.g. `x-nvidia-gpu-attestation-report-signature-verified`
     pub name: String,
@@ -172,7 +173,7 @@ pub struct Check {
 }
 
 /// State of a verifier check.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CheckState {
     /// The verifier reports success
@@ -185,7 +186,7 @@ pub enum CheckState {
 
 /// What a verifier reports about measurements it compared itself (a native document, which
 /// carries measurements with their references, reports `unknown`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MeasurementResult {
     /// Every measurement matched
@@ -197,7 +198,7 @@ pub enum MeasurementResult {
 }
 
 /// An EAR (AR4SI) trust tier, as Trustee and Veraison report them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Tier {
     /// Evidence contradicts the expected state
@@ -258,7 +259,7 @@ impl Tier {
 }
 
 /// An instant as text and as unix seconds (Rego compares the number).
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Copy, Serialize, schemars::JsonSchema)]
 pub struct When {
     /// RFC 3339, UTC
     pub rfc3339: Instant,
@@ -337,6 +338,32 @@ impl<'de> Deserialize<'de> for DigestFact {
     }
 }
 
+impl schemars::JsonSchema for DigestFact {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "DigestFact".into()
+    }
+
+    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let digest = g.subschema_for::<Digest>();
+        let algorithm = g.subschema_for::<crate::digest::Algorithm>();
+        schemars::json_schema!({
+            "description": "A digest field after strict parsing: absent, valid, or malformed (given but not a digest; derives nothing)",
+            "oneOf": [
+                {"type": "object", "properties": {"state": {"const": "absent"}},
+                 "required": ["state"], "additionalProperties": false},
+                {"type": "object", "properties": {
+                    "state": {"const": "valid"}, "value": digest, "algorithm": algorithm,
+                    "hex": {"type": "string", "pattern": "^[0-9a-f]+$"}},
+                 "required": ["state", "value", "algorithm", "hex"], "additionalProperties": false},
+                {"type": "object", "properties": {
+                    "state": {"const": "malformed"}, "raw": {"type": "string"},
+                    "problem": {"type": "string"}},
+                 "required": ["state", "raw", "problem"], "additionalProperties": false}
+            ]
+        })
+    }
+}
+
 impl DigestFact {
     /// The digest, when valid.
     pub fn valid(&self) -> Option<&Digest> {
@@ -348,7 +375,7 @@ impl DigestFact {
 }
 
 /// Job identity and the digests that bind it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Job {
     /// Job identifier
     pub job_id: String,
@@ -366,7 +393,7 @@ pub struct Job {
 }
 
 /// The runtime box.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, schemars::JsonSchema)]
 pub struct Runtime {
     /// Runtime measurements
     pub measurements: Vec<Measurement>,
@@ -381,7 +408,7 @@ pub struct Runtime {
 }
 
 /// A runtime measurement.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Measurement {
     /// Document id
     pub source: String,
@@ -394,7 +421,7 @@ pub struct Measurement {
 }
 
 /// One measurement compared with its reference.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct MeasurementMatch {
     /// Component name
     pub name: String,
@@ -405,7 +432,7 @@ pub struct MeasurementMatch {
 }
 
 /// A verifier's appraisal of TEE evidence.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Attestation {
     /// Document id
     pub source: String,
@@ -450,7 +477,7 @@ pub struct Attestation {
 }
 
 /// A reproducible-operator trace.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Trace {
     /// Document id
     pub source: String,
@@ -465,7 +492,7 @@ pub struct Trace {
 }
 
 /// The verifier box.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, schemars::JsonSchema)]
 pub struct Verifier {
     /// Decisions recorded in bundle documents (policy decisions are added after evaluation)
     pub decisions: Vec<DecisionFact>,
@@ -474,7 +501,9 @@ pub struct Verifier {
 }
 
 /// Where a verifier decision came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Origin {
     /// Recorded in a bundle document
@@ -484,7 +513,7 @@ pub enum Origin {
 }
 
 /// A verifier policy decision.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct DecisionFact {
     /// Document id, or the package of the pack policy
     pub source: String,
@@ -507,7 +536,7 @@ pub struct DecisionFact {
 }
 
 /// The signature and nonce of the token a recorded verdict was read from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Token {
     /// Whether its signature was checked
     pub signature: Signature,
@@ -517,7 +546,7 @@ pub struct Token {
 }
 
 /// A key broker release record.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Release {
     /// Document id
     pub source: String,
@@ -530,14 +559,14 @@ pub struct Release {
 }
 
 /// The capacity box.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, schemars::JsonSchema)]
 pub struct Capacity {
     /// Benchmarks
     pub benchmarks: Vec<Benchmark>,
 }
 
 /// A benchmark of a hardware class.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Benchmark {
     /// Document id
     pub source: String,
@@ -556,14 +585,14 @@ pub struct Benchmark {
 }
 
 /// The storage box.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, schemars::JsonSchema)]
 pub struct Storage {
     /// Deployment and storage facts
     pub facts: Vec<StorageFact>,
 }
 
 /// Provider storage facts.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct StorageFact {
     /// Document id
     pub source: String,
@@ -580,7 +609,7 @@ pub struct StorageFact {
 }
 
 /// A backup location.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct BackupFact {
     /// Location
     pub location: String,
@@ -589,7 +618,7 @@ pub struct BackupFact {
 }
 
 /// An artifact with declared and recomputed digests.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ArtifactFact {
     /// Name
     pub name: String,
@@ -606,7 +635,9 @@ pub struct ArtifactFact {
 }
 
 /// Malformed evidence: which document, which field, what is wrong.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 pub struct Problem {
     /// Document id (or `manifest`)
     pub source: String,

@@ -53,6 +53,7 @@ mod output;
 mod policy;
 mod receipt;
 mod report;
+pub mod schema;
 mod source;
 mod space;
 mod table;

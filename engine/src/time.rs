@@ -20,6 +20,20 @@ pub struct Instant {
     pub unix: i64,
 }
 
+impl schemars::JsonSchema for Instant {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Instant".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "An RFC 3339 instant",
+            "type": "string",
+            "format": "date-time"
+        })
+    }
+}
+
 impl Instant {
     /// The earliest instant: 0000-01-01T00:00:00Z (RFC 3339 has no earlier year).
     pub const MIN: Instant = Instant {

@@ -42,6 +42,8 @@ mod receipts;
 mod render;
 /// regorus' bytecode VM against its interpreter: the differences that keep claimgate off it.
 mod rvm;
+/// `claimgate schema`: each format's schema, and testdata, evidence and decisions against it.
+mod schemas;
 /// The evidence space: decision table, invariants, semantic diffs.
 mod space;
 /// Time as an input: strict RFC 3339, and receipts at extreme instants verify.

@@ -89,7 +89,7 @@ pub enum Command {
     /// Verify a receipt: its own digest, its signature, and a replay from the bundle
     #[command(after_help = EXIT_CODES)]
     Verify(verify::VerifyArgs),
-    /// Print a JSON Schema (receipt)
+    /// Print a JSON Schema (bundle, evidence, decision, receipt, catalog, upstream)
     #[command(after_help = EXIT_CODES)]
     Schema(schema::SchemaArgs),
     /// The decision of every cell of the evidence space (CSV, JSON, or grouped markdown)

@@ -1,29 +1,28 @@
-//! `claimgate schema receipt`: print the JSON Schema of a format.
+//! `claimgate schema FORMAT`: print the JSON Schema of a format.
 
 use super::ExitStatus;
+use crate::schema::Format;
 use std::io::Write;
 
 /// Arguments of `claimgate schema`.
 #[derive(Debug, clap::Args)]
 pub struct SchemaArgs {
-    /// Which schema
+    /// Which format
     #[arg(value_enum)]
-    pub which: Which,
+    pub which: Format,
 }
 
-/// The formats with a schema.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Which {
-    /// claimgate.receipt/v1
-    Receipt,
-}
-
-/// The receipt's JSON Schema (draft 2020-12).
-pub const RECEIPT_SCHEMA: &str = include_str!("../../schemas/receipt.schema.json");
+/// The receipt's JSON Schema (draft 2020-12), as published.
+pub const RECEIPT_SCHEMA: &str = crate::schema::RECEIPT;
 
 pub(super) fn run(args: &SchemaArgs, out: &mut dyn Write) -> Result<ExitStatus, crate::Error> {
     match args.which {
-        Which::Receipt => out.write_all(RECEIPT_SCHEMA.as_bytes())?,
+        // The published text, byte for byte.
+        Format::Receipt => out.write_all(RECEIPT_SCHEMA.as_bytes())?,
+        f => {
+            let text = serde_json::to_string_pretty(&f.schema()).map_err(std::io::Error::other)?;
+            writeln!(out, "{text}")?;
+        }
     }
     Ok(ExitStatus::Ok)
 }

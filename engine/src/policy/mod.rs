@@ -22,6 +22,7 @@ pub use lint::Finding;
 pub use reads::{PathTest, Place, Read, Reads};
 pub use test::{run_tests, FileCoverage, TestOptions, TestOutcome, TestReport, TestResult};
 pub use trace::{Bodies, Body, Reached, Tracer};
+pub(crate) use upstream::{config_schema as upstream_schema, SCHEMA as UPSTREAM_SCHEMA};
 pub use upstream::{load as load_upstream, UpstreamPolicy};
 
 use crate::digest::Digest;

@@ -26,31 +26,50 @@ use std::path::{Path, PathBuf};
 /// The config format marker.
 pub const SCHEMA: &str = "claimgate.upstream/v1";
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawConfig {
+    /// Always `claimgate.upstream/v1`
+    #[schemars(extend("const" = SCHEMA))]
     schema: String,
+    /// The upstream policies, each run next to the pack on the documents it applies to
     policies: Vec<RawPolicy>,
 }
 
-#[derive(Debug, Deserialize)]
+/// One upstream policy, loaded from the user's path unchanged.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawPolicy {
+    /// The `policy_id` of the decisions this policy produces
     id: String,
+    /// The `.rego` file; `${VAR}` is an environment variable, a relative path is relative to
+    /// the config file's directory
     file: String,
+    /// The file's sha256 in hex; loading stops if the file hashes to anything else
     #[serde(default)]
     sha256: Option<String>,
+    /// The dialect the file is written in
     rego: RegoVersion,
+    /// The rule evaluated, e.g. `data.policy.allow`
     entrypoint: String,
+    /// The upstream document kinds it runs on
     applies_to: Vec<String>,
+    /// How each input is built from a document
     input: InputShape,
+    /// How the rule's value becomes a decision
     result: ResultMapping,
+    /// A YAML or JSON file (id → value) served through `query_reference_value`
     #[serde(default)]
     reference_values: Option<String>,
 }
 
+/// The config's JSON Schema.
+pub(crate) fn config_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    g.root_schema_for::<RawConfig>()
+}
+
 /// Which Rego dialect a file is written in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum RegoVersion {
     /// `if`/`contains` keywords optional, `future.keywords` imports
@@ -60,7 +79,7 @@ pub enum RegoVersion {
 }
 
 /// How a policy's result becomes a decision.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ResultMapping {
     /// `true` is pass; `false` or undefined is reject
