@@ -248,6 +248,22 @@ impl CompiledPack {
         }
         let parsed = super::parsed(&mut engine)?;
         let defined = super::check_calls(&parsed, HOSTS)?;
+        let reads = super::reads::reads_of(&parsed);
+        if let Some(u) = super::names::unknown_input(&reads, super::names::input_schema()) {
+            let file = pack.files.iter().find(|f| f.name == u.place.file);
+            let span = file
+                .and_then(|f| super::names::span_in_line(&f.text, u.place.line, &u.path))
+                .map(|(at, len)| miette::SourceSpan::new(at.into(), len));
+            return Err(PolicyError::UnknownInput {
+                at: match file {
+                    Some(f) => Located::at(f, span),
+                    None => Located::named(u.place.file.clone()),
+                }
+                .label("not in the evidence document")
+                .help("`claimgate schema evidence` lists every field; `claimgate evidence BUNDLE` shows a bundle's"),
+                path: u.path,
+            });
+        }
         if let Some(u) = super::names::unknown_claim(&parsed, &catalog) {
             let span = miette::SourceSpan::new(u.span.0.into(), u.span.1);
             return Err(PolicyError::UnknownClaim {

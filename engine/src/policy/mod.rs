@@ -156,6 +156,15 @@ pub enum PolicyError {
         /// Where
         at: Located,
     },
+    /// A policy reads an input path the evidence document does not have
+    #[error("policy `{}` reads `input.{path}`; the evidence document has no such field", .at.file)]
+    #[diagnostic(code(claimgate::policy::input), forward(at))]
+    UnknownInput {
+        /// The path, `runtime.attestations[].debug`
+        path: String,
+        /// Where
+        at: Located,
+    },
     /// Rules or functions call each other in a chain too deep to evaluate
     #[error("call chain in policy `{file}` is {depth} rules deep from `{rule}` ({chain} …); the limit is {limit}")]
     #[diagnostic(

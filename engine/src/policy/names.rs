@@ -1,6 +1,9 @@
-//! Load-time check that the claim rules name claims the catalog has: `allow contains "<id>"`
-//! and `block contains {"id": "<id>", …}` with a literal id. A typo would otherwise surface
-//! only when a bundle makes the rule true, or never (a block of an unknown id blocks nothing).
+//! Load-time checks that what a pack names exists. Claim ids: `allow contains "<id>"` and
+//! `block contains {"id": "<id>", …}` with a literal id must be in the catalog; a typo would
+//! otherwise surface only when a bundle makes the rule true, or never (a block of an unknown
+//! id blocks nothing). Input paths: every `input` path the pack reads must be one the
+//! evidence schema has (`claimgate schema evidence`); a misspelt field is undefined on every
+//! bundle, so its rule would silently never hold.
 
 use super::ast::{variant, Scope};
 use super::eval::CLAIMS_PACKAGE;
@@ -21,6 +24,142 @@ pub struct UnknownClaim {
     pub text: String,
     /// Byte offset and length of the id's string literal
     pub span: (usize, usize),
+}
+
+/// An input path a policy reads that the evidence document does not have.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownInput {
+    /// `runtime.attestations[].debug`
+    pub path: String,
+    /// Where it is read first
+    pub place: super::Place,
+}
+
+/// Most `$ref`/`anyOf` steps one path may take through the schema without consuming a
+/// segment (the evidence schema's types nest a few levels; this only bounds a cycle).
+const MAX_SCHEMA_STEPS: usize = 64;
+
+/// The schema of what the pack's policies see as `input`: the evidence document, and the
+/// verifier decisions the claim rules see as `input.decisions`.
+pub fn input_schema() -> &'static Json {
+    static SCHEMA: std::sync::OnceLock<Json> = std::sync::OnceLock::new();
+    SCHEMA.get_or_init(|| {
+        let mut s = crate::schema::Format::Evidence.schema();
+        if let Some(p) = s["properties"].as_object_mut() {
+            p.insert(
+                "decisions".into(),
+                serde_json::json!({"type": "array", "items": {"$ref": "#/$defs/DecisionFact"}}),
+            );
+        }
+        s
+    })
+}
+
+/// The span of a read in its line: the path's last field name where the line has it, else
+/// the line.
+pub fn span_in_line(text: &str, line: u32, path: &str) -> Option<(usize, usize)> {
+    let start: usize = text
+        .split_inclusive('\n')
+        .take(usize::try_from(line).ok()?.checked_sub(1)?)
+        .map(str::len)
+        .sum();
+    let row = text.get(start..)?.lines().next()?;
+    let field = path.rsplit(['.', '[', ']']).find(|s| !s.is_empty())?;
+    // `.field` or `["field"]` before a bare match (`debug` in `debug_off(a)` is no read).
+    let dotted = row.find(&format!(".{field}")).map(|at| at + 1);
+    let quoted = || row.find(&format!("\"{field}\"")).map(|at| at + 1);
+    match dotted.or_else(quoted).or_else(|| row.find(field)) {
+        Some(at) => Some((start + at, field.len())),
+        None => {
+            let lead = row.len() - row.trim_start().len();
+            Some((start + lead, row.trim().len().max(1)))
+        }
+    }
+}
+
+/// The first path of `reads` the `schema` (the evidence document's, with `decisions` added
+/// for the claim rules) does not have.
+pub fn unknown_input(reads: &super::Reads, schema: &Json) -> Option<UnknownInput> {
+    reads.paths.iter().find_map(|r| {
+        let segs = segments(&r.path);
+        let known = r.path.is_empty() || has_path(schema, schema, &segs, 0);
+        let place = r.places.iter().next()?.clone();
+        (!known).then(|| UnknownInput {
+            path: r.path.clone(),
+            place,
+        })
+    })
+}
+
+/// `runtime.attestations[].tee` → [`runtime`, `attestations`, `[]`, `tee`].
+fn segments(path: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    for part in path.split('.') {
+        let mut rest = part;
+        while let Some(name) = rest.strip_suffix("[]") {
+            rest = name;
+        }
+        if !rest.is_empty() {
+            out.push(rest);
+        }
+        for _ in 0..(part.len() - rest.len()) / 2 {
+            out.push("[]");
+        }
+    }
+    out
+}
+
+/// Whether a value described by `node` can hold `path` below it.
+fn has_path(root: &Json, node: &Json, path: &[&str], steps: usize) -> bool {
+    if steps > MAX_SCHEMA_STEPS {
+        return true; // cannot tell: do not refuse
+    }
+    let Some(o) = node.as_object() else {
+        return node.as_bool() != Some(false);
+    };
+    if let Some(r) = o.get("$ref").and_then(Json::as_str) {
+        let target = r
+            .strip_prefix("#/$defs/")
+            .and_then(|name| root["$defs"].get(name));
+        return target.is_none_or(|t| has_path(root, t, path, steps + 1));
+    }
+    for key in ["anyOf", "oneOf"] {
+        if let Some(branches) = o.get(key).and_then(Json::as_array) {
+            return branches.iter().any(|b| has_path(root, b, path, steps + 1));
+        }
+    }
+    let Some((first, rest)) = path.split_first() else {
+        return true;
+    };
+    let types: Vec<&str> = match o.get("type") {
+        Some(Json::String(t)) => vec![t.as_str()],
+        Some(Json::Array(ts)) => ts.iter().filter_map(Json::as_str).collect(),
+        // No type: any value, so any path below it.
+        _ => return true,
+    };
+    let props = o.get("properties").and_then(Json::as_object);
+    let extra = o.get("additionalProperties");
+    types.iter().any(|t| match *t {
+        "array" if *first == "[]" => o
+            .get("items")
+            .is_none_or(|i| has_path(root, i, rest, steps)),
+        "object" => {
+            if let Some(p) = props.and_then(|p| p.get(*first)) {
+                return has_path(root, p, rest, steps);
+            }
+            if *first == "[]"
+                && props.is_some_and(|p| p.values().any(|v| has_path(root, v, rest, steps)))
+            {
+                return true;
+            }
+            match extra {
+                Some(Json::Bool(false)) => false,
+                Some(e) => has_path(root, e, rest, steps),
+                None => props.is_none(),
+            }
+        }
+        _ => false,
+    })
 }
 
 /// The first claim id a claim rule names that the catalog lacks, in file order.
@@ -90,6 +229,41 @@ mod tests {
             let (at, len) = u.span;
             (u.id, u.text[at..at + len].to_string())
         })
+    }
+
+    #[test]
+    fn input_paths_are_checked_against_the_evidence_schema() {
+        let mut schema = crate::schema::Format::Evidence.schema();
+        let known = |p: &str| has_path(&schema, &schema, &segments(p), 0);
+        for ok in [
+            "runtime.attestations[].tee",
+            "runtime.attestations[].issued_at.unix",
+            "job.output_digest.hex",
+            "facts[].value",
+            "documents[].claims.anything.below[]",
+            "runtime.attestations[]",
+        ] {
+            assert!(known(ok), "{ok}");
+        }
+        for bad in [
+            "runtime.attestation[].tee",
+            "runtime.attestations[].tee.inner",
+            "job.output_digest.hexx",
+            "signatures_checked.x",
+            "decisions[].status",
+        ] {
+            assert!(!known(bad), "{bad}");
+        }
+        assert_eq!(segments("a[][].b"), vec!["a", "[]", "[]", "b"]);
+        if let Some(p) = schema["properties"].as_object_mut() {
+            p.insert("decisions".into(), serde_json::json!({"type": "array"}));
+        }
+        assert!(has_path(
+            &schema,
+            &schema,
+            &segments("decisions[].status"),
+            0
+        ));
     }
 
     #[test]

@@ -442,11 +442,15 @@ fn display(path: &[String]) -> String {
 
 /// What the modules of a compiled engine read of their input.
 pub fn reads(engine: &Engine) -> Result<Reads, String> {
-    let modules = modules(engine)?;
+    Ok(reads_of(&modules(engine)?))
+}
+
+/// What parsed modules ([`super::ast::json`]) read of their input.
+pub(super) fn reads_of(modules: &[Json]) -> Reads {
     let mut raws = Vec::new();
     let mut calls = Vec::new();
     let mut texts = BTreeMap::new();
-    for m in &modules {
+    for m in modules {
         let mut w = Walker {
             scope: Scope::of(m),
             rule: String::new(),
@@ -458,10 +462,10 @@ pub fn reads(engine: &Engine) -> Result<Reads, String> {
         }
     }
     resolve(&mut raws, &calls);
-    Ok(Reads {
+    Reads {
         paths: group(&raws),
         rules: texts,
-    })
+    }
 }
 
 /// Carries each parameter read through the calls that bind the parameter, round by round,
