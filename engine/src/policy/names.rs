@@ -102,9 +102,7 @@ fn segments(path: &str) -> Vec<&str> {
         if !rest.is_empty() {
             out.push(rest);
         }
-        for _ in 0..(part.len() - rest.len()) / 2 {
-            out.push("[]");
-        }
+        out.extend(std::iter::repeat_n("[]", (part.len() - rest.len()) / 2));
     }
     out
 }
