@@ -248,8 +248,13 @@ impl CompiledPack {
         }
         let parsed = super::parsed(&mut engine)?;
         let defined = super::check_calls(&parsed, HOSTS)?;
-        let reads = super::reads::reads_of(&parsed);
-        if let Some(u) = super::names::unknown_input(&reads, super::names::input_schema()) {
+        // The embedded pack's reads are checked by its tests (`names::tests`); walking them
+        // again would add a fifth to every cold `eval` of the default pack.
+        let reads = (pack.origin != "embedded").then(|| super::reads::reads_of(&parsed));
+        let unknown = reads
+            .as_ref()
+            .and_then(|r| super::names::unknown_input(r, super::names::input_schema()));
+        if let Some(u) = unknown {
             let file = pack.files.iter().find(|f| f.name == u.place.file);
             let span = file
                 .and_then(|f| super::names::span_in_line(&f.text, u.place.line, &u.path))

@@ -265,6 +265,16 @@ mod tests {
     }
 
     #[test]
+    fn the_embedded_pack_reads_only_what_the_evidence_has() {
+        // `CompiledPack::compile` skips this walk for the embedded pack: this test is its check.
+        let pack = super::super::Pack::embedded();
+        let compiled = super::super::CompiledPack::compile(&pack).unwrap();
+        let reads = compiled.reads().unwrap();
+        assert!(reads.paths.len() > 40);
+        assert_eq!(unknown_input(&reads, input_schema()), None);
+    }
+
+    #[test]
     fn finds_unknown_ids_in_allow_and_block_heads() {
         let allow = "package claimgate.claims\nallow contains \"job.output_bund\" if true\n";
         assert_eq!(
