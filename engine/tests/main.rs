@@ -12,6 +12,8 @@ mod author;
 mod bundles;
 /// The command line: help text, exit codes, the real binary end to end.
 mod cli;
+/// The documentation's snippets are files, and its console examples run as shown.
+mod docs;
 /// Bad bundles: each is a clear located error with exit code 3.
 mod errors;
 /// The fuzz corpus, replayed through the fuzz targets' code.
@@ -22,6 +24,8 @@ mod gate;
 mod hostile;
 /// `diff --format html` rendered by headless Chromium.
 mod html;
+/// JUnit XML of `test` and `gate`, valid against the JUnit schema CI servers read.
+mod junit;
 /// Load: gate over 5,000 bundles with every hostile case (ignored by default).
 mod load;
 /// regorus against OPA: every rule of the pack on every testdata evidence document.

@@ -5,6 +5,7 @@
 //! about: a claim rule divides by zero   # one line: what the pack does
 //! catalog:                              # structured catalog edits (never text edits)
 //!   add_claims: [{id: ..., box: ..., sentence: ..., requires: [...]}]
+//!   add_claims_from: catalog_entry.yaml  # the same, from a file of the case
 //!   requires: {job.ran_under_policy: [workload_digest, output_digest]}
 //!   sentence: {job.output_bound: "This proves the model answer is true."}
 //! set:                                  # a complete rule's value, found by name, not by text
@@ -47,6 +48,10 @@ struct Case {
 struct CatalogEdit {
     #[serde(default)]
     add_claims: Vec<serde_yaml::Value>,
+    /// A file of the case holding claims to add, as list items (a page's `sed` adds the same
+    /// file to a copy of the catalog)
+    #[serde(default)]
+    add_claims_from: Option<String>,
     #[serde(default)]
     requires: BTreeMap<String, Vec<String>>,
     #[serde(default)]
@@ -124,6 +129,11 @@ pub(crate) fn build_in(case_dir: &Path, tag: &str) -> Scratch {
         serde_yaml::from_str(&std::fs::read_to_string(&cat_path).unwrap()).unwrap();
     let claims = cat["claims"].as_sequence_mut().unwrap();
     claims.extend(case.catalog.add_claims.iter().cloned());
+    if let Some(file) = &case.catalog.add_claims_from {
+        let text = std::fs::read_to_string(case_dir.join(file)).unwrap();
+        let more: Vec<serde_yaml::Value> = serde_yaml::from_str(&text).unwrap();
+        claims.extend(more);
+    }
     for c in claims.iter_mut() {
         let id = c["id"].as_str().unwrap().to_string();
         if let Some(r) = case.catalog.requires.get(&id) {

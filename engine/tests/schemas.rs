@@ -173,3 +173,40 @@ fn the_catalog_and_the_upstream_config_match_their_schemas() {
     broken["policies"][0]["rego"] = "v2".into();
     assert!(!errors(&upstream, &broken).is_empty());
 }
+
+#[test]
+fn lint_sarif_is_valid_against_the_official_schema() {
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(testdata("schemas/sarif-schema-2.1.0.json")).unwrap(),
+    )
+    .unwrap();
+    let sarif = validator(&schema);
+    let pack = crate::packs::build(&testdata("author_packs/lint_advice"));
+    let out = Command::new(env!("CARGO_BIN_EXE_claimgate"))
+        .args(["lint", &pack.0.display().to_string(), "--format", "sarif"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let log: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let errs = errors(&sarif, &log);
+    assert!(errs.is_empty(), "{errs:#?}");
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    let rules: Vec<&str> = results
+        .iter()
+        .filter_map(|r| r["ruleId"].as_str())
+        .collect();
+    for code in [
+        "unused-rule",
+        "claim-without-rule",
+        "block-reach",
+        "long-line",
+    ] {
+        assert!(rules.contains(&code), "{code} missing: {rules:?}");
+    }
+    // The catalog finding has no line: no region, as SARIF's startLine must be at least 1.
+    let catalog = results
+        .iter()
+        .find(|r| r["ruleId"] == "claim-without-rule")
+        .unwrap();
+    assert!(catalog["locations"][0]["physicalLocation"]["region"].is_null());
+}

@@ -286,6 +286,10 @@ pub const LINT_FORMATS: &[(Format, &str)] = &[
         Format::Json,
         "JSON: every finding with its file, line, code and message",
     ),
+    (
+        Format::Sarif,
+        "SARIF 2.1.0 for code scanning: a warning per finding, at its file and line",
+    ),
 ];
 
 /// The formats of `test`, each with its `--help` line.

@@ -7,6 +7,15 @@ use super::{CompiledPack, PolicyError};
 use serde_json::Value as Json;
 use std::collections::{BTreeMap, BTreeSet};
 
+/// Every code `lint` reports, with what it means (SARIF rules and docs/cli.md list them).
+pub const CODES: &[(&str, &str)] = &[
+    ("unused-rule", "A rule or function no other rule uses and claimgate does not read."),
+    ("claim-without-rule", "A catalog claim no `allow contains \"<id>\"` rule names."),
+    ("block-reach", "A block rule reaches some claims of a box and not others: a claim added to the box later is not narrowed by it."),
+    ("rego-version", "A file imports `rego.v1` or `future.keywords`: packs are Rego v1, so the import is a v0 leftover."),
+    ("long-line", "A line over 120 columns of code, strings and comments aside."),
+];
+
 /// Longest line a policy file should have.
 pub const MAX_LINE: usize = 120;
 
@@ -17,7 +26,7 @@ pub struct Finding {
     pub file: String,
     /// 1-based line (0 when the finding has none)
     pub line: u32,
-    /// `unused-rule`, `claim-without-rule` or `long-line`
+    /// One of [`CODES`]
     pub code: &'static str,
     /// What was found
     pub message: String,
@@ -107,6 +116,19 @@ impl CompiledPack {
                     });
                 }
             }
+            for imp in m["ast"]["imports"].as_array().into_iter().flatten() {
+                let target = flatten(&imp["refr"]).join(".");
+                if target == "rego.v1" || target.starts_with("future.keywords") {
+                    findings.push(Finding {
+                        file: scope.file.clone(),
+                        line: line(&imp["span"]),
+                        code: "rego-version",
+                        message: format!(
+                            "`import {target}` is a Rego v0 leftover: packs are Rego v1, where `if`, `contains`, `in` and `every` are keywords; remove it"
+                        ),
+                    });
+                }
+            }
             for rule in m["ast"]["rules"].as_array().into_iter().flatten() {
                 let (refr, span) = match rule.get("Spec") {
                     Some(spec) => {
@@ -174,6 +196,47 @@ impl CompiledPack {
                         message: format!(
                             "claim `{}` is in the catalog and no `allow contains \"{}\"` rule allows it",
                             c.id, c.id
+                        ),
+                    });
+                }
+            }
+        }
+        // A block that reaches some claims of a box and not others: a claim added to the box
+        // later is not narrowed by it unless the block is written for the box.
+        for r in super::reach::reaches(self.engine(), &modules) {
+            let boxes: BTreeSet<_> = self
+                .catalog
+                .claims
+                .iter()
+                .filter(|c| r.ids.contains(&c.id))
+                .map(|c| c.claim_box)
+                .collect();
+            for b in boxes {
+                let of_box = || self.catalog.claims.iter().filter(|c| c.claim_box == b);
+                let quoted = |ids: Vec<&String>| {
+                    ids.iter()
+                        .map(|i| format!("`{i}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                let reached: Vec<&String> = of_box()
+                    .map(|c| &c.id)
+                    .filter(|i| r.ids.contains(*i))
+                    .collect();
+                let missed: Vec<&String> = of_box()
+                    .map(|c| &c.id)
+                    .filter(|i| !r.ids.contains(*i) && !r.ignored.contains(*i))
+                    .collect();
+                if !missed.is_empty() {
+                    findings.push(Finding {
+                        file: r.file.clone(),
+                        line: r.line,
+                        code: "block-reach",
+                        message: format!(
+                            "this block reaches {} of box `{}` but not {}; write it for the box or the requirement, or name the claims it need not reach in `# lint:ignore block-reach <id>...` above it",
+                            quoted(reached),
+                            b.name(),
+                            quoted(missed)
                         ),
                     });
                 }

@@ -11,6 +11,7 @@ mod lint;
 mod names;
 #[doc(hidden)]
 pub mod probe;
+mod reach;
 mod reads;
 mod recursion;
 pub(crate) mod test;
@@ -18,7 +19,7 @@ mod trace;
 mod upstream;
 
 pub use eval::{CompiledPack, PolicyOutcome};
-pub use lint::Finding;
+pub use lint::{Finding, CODES as LINT_CODES};
 pub use reads::{PathTest, Place, Read, Reads};
 pub use test::{run_tests, FileCoverage, TestOptions, TestOutcome, TestReport, TestResult};
 pub use trace::{Bodies, Body, Reached, Tracer};

@@ -245,6 +245,7 @@ pub fn render_lint(
             serde_json::to_writer_pretty(&mut *w, &serde_json::json!({"findings": findings}))?;
             writeln!(w)
         }
+        Format::Sarif => sarif::write_lint(findings, w),
         other => Err(unsupported("lint", other)),
     }
 }

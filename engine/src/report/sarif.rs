@@ -158,6 +158,52 @@ pub(super) fn write(r: &GateReport, w: &mut dyn Write) -> io::Result<()> {
     writeln!(w)
 }
 
+/// `claimgate lint` as SARIF: one run, a rule per lint code, a `warning` result per finding
+/// located at its file (relative to the pack directory) and line.
+pub(super) fn write_lint(findings: &[crate::policy::Finding], w: &mut dyn Write) -> io::Result<()> {
+    let codes = crate::policy::LINT_CODES;
+    let rules: Vec<Value> = codes
+        .iter()
+        .map(|(code, text)| {
+            json!({
+                "id": code,
+                "shortDescription": { "text": text },
+                "defaultConfiguration": { "level": "warning" },
+            })
+        })
+        .collect();
+    let results: Vec<Value> = findings
+        .iter()
+        .map(|f| {
+            let line = usize::try_from(f.line).ok().filter(|l| *l > 0);
+            json!({
+                "ruleId": f.code,
+                "ruleIndex": codes.iter().position(|(c, _)| *c == f.code).unwrap_or(0),
+                "level": "warning",
+                "message": { "text": printable(&f.message) },
+                "locations": [location(&Location { file: f.file.clone(), line })],
+            })
+        })
+        .collect();
+    let log = json!({
+        "$schema": SCHEMA_URI,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {
+                "driver": {
+                    "name": "claimgate lint",
+                    "version": env!("CARGO_PKG_VERSION"),
+                    "semanticVersion": env!("CARGO_PKG_VERSION"),
+                    "rules": rules,
+                }
+            },
+            "results": results,
+        }],
+    });
+    serde_json::to_writer_pretty(&mut *w, &log)?;
+    writeln!(w)
+}
+
 fn location(l: &Location) -> Value {
     let mut physical = json!({ "artifactLocation": { "uri": uri(&l.file) } });
     if let (Some(line), Some(obj)) = (l.line, physical.as_object_mut()) {

@@ -1,0 +1,166 @@
+//! Which claims each `block` rule of the claim rules can block, for `claimgate lint`.
+//!
+//! A block is written for some claims: one id (`"id": "job.output_bound"`), or every id of a
+//! set the rule iterates (`some id in claims_in("job")`, `some id in rests_on_attestations`).
+//! The set is evaluated on the pack itself (with its catalog, without input), so a block
+//! written for a box or a requirement reaches the claims added to it later, and one written as
+//! a list does not: that is what the lint reports. A set that depends on the evidence cannot
+//! be told apart from here, and the rule is left out.
+
+use super::ast::{line, span_text, variant, Scope};
+use super::eval::CLAIMS_PACKAGE;
+use super::recursion::flatten;
+use regorus::Engine;
+use serde_json::Value as Json;
+use std::collections::BTreeSet;
+
+/// One `block` rule and the claim ids it can block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reach {
+    /// The policy file
+    pub file: String,
+    /// The line of the rule's head
+    pub line: u32,
+    /// The ids it can block
+    pub ids: BTreeSet<String>,
+    /// Ids named by a `# lint:ignore block-reach <id> ...` comment just above the rule: claims
+    /// the author has judged the block need not reach
+    pub ignored: BTreeSet<String>,
+}
+
+/// The name of the probe rule added to a clone of the engine.
+const PROBE: &str = "__claimgate_lint_reach";
+
+/// Every `block` rule whose reach can be told, in file order.
+pub fn reaches(engine: &Engine, modules: &[Json]) -> Vec<Reach> {
+    let package = CLAIMS_PACKAGE.trim_start_matches("data.");
+    let mut out = Vec::new();
+    for m in modules {
+        let scope = Scope::of(m);
+        if scope.package != package {
+            continue;
+        }
+        let imports: Vec<String> = m["ast"]["imports"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|i| span_text(scope.text, &i["span"]))
+            .collect();
+        for rule in m["ast"]["rules"].as_array().into_iter().flatten() {
+            let Some(spec) = rule.get("Spec") else {
+                continue;
+            };
+            let Some((_, head)) = variant(&spec["head"]) else {
+                continue;
+            };
+            if flatten(&head["refr"]).join(".") != "block" {
+                continue;
+            }
+            let Some(("Object", key)) = variant(&head["key"]) else {
+                continue;
+            };
+            let at = line(&spec["span"]);
+            let ids = match id_field(key) {
+                Some(("String", s)) => s["value"].as_str().map(|s| BTreeSet::from([s.to_string()])),
+                Some(("Var", v)) => v["value"]
+                    .as_str()
+                    .and_then(|name| domain(spec, name, &scope))
+                    .and_then(|expr| evaluate(engine, &imports, &expr)),
+                _ => None,
+            };
+            if let Some(ids) = ids {
+                out.push(Reach {
+                    file: scope.file.clone(),
+                    line: at,
+                    ids,
+                    ignored: ignored_above(scope.text, at),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The `"id"` field's value expression of a block object, as (variant, fields).
+fn id_field(object: &Json) -> Option<(&str, &Json)> {
+    object["fields"].as_array()?.iter().find_map(|f| {
+        let (_, key) = variant(f.get(1)?)?;
+        (key["value"].as_str() == Some("id"))
+            .then(|| variant(f.get(2)?))
+            .flatten()
+    })
+}
+
+/// The text of the set a body draws `name` from: `some name in E`, `name in E`, or `{E}` for
+/// `name := E`. Only a rule with one body is read.
+fn domain(spec: &Json, name: &str, scope: &Scope<'_>) -> Option<String> {
+    let bodies = spec["bodies"].as_array()?;
+    let [body] = bodies.as_slice() else {
+        return None;
+    };
+    let is_name =
+        |e: &Json| matches!(variant(e), Some(("Var", v)) if v["value"].as_str() == Some(name));
+    let text = |e: &Json| -> Option<String> {
+        let (_, f) = variant(e)?;
+        span_text(scope.text, &f["span"])
+    };
+    for stmt in body["query"]["stmts"].as_array()? {
+        match variant(&stmt["literal"]) {
+            Some(("SomeIn", f)) if is_name(&f["value"]) && f["key"].is_null() => {
+                return text(&f["collection"]);
+            }
+            Some(("Expr", f)) => match variant(&f["expr"]) {
+                Some(("Membership", m)) if is_name(&m["value"]) && m["key"].is_null() => {
+                    return text(&m["collection"]);
+                }
+                Some(("AssignExpr", a)) if is_name(&a["lhs"]) => {
+                    return text(&a["rhs"]).map(|t| format!("{{{t}}}"));
+                }
+                _ => {}
+            },
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Evaluates a set expression in the claims package, without input: the ids, or `None` when
+/// it needs the evidence (undefined) or fails.
+fn evaluate(engine: &Engine, imports: &[String], expr: &str) -> Option<BTreeSet<String>> {
+    let package = CLAIMS_PACKAGE.trim_start_matches("data.");
+    let module = format!(
+        "package {package}\n{}\n{PROBE} := {{x | some x in ({expr})}}\n",
+        imports.join("\n")
+    );
+    let mut e = engine.clone();
+    e.add_policy("(lint)".into(), module).ok()?;
+    e.set_input(regorus::Value::new_object());
+    let v = e.eval_rule(format!("{CLAIMS_PACKAGE}.{PROBE}")).ok()?;
+    let json: Json = serde_json::to_value(&v).ok()?;
+    json.as_array()?
+        .iter()
+        .map(|x| x.as_str().map(str::to_string))
+        .collect()
+}
+
+/// The ids a `# lint:ignore block-reach id ...` comment in the comment lines right above line
+/// `at` names.
+fn ignored_above(text: &str, at: u32) -> BTreeSet<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let head = usize::try_from(at).unwrap_or(0).saturating_sub(1);
+    let mut out = BTreeSet::new();
+    for l in lines.get(..head).unwrap_or_default().iter().rev() {
+        let Some(comment) = l.trim_start().strip_prefix('#') else {
+            break;
+        };
+        if let Some(rest) = comment.trim().strip_prefix("lint:ignore block-reach") {
+            let ids = rest.split(':').next().unwrap_or_default();
+            out.extend(
+                ids.split([' ', ','])
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string),
+            );
+        }
+    }
+    out
+}
