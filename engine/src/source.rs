@@ -66,6 +66,17 @@ pub struct Located {
 }
 
 impl Located {
+    /// The same place with its file renamed (a pack file named under the pack's directory).
+    pub fn renamed(self, rename: impl Fn(&str) -> String) -> Located {
+        Located {
+            file: rename(&self.file),
+            src: self
+                .src
+                .map(|s| NamedSource::new(rename(s.name()), s.inner().clone())),
+            ..self
+        }
+    }
+
     /// A place in a file that was read.
     pub fn at(file: &SourceFile, span: Option<SourceSpan>) -> Located {
         Located {

@@ -1,8 +1,8 @@
 //! A policy author's session, end to end with the real binary: copy the pack, add a claim and
 //! its rule, see its test fail, fix it, reach the coverage threshold, ask `explain` why a bundle
 //! without the new evidence does not get the claim (the condition, the field, the
-//! counterfactual), apply the counterfactual to the bundle and see the claim allowed, and
-//! `check` the pack.
+//! counterfactual), apply the counterfactual to the bundle and see the claim allowed, `check`
+//! the pack, and have `lint` flag a block that does not reach every claim of its box.
 
 use crate::Scratch;
 use std::path::Path;
@@ -143,4 +143,29 @@ fn an_author_adds_a_claim_and_reviews_it() {
     // The design's invariants still hold with the new claim.
     let (code, out, err) = claimgate(&["check", "--policy-dir", p, "--space", "quick"]);
     assert_eq!(code, 0, "{out}{err}");
+
+    // The author narrows the claim with a block written for it alone: lint says which claims of
+    // its box the block does not reach, and is quiet once the author says why that is right.
+    let (code, out, _) = claimgate(&["lint", p]);
+    assert_eq!(code, 0, "the pack lints clean before the block: {out}");
+    let block = dir.0.join("pack/claims/secure_boot_block.rego");
+    let written = |ignore: &str| {
+        format!(
+            "package claimgate.claims\n\n{ignore}block contains {{\"id\": id, \"msg\": \"a debug build\"}} if {{\n\tsome a in input.runtime.attestations\n\ta.debug_enabled == true\n\tsome id in {{\"{CLAIM}\"}}\n}}\n"
+        )
+    };
+    std::fs::write(&block, written("")).unwrap();
+    let (code, out, _) = claimgate(&["lint", p]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("claims/secure_boot_block.rego:3: block-reach: this block reaches `runtime.secure_boot_attested` of box `runtime` but not `runtime.environment_attested`"),
+        "{out}"
+    );
+    std::fs::write(
+        &block,
+        written("# lint:ignore block-reach runtime.environment_attested runtime.environment_appraised runtime.trace_reproducible: their own requirements judge debug\n"),
+    )
+    .unwrap();
+    let (code, out, _) = claimgate(&["lint", p]);
+    assert_eq!(code, 0, "{out}");
 }

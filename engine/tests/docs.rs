@@ -6,8 +6,7 @@
 //! directory), its standard output and error compared with the lines below it. A `…` line
 //! stands for any lines. `sh` blocks are the page's set-up steps, run in order.
 //!
-//! The pages run `diff` and `check`, whole-space commands: the test runs in CI's release step
-//! (`cargo test --release -- --ignored docs_examples`).
+//! The pages' `diff` and `check` examples use `--space quick`, so the test takes seconds.
 
 use crate::{repo, Scratch};
 use std::path::Path;
@@ -111,7 +110,6 @@ fn matches(expected: &[&str], got: &[&str]) -> bool {
 }
 
 #[test]
-#[ignore = "whole-space commands: run in release by CI (`-- --ignored docs_examples`)"]
 fn docs_examples_snippets_are_files_and_console_blocks_run_as_shown() {
     if Command::new("jq").arg("--version").output().is_err() {
         assert!(

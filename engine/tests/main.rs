@@ -142,7 +142,10 @@ pub struct Scratch(pub PathBuf);
 
 impl Scratch {
     pub fn new(name: &str) -> Scratch {
-        let p = std::env::temp_dir().join(format!("claimgate-test-{name}-{}", std::process::id()));
+        // The process id zero-padded: a path of fixed length wraps rendered errors the same way
+        // in every run.
+        let p =
+            std::env::temp_dir().join(format!("claimgate-test-{name}-{:010}", std::process::id()));
         let _ = std::fs::remove_dir_all(&p);
         std::fs::create_dir_all(&p).unwrap();
         Scratch(p)

@@ -472,15 +472,23 @@ pub fn derive(base: &Engine, head: &Engine) -> Result<Derived, crate::Error> {
             continue;
         };
         match witnesses(tests) {
-            Ok(values) => by_collection
-                .entry(collection)
-                .or_insert_with(|| (kind, Vec::new()))
-                .1
-                .push(Field {
-                    path: path.clone(),
-                    name: name.to_string(),
-                    values,
-                }),
+            Ok(mut values) => {
+                // And the values the evidence schema names for the path (its enums).
+                for v in crate::policy::schema_values(path) {
+                    if !values.contains(&Some(v.clone())) {
+                        values.push(Some(v));
+                    }
+                }
+                by_collection
+                    .entry(collection)
+                    .or_insert_with(|| (kind, Vec::new()))
+                    .1
+                    .push(Field {
+                        path: path.clone(),
+                        name: name.to_string(),
+                        values,
+                    });
+            }
             Err(reason) => {
                 coverage.insert(path.clone(), Coverage::NotCovered { reason });
             }

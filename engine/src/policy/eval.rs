@@ -214,8 +214,13 @@ pub(super) fn add_rego(
 }
 
 impl CompiledPack {
-    /// Parses the catalog and compiles every non-test Rego file of the pack.
+    /// Parses the catalog and compiles every non-test Rego file of the pack; an error names
+    /// its file under the pack directory as given.
     pub fn compile(pack: &Pack) -> Result<CompiledPack, PolicyError> {
+        Self::compile_in(pack).map_err(|e| e.under(pack))
+    }
+
+    fn compile_in(pack: &Pack) -> Result<CompiledPack, PolicyError> {
         let catalog = parse_catalog(pack)?;
         let catalog_digest = pack.catalog_file().map_or_else(
             || Digest::sha256_of(b""),

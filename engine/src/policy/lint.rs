@@ -26,7 +26,7 @@ pub struct Finding {
     pub file: String,
     /// 1-based line (0 when the finding has none)
     pub line: u32,
-    /// One of [`CODES`]
+    /// One of the codes `claimgate lint` lists (`unused-rule`, `block-reach`, …)
     pub code: &'static str,
     /// What was found
     pub message: String,

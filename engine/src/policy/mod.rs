@@ -223,6 +223,87 @@ pub enum PolicyError {
     },
 }
 
+impl PolicyError {
+    /// The error with its pack file named as the user reaches it from the working directory:
+    /// under the pack directory as given (`packs/x/claims/claims.rego`). The embedded pack and a
+    /// git revision keep the paths within the pack, which are the repository's own.
+    pub(crate) fn under(self, pack: &Pack) -> PolicyError {
+        if pack.origin == "embedded" || pack.origin.starts_with("git:") {
+            return self;
+        }
+        let dir = pack.origin.trim_end_matches('/').to_string();
+        let join = |f: &str| {
+            if f.is_empty() || f.starts_with('(') || f.starts_with(&dir) {
+                f.to_string()
+            } else {
+                format!("{dir}/{f}")
+            }
+        };
+        use PolicyError as E;
+        match self {
+            E::Compile { message, at } => E::Compile {
+                message,
+                at: at.renamed(join),
+            },
+            E::Catalog { message, at } => E::Catalog {
+                message,
+                at: at.renamed(join),
+            },
+            E::Builtin {
+                builtin,
+                why,
+                rule,
+                at,
+            } => E::Builtin {
+                builtin,
+                why,
+                rule,
+                at: at.renamed(join),
+            },
+            E::Call {
+                function,
+                problem,
+                at,
+            } => E::Call {
+                function,
+                problem,
+                at: at.renamed(join),
+            },
+            E::Unsafe { message, at } => E::Unsafe {
+                message,
+                at: at.renamed(join),
+            },
+            E::UnknownClaim { id, rule, at } => E::UnknownClaim {
+                id,
+                rule,
+                at: at.renamed(join),
+            },
+            E::UnknownInput { path, at } => E::UnknownInput {
+                path,
+                at: at.renamed(join),
+            },
+            E::Recursion { file, cycle } => E::Recursion {
+                file: join(&file),
+                cycle,
+            },
+            E::CallDepth {
+                file,
+                rule,
+                depth,
+                limit,
+                chain,
+            } => E::CallDepth {
+                file: join(&file),
+                rule,
+                depth,
+                limit,
+                chain,
+            },
+            other => other,
+        }
+    }
+}
+
 impl Pack {
     /// The default pack compiled into the binary.
     pub fn embedded() -> Pack {
@@ -452,6 +533,12 @@ pub(crate) fn check_calls(
         });
     }
     Ok(findings.defined)
+}
+
+/// The values the evidence schema names for an input path (`runtime.attestations[].tee`):
+/// enums, consts and both booleans.
+pub fn schema_values(path: &str) -> Vec<serde_json::Value> {
+    names::schema_values(names::input_schema(), path)
 }
 
 /// The parsed policies of an engine being loaded, as JSON ([`ast::json`]).

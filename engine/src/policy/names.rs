@@ -160,6 +160,65 @@ fn has_path(root: &Json, node: &Json, path: &[&str], steps: usize) -> bool {
     })
 }
 
+/// The values the schema names for `path`: its `enum` and `const` values, and both booleans
+/// for a boolean (what `claimgate diff` tries beside the constants the rules compare with).
+pub fn schema_values(schema: &Json, path: &str) -> Vec<Json> {
+    let mut out = Vec::new();
+    leaves(schema, schema, &segments(path), 0, &mut out);
+    out
+}
+
+fn leaves(root: &Json, node: &Json, path: &[&str], steps: usize, out: &mut Vec<Json>) {
+    if steps > MAX_SCHEMA_STEPS {
+        return;
+    }
+    let Some(o) = node.as_object() else { return };
+    if let Some(r) = o.get("$ref").and_then(Json::as_str) {
+        if let Some(t) = r
+            .strip_prefix("#/$defs/")
+            .and_then(|n| root["$defs"].get(n))
+        {
+            leaves(root, t, path, steps + 1, out);
+        }
+        return;
+    }
+    for key in ["anyOf", "oneOf"] {
+        for b in o.get(key).and_then(Json::as_array).into_iter().flatten() {
+            leaves(root, b, path, steps + 1, out);
+        }
+    }
+    let Some((first, rest)) = path.split_first() else {
+        let mut add = |v: &Json| {
+            if !out.contains(v) {
+                out.push(v.clone());
+            }
+        };
+        o.get("enum")
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+            .for_each(&mut add);
+        o.get("const").into_iter().for_each(&mut add);
+        let boolean = match o.get("type") {
+            Some(Json::String(t)) => t == "boolean",
+            Some(Json::Array(ts)) => ts.iter().any(|t| t == "boolean"),
+            _ => false,
+        };
+        if boolean {
+            add(&Json::Bool(true));
+            add(&Json::Bool(false));
+        }
+        return;
+    };
+    if *first == "[]" {
+        if let Some(items) = o.get("items") {
+            leaves(root, items, rest, steps, out);
+        }
+    } else if let Some(p) = o.get("properties").and_then(|p| p.get(*first)) {
+        leaves(root, p, rest, steps, out);
+    }
+}
+
 /// The first claim id a claim rule names that the catalog lacks, in file order.
 pub fn unknown_claim(modules: &[Json], catalog: &Catalog) -> Option<UnknownClaim> {
     for m in modules {
@@ -262,6 +321,20 @@ mod tests {
             &segments("decisions[].status"),
             0
         ));
+    }
+
+    #[test]
+    fn schema_values_are_the_enums_consts_and_booleans_of_a_path() {
+        let schema = input_schema();
+        let v = schema_values(schema, "runtime.attestations[].measurement_result");
+        assert!(v.contains(&Json::from("matched")), "{v:?}");
+        let b = schema_values(schema, "runtime.attestations[].debug_enabled");
+        assert!(
+            b.contains(&Json::Bool(true)) && b.contains(&Json::Bool(false)),
+            "{b:?}"
+        );
+        assert!(schema_values(schema, "runtime.attestations[].tee").is_empty());
+        assert_eq!(schema_values(schema, "job.output_digest.state").len(), 3);
     }
 
     #[test]

@@ -116,6 +116,10 @@ pub fn run_tests(pack: &Pack) -> Result<Vec<TestResult>, PolicyError> {
 
 /// [`run_tests`] with a filter and coverage.
 pub fn run(pack: &Pack, options: &TestOptions) -> Result<TestReport, PolicyError> {
+    run_in(pack, options).map_err(|e| e.under(pack))
+}
+
+fn run_in(pack: &Pack, options: &TestOptions) -> Result<TestReport, PolicyError> {
     let catalog = super::eval::parse_catalog(pack)?;
     let mut engine = new_engine();
     add_catalog_data(&mut engine, &catalog)?;
