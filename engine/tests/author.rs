@@ -4,21 +4,8 @@
 //! counterfactual), apply the counterfactual to the bundle and see the claim allowed, `check`
 //! the pack, and have `lint` flag a block that does not reach every claim of its box.
 
-use crate::Scratch;
+use crate::{binary as claimgate, Scratch};
 use std::path::Path;
-use std::process::Command;
-
-fn claimgate(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_claimgate"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
 
 const CLAIM: &str = "runtime.secure_boot_attested";
 

@@ -2,20 +2,9 @@
 //! --format junit`, passing and failing, validated with `xmllint` against the Jenkins xUnit
 //! plugin's JUnit schema (testdata/schemas/junit-10.xsd, see its PROVENANCE.md).
 
-use crate::{packs, testdata, Scratch};
+use crate::{binary, packs, testdata, Scratch};
 use std::path::Path;
 use std::process::Command;
-
-fn claimgate(args: &[&str]) -> (i32, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_claimgate"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-    )
-}
 
 /// `xmllint --schema` on the document: its complaints, or `None` when xmllint is missing.
 fn xsd_errors(xml: &str, scratch: &Path, name: &str) -> Option<String> {
@@ -92,7 +81,7 @@ fn test_and_gate_junit_are_valid_against_the_junit_schema() {
     ];
     let mut problems = Vec::new();
     for (name, args, code, has) in cases {
-        let (got, xml) = claimgate(&args);
+        let (got, xml, _) = binary(&args);
         assert_eq!(got, code, "{args:?}\n{xml}");
         for h in has {
             assert!(xml.contains(h), "{name} lacks {h}\n{xml}");

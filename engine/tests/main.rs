@@ -108,6 +108,19 @@ pub fn relative(abs: &Path) -> PathBuf {
     repo().join(abs.canonicalize().unwrap().strip_prefix(&root).unwrap())
 }
 
+/// Runs the real binary: (exit code, stdout, stderr).
+pub fn binary(args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_claimgate"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
 /// Runs the CLI in-process: (exit code, stdout, rendered error).
 pub fn run(args: &[&str]) -> (u8, String, String) {
     use clap::Parser;

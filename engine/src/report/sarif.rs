@@ -139,13 +139,23 @@ pub(super) fn write(r: &GateReport, w: &mut dyn Write) -> io::Result<()> {
         }
     }
 
+    write_log("claimgate", rules, results, w)
+}
+
+/// One SARIF log of one run: the tool, its rules and the results.
+fn write_log(
+    tool: &str,
+    rules: Vec<Value>,
+    results: Vec<Value>,
+    w: &mut dyn Write,
+) -> io::Result<()> {
     let log = json!({
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
         "runs": [{
             "tool": {
                 "driver": {
-                    "name": "claimgate",
+                    "name": tool,
                     "version": env!("CARGO_PKG_VERSION"),
                     "semanticVersion": env!("CARGO_PKG_VERSION"),
                     "rules": rules,
@@ -185,23 +195,7 @@ pub(super) fn write_lint(findings: &[crate::policy::Finding], w: &mut dyn Write)
             })
         })
         .collect();
-    let log = json!({
-        "$schema": SCHEMA_URI,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {
-                "driver": {
-                    "name": "claimgate lint",
-                    "version": env!("CARGO_PKG_VERSION"),
-                    "semanticVersion": env!("CARGO_PKG_VERSION"),
-                    "rules": rules,
-                }
-            },
-            "results": results,
-        }],
-    });
-    serde_json::to_writer_pretty(&mut *w, &log)?;
-    writeln!(w)
+    write_log("claimgate lint", rules, results, w)
 }
 
 fn location(l: &Location) -> Value {
