@@ -42,6 +42,17 @@ pub(super) fn variant(v: &Json) -> Option<(&str, &Json)> {
         .flatten()
 }
 
+/// The value of a literal string key of an object expression (`{"id": x}` → `x`'s variant and
+/// fields): how the claim rules' `block` objects name their claim.
+pub(super) fn object_field<'a>(object: &'a Json, key: &str) -> Option<(&'a str, &'a Json)> {
+    object["fields"].as_array()?.iter().find_map(|f| {
+        let (_, k) = variant(f.get(1)?)?;
+        (k["value"].as_str() == Some(key))
+            .then(|| variant(f.get(2)?))
+            .flatten()
+    })
+}
+
 /// A span's 1-based line (0 when it has none).
 pub(super) fn line(span: &Json) -> u32 {
     span["line"]

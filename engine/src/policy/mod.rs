@@ -591,11 +591,7 @@ fn locate(message: &str, file: &SourceFile) -> Option<SourceSpan> {
 
 /// The byte offset of regorus' 1-based `line:col`, where a tab counts as 4 columns.
 fn offset_of(text: &str, line: usize, col: usize) -> usize {
-    let start: usize = text
-        .split_inclusive('\n')
-        .take(line.saturating_sub(1))
-        .map(str::len)
-        .sum();
+    let start = miette::SourceOffset::from_location(text, line, 1).offset();
     let rest = text.get(start..).unwrap_or_default();
     let mut at = 1;
     for (i, c) in rest.char_indices() {

@@ -5,9 +5,9 @@
 //! evidence schema has (`claimgate schema evidence`); a misspelt field is undefined on every
 //! bundle, so its rule would silently never hold.
 
-use super::ast::{variant, Scope};
+use super::ast::{object_field, variant, Scope};
 use super::eval::CLAIMS_PACKAGE;
-use super::recursion::flatten;
+use super::recursion::{flatten, span_of};
 use crate::catalog::Catalog;
 use serde_json::Value as Json;
 
@@ -58,11 +58,8 @@ pub fn input_schema() -> &'static Json {
 /// The span of a read in its line: the path's last field name where the line has it, else
 /// the line.
 pub fn span_in_line(text: &str, line: u32, path: &str) -> Option<(usize, usize)> {
-    let start: usize = text
-        .split_inclusive('\n')
-        .take(usize::try_from(line).ok()?.checked_sub(1)?)
-        .map(str::len)
-        .sum();
+    let line = usize::try_from(line).ok().filter(|l| *l > 0)?;
+    let start = miette::SourceOffset::from_location(text, line, 1).offset();
     let row = text.get(start..)?.lines().next()?;
     let field = path.rsplit(['.', '[', ']']).find(|s| !s.is_empty())?;
     // `.field` or `["field"]` before a bare match (`debug` in `debug_off(a)` is no read).
@@ -233,7 +230,10 @@ pub fn unknown_claim(modules: &[Json], catalog: &Catalog) -> Option<UnknownClaim
             let name = flatten(&head["refr"]).join(".");
             let literal = match (name.as_str(), variant(&head["key"])) {
                 ("allow", Some(("String", s))) => Some(s),
-                ("block", Some(("Object", o))) => block_id(o),
+                ("block", Some(("Object", o))) => match object_field(o, "id") {
+                    Some(("String", s)) => Some(s),
+                    _ => None,
+                },
                 _ => None,
             };
             let Some(lit) = literal else { continue };
@@ -246,30 +246,12 @@ pub fn unknown_claim(modules: &[Json], catalog: &Catalog) -> Option<UnknownClaim
                     rule: name,
                     file: scope.file.clone(),
                     text: scope.text.to_string(),
-                    span: span(&lit["span"]),
+                    span: span_of(&lit["span"]),
                 });
             }
         }
     }
     None
-}
-
-/// The literal `"id"` field of a `block` object, if its key and value are both strings.
-fn block_id(object: &Json) -> Option<&Json> {
-    object["fields"].as_array()?.iter().find_map(|f| {
-        let (_, key) = variant(f.get(1)?)?;
-        let (kind, value) = variant(f.get(2)?)?;
-        (key["value"].as_str() == Some("id") && kind == "String").then_some(value)
-    })
-}
-
-fn span(s: &Json) -> (usize, usize) {
-    let at = |k: &str| {
-        s[k].as_u64()
-            .and_then(|n| usize::try_from(n).ok())
-            .unwrap_or(0)
-    };
-    (at("start"), at("end").saturating_sub(at("start")).max(1))
 }
 
 #[cfg(test)]

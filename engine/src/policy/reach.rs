@@ -7,7 +7,7 @@
 //! a list does not: that is what the lint reports. A set that depends on the evidence cannot
 //! be told apart from here, and the rule is left out.
 
-use super::ast::{line, span_text, variant, Scope};
+use super::ast::{line, object_field, span_text, variant, Scope};
 use super::eval::CLAIMS_PACKAGE;
 use super::recursion::flatten;
 use regorus::Engine;
@@ -60,7 +60,7 @@ pub fn reaches(engine: &Engine, modules: &[Json]) -> Vec<Reach> {
                 continue;
             };
             let at = line(&spec["span"]);
-            let ids = match id_field(key) {
+            let ids = match object_field(key, "id") {
                 Some(("String", s)) => s["value"].as_str().map(|s| BTreeSet::from([s.to_string()])),
                 Some(("Var", v)) => v["value"]
                     .as_str()
@@ -79,16 +79,6 @@ pub fn reaches(engine: &Engine, modules: &[Json]) -> Vec<Reach> {
         }
     }
     out
-}
-
-/// The `"id"` field's value expression of a block object, as (variant, fields).
-fn id_field(object: &Json) -> Option<(&str, &Json)> {
-    object["fields"].as_array()?.iter().find_map(|f| {
-        let (_, key) = variant(f.get(1)?)?;
-        (key["value"].as_str() == Some("id"))
-            .then(|| variant(f.get(2)?))
-            .flatten()
-    })
 }
 
 /// The text of the set a body draws `name` from: `some name in E`, `name in E`, or `{E}` for

@@ -561,7 +561,8 @@ fn call_problem(
     }
 }
 
-fn span_of(span: &Json) -> (usize, usize) {
+/// A span's byte offset and length (at least 1).
+pub(super) fn span_of(span: &Json) -> (usize, usize) {
     let at = |k: &str| {
         span[k]
             .as_u64()
