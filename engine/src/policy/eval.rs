@@ -277,13 +277,12 @@ impl CompiledPack {
         if let Some(u) = super::names::unknown_claim(&parsed, &catalog) {
             let span = miette::SourceSpan::new(u.span.0.into(), u.span.1);
             return Err(PolicyError::UnknownClaim {
-                at: Located {
-                    src: Some(miette::NamedSource::new(u.file.clone(), u.text)),
-                    file: u.file,
-                    span: Some(span),
-                    label: "not in claims/catalog.yaml",
-                    help: Some("add the claim to claims/catalog.yaml or fix the id".into()),
-                },
+                at: match pack.files.iter().find(|f| f.name == u.file) {
+                    Some(f) => Located::at(f, Some(span)),
+                    None => Located::named(u.file),
+                }
+                .label("not in claims/catalog.yaml")
+                .help("add the claim to claims/catalog.yaml or fix the id"),
                 id: u.id,
                 rule: u.rule,
             });

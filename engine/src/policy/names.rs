@@ -20,8 +20,6 @@ pub struct UnknownClaim {
     pub rule: String,
     /// The policy file
     pub file: String,
-    /// The file's text
-    pub text: String,
     /// Byte offset and length of the id's string literal
     pub span: (usize, usize),
 }
@@ -245,7 +243,6 @@ pub fn unknown_claim(modules: &[Json], catalog: &Catalog) -> Option<UnknownClaim
                     id: id.to_string(),
                     rule: name,
                     file: scope.file.clone(),
-                    text: scope.text.to_string(),
                     span: span_of(&lit["span"]),
                 });
             }
@@ -266,7 +263,7 @@ mod tests {
         let catalog = Catalog::parse(pack.catalog_file().unwrap()).unwrap();
         unknown_claim(&modules, &catalog).map(|u| {
             let (at, len) = u.span;
-            (u.id, u.text[at..at + len].to_string())
+            (u.id, rego[at..at + len].to_string())
         })
     }
 
