@@ -2,6 +2,9 @@ use claimgate::cli::{self, Cli, ErrorFormat, ExitStatus};
 use clap::Parser;
 use std::io::Write;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitStatus {
     let cli = Cli::parse();
     let format = cli.error_format;
