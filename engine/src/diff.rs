@@ -15,9 +15,12 @@ use serde::Serialize;
 use std::path::{Path, PathBuf};
 
 mod catalog;
+mod combine;
 pub(crate) mod derived;
+pub(crate) mod fields;
 pub use catalog::{CatalogChange, CatalogChangeKind};
-pub use derived::{Coverage, Derived, DerivedChange, PathCoverage};
+pub use combine::STRENGTH_WORDS;
+pub use derived::{Cone, Coverage, Derived, DerivedChange, PathCoverage};
 
 /// What a [`Change`] changes; written `widening`, `narrowing` or `label`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -427,6 +427,11 @@ impl Engine {
         Ok(self.inner.pack.reads()?)
     }
 
+    /// What the pack reads, and the paths each claim's decision may depend on (for `diff`).
+    pub fn reads_and_cones(&self) -> Result<(crate::policy::Reads, crate::policy::Cones), Error> {
+        Ok(self.inner.pack.reads_and_cones()?)
+    }
+
     /// For the OPA differential test: what the pack's Rego sees and computes for one bundle.
     #[doc(hidden)]
     pub fn probe(

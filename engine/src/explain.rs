@@ -113,7 +113,7 @@ fn candidates(steps: &[Step], reads: &Reads, out: &mut Vec<Change>) {
                     .find(|r| &r.path == path)
                     .map(|r| r.tests.clone())
                     .unwrap_or_default();
-                let mut values: Vec<Value> = crate::diff::derived::witnesses(&tests)
+                let mut values: Vec<Value> = crate::diff::fields::witnesses(&tests)
                     .unwrap_or_default()
                     .into_iter()
                     .map(|v| v.unwrap_or(Value::Null))

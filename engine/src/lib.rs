@@ -96,7 +96,7 @@ pub use policy::probe;
 
 // Decision tables, policy diffs and invariants over the evidence space.
 pub use diff::{
-    CatalogChange, CatalogChangeKind, Change, ChangeKind, CorpusChange, Coverage, Derived,
+    CatalogChange, CatalogChangeKind, Change, ChangeKind, Cone, CorpusChange, Coverage, Derived,
     DerivedChange, Diff, DiffReport, PathCoverage,
 };
 pub use explain::{Change as EvidenceChange, Explanation, Step, Stop};

@@ -204,11 +204,14 @@ impl CompiledPack {
         // A block that reaches some claims of a box and not others: a claim added to the box
         // later is not narrowed by it unless the block is written for the box.
         for r in super::reach::reaches(self.engine(), &modules) {
+            let Some(ids) = r.ids.as_ref().filter(|_| r.rule == "block") else {
+                continue;
+            };
             let boxes: BTreeSet<_> = self
                 .catalog
                 .claims
                 .iter()
-                .filter(|c| r.ids.contains(&c.id))
+                .filter(|c| ids.contains(&c.id))
                 .map(|c| c.claim_box)
                 .collect();
             for b in boxes {
@@ -221,11 +224,11 @@ impl CompiledPack {
                 };
                 let reached: Vec<&String> = of_box()
                     .map(|c| &c.id)
-                    .filter(|i| r.ids.contains(*i))
+                    .filter(|i| ids.contains(*i))
                     .collect();
                 let missed: Vec<&String> = of_box()
                     .map(|c| &c.id)
-                    .filter(|i| !r.ids.contains(*i) && !r.ignored.contains(*i))
+                    .filter(|i| !ids.contains(*i) && !r.ignored.contains(*i))
                     .collect();
                 if !missed.is_empty() {
                     findings.push(Finding {

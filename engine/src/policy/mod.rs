@@ -6,6 +6,7 @@
 //! This is the only module that knows regorus.
 
 mod ast;
+mod cone;
 mod eval;
 mod lint;
 mod names;
@@ -18,6 +19,7 @@ pub(crate) mod test;
 mod trace;
 mod upstream;
 
+pub use cone::Cones;
 pub use eval::{CompiledPack, PolicyOutcome};
 pub use lint::{Finding, CODES as LINT_CODES};
 pub use reads::{PathTest, Place, Read, Reads};

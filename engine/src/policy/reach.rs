@@ -1,11 +1,14 @@
-//! Which claims each `block` rule of the claim rules can block, for `claimgate lint`.
+//! Which claims each `allow` and `block` definition of the claim rules can decide: for
+//! `claimgate lint` (a block that reaches some claims of a box and not others) and for
+//! `claimgate diff` (the rules, hence the input paths, each claim depends on).
 //!
-//! A block is written for some claims: one id (`"id": "job.output_bound"`), or every id of a
-//! set the rule iterates (`some id in claims_in("job")`, `some id in rests_on_attestations`).
-//! The set is evaluated on the pack itself (with its catalog, without input), so a block
-//! written for a box or a requirement reaches the claims added to it later, and one written as
-//! a list does not: that is what the lint reports. A set that depends on the evidence cannot
-//! be told apart from here, and the rule is left out.
+//! A rule is written for some claims: one id (`allow contains "job.output_bound"`,
+//! `"id": "job.output_bound"` in a block), or every id of a set the rule iterates (`some id in
+//! claims_in("job")`, `some id in rests_on_attestations`). The set is evaluated on the pack
+//! itself (with its catalog, without input), so a block written for a box or a requirement
+//! reaches the claims added to it later, and one written as a list does not: that is what the
+//! lint reports. A set that depends on the evidence cannot be told from here: its ids are
+//! unknown (`None`), and a reader must assume the rule may decide any claim.
 
 use super::ast::{line, object_field, span_text, variant, Scope};
 use super::eval::CLAIMS_PACKAGE;
@@ -14,15 +17,17 @@ use regorus::Engine;
 use serde_json::Value as Json;
 use std::collections::BTreeSet;
 
-/// One `block` rule and the claim ids it can block.
+/// One `allow` or `block` definition and the claim ids it can decide.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reach {
     /// The policy file
     pub file: String,
     /// The line of the rule's head
     pub line: u32,
-    /// The ids it can block
-    pub ids: BTreeSet<String>,
+    /// `allow` or `block`
+    pub rule: &'static str,
+    /// The ids it can allow or block; `None` when they depend on the evidence
+    pub ids: Option<BTreeSet<String>>,
     /// Ids named by a `# lint:ignore block-reach <id> ...` comment just above the rule: claims
     /// the author has judged the block need not reach
     pub ignored: BTreeSet<String>,
@@ -31,7 +36,7 @@ pub struct Reach {
 /// The name of the probe rule added to a clone of the engine.
 const PROBE: &str = "__claimgate_lint_reach";
 
-/// Every `block` rule whose reach can be told, in file order.
+/// Every `allow` and `block` definition of the claim rules, in file order.
 pub fn reaches(engine: &Engine, modules: &[Json]) -> Vec<Reach> {
     let package = CLAIMS_PACKAGE.trim_start_matches("data.");
     let mut out = Vec::new();
@@ -53,14 +58,18 @@ pub fn reaches(engine: &Engine, modules: &[Json]) -> Vec<Reach> {
             let Some((_, head)) = variant(&spec["head"]) else {
                 continue;
             };
-            if flatten(&head["refr"]).join(".") != "block" {
-                continue;
-            }
-            let Some(("Object", key)) = variant(&head["key"]) else {
-                continue;
+            let name: &'static str = match flatten(&head["refr"]).join(".").as_str() {
+                "allow" => "allow",
+                "block" => "block",
+                _ => continue,
             };
-            let at = line(&spec["span"]);
-            let ids = match object_field(key, "id") {
+            // The id: the head's key for `allow`, the key's `id` field for `block`.
+            let id = match (name, variant(&head["key"])) {
+                ("allow", key) => key,
+                (_, Some(("Object", key))) => object_field(key, "id"),
+                _ => None,
+            };
+            let ids = match id {
                 Some(("String", s)) => s["value"].as_str().map(|s| BTreeSet::from([s.to_string()])),
                 Some(("Var", v)) => v["value"]
                     .as_str()
@@ -68,14 +77,14 @@ pub fn reaches(engine: &Engine, modules: &[Json]) -> Vec<Reach> {
                     .and_then(|expr| evaluate(engine, &imports, &expr)),
                 _ => None,
             };
-            if let Some(ids) = ids {
-                out.push(Reach {
-                    file: scope.file.clone(),
-                    line: at,
-                    ids,
-                    ignored: ignored_above(scope.text, at),
-                });
-            }
+            let at = line(&spec["span"]);
+            out.push(Reach {
+                file: scope.file.clone(),
+                line: at,
+                rule: name,
+                ids,
+                ignored: ignored_above(scope.text, at),
+            });
         }
     }
     out

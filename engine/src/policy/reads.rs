@@ -64,6 +64,9 @@ pub struct Reads {
     pub paths: Vec<Read>,
     /// Qualified rule name → the texts of its definitions, in file order
     pub rules: BTreeMap<String, Vec<String>>,
+    /// Every whole number written in the policies (a time window, a count): `diff` sets times
+    /// either side of them
+    pub numbers: BTreeSet<i64>,
 }
 
 /// Most resolved reads a pack may produce; past it the walk stops (a pack that large reads
@@ -462,9 +465,33 @@ pub(super) fn reads_of(modules: &[Json]) -> Reads {
         }
     }
     resolve(&mut raws, &calls);
+    let mut numbers = BTreeSet::new();
+    for m in modules {
+        numbers_in(&m["ast"]["rules"], &mut numbers);
+    }
     Reads {
         paths: group(&raws),
         rules: texts,
+        numbers,
+    }
+}
+
+/// Most numbers [`Reads::numbers`] holds: a pack writing more is not timing anything by them.
+const MAX_NUMBERS: usize = 256;
+
+/// The whole-number literals of a subtree.
+fn numbers_in(node: &Json, out: &mut BTreeSet<i64>) {
+    match node {
+        Json::Object(o) => {
+            if let Some(n) = o.get("Number").and_then(|n| n["value"].as_f64()) {
+                if n.fract() == 0.0 && n.abs() < 9.0e15 && out.len() < MAX_NUMBERS {
+                    out.insert(n as i64);
+                }
+            }
+            o.values().for_each(|v| numbers_in(v, out));
+        }
+        Json::Array(a) => a.iter().for_each(|v| numbers_in(v, out)),
+        _ => {}
     }
 }
 
@@ -535,6 +562,21 @@ impl super::CompiledPack {
             rule: "(reads)".into(),
             message,
         })
+    }
+
+    /// What the pack reads, and each claim's dependency cone over those paths
+    /// ([`super::cone`]).
+    pub fn reads_and_cones(&self) -> Result<(Reads, super::Cones), super::PolicyError> {
+        let failed = |message| super::PolicyError::Eval {
+            rule: "(reads)".into(),
+            message,
+        };
+        let modules = modules(self.engine()).map_err(failed)?;
+        let reads = reads_of(&modules);
+        let defs = super::recursion::check(&modules, &[]).definitions;
+        let reaches = super::reach::reaches(self.engine(), &modules);
+        let cones = super::cone::cones(&defs, &reaches, &self.catalog, &reads);
+        Ok((reads, cones))
     }
 }
 
@@ -622,6 +664,15 @@ allow contains "x" if {
             mode.rules
         );
         assert!(mode.rules.contains("claimgate.lib.att.ok"));
+    }
+
+    #[test]
+    fn whole_numbers_are_collected() {
+        let r = reads_of(&[(
+            "c.rego",
+            "package claimgate.claims\nmax_age := 86400\nx if input.n > 2.5\ny := [1, -3]\n",
+        )]);
+        assert_eq!(r.numbers.into_iter().collect::<Vec<_>>(), [-3, 1, 86400]);
     }
 
     #[test]

@@ -86,6 +86,21 @@ pub struct Findings {
     pub bad_call: Option<BadCall>,
     /// Every rule and function the pack defines, `package.name` (without `data.`)
     pub defined: BTreeSet<String>,
+    /// Every definition, in file order, with the rules and functions it refers to
+    pub definitions: Vec<Definition>,
+}
+
+/// One definition of a rule or function (a rule may have several) and what it refers to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Definition {
+    /// Qualified name, `claimgate.claims.allow`
+    pub name: String,
+    /// The file defining it
+    pub file: String,
+    /// First and last line of the definition, 1-based
+    pub lines: (u32, u32),
+    /// The rules and functions of the pack it refers to, qualified
+    pub refs: BTreeSet<String>,
 }
 
 /// Why a builtin may not be called by a pack, or `None` when it may.
@@ -240,7 +255,7 @@ pub fn check(modules: &[Json], hosts: &[(&str, usize)]) -> Findings {
                     }
                 }
             }
-            let out = edges.entry(name.clone()).or_default();
+            let mut out = BTreeSet::new();
             for r in refs {
                 let Some(first) = r.first() else { continue };
                 let candidates: Vec<String> = if first == "data" {
@@ -254,6 +269,26 @@ pub fn check(modules: &[Json], hosts: &[(&str, usize)]) -> Findings {
                 };
                 out.extend(candidates.into_iter().filter(|c| defined.contains_key(c)));
             }
+            edges
+                .entry(name.clone())
+                .or_default()
+                .extend(out.iter().cloned());
+            let span = &rule["Spec"]["span"];
+            let first = super::ast::line(span);
+            let (start, len) = span_of(span);
+            let more = m
+                .text
+                .get(start..start.saturating_add(len))
+                .map_or(0, |t| t.matches('\n').count());
+            findings.definitions.push(Definition {
+                name: name.clone(),
+                file: m.file.clone(),
+                lines: (
+                    first,
+                    first.saturating_add(u32::try_from(more).unwrap_or(u32::MAX)),
+                ),
+                refs: out,
+            });
         }
     }
 

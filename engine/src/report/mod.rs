@@ -401,8 +401,34 @@ fn diff_coverage(r: &DiffReport) -> String {
     let by_space = count(|c| matches!(c, Coverage::Space { .. } | Coverage::Collection));
     let derived = count(|c| matches!(c, Coverage::Derived { .. }));
     let uncovered = count(|c| matches!(c, Coverage::NotCovered { .. }));
+    // How the derived fields were combined: per claim cone, every combination or a covering
+    // array.
+    let cones = match d.cones.as_slice() {
+        [] => String::new(),
+        [c] => format!(
+            " (one cone: the {} fields {} claims depend on, in {})",
+            c.paths.len(),
+            c.claims.len(),
+            c.combined
+        ),
+        many => {
+            let fields: Vec<usize> = many.iter().map(|c| c.paths.len()).collect();
+            let exhaustive = many
+                .iter()
+                .filter(|c| c.combined == "every combination")
+                .count();
+            format!(
+                " ({} claim cones of {} to {} fields: {exhaustive} in every combination, {} in {})",
+                many.len(),
+                fields.iter().min().unwrap_or(&0),
+                fields.iter().max().unwrap_or(&0),
+                many.len() - exhaustive,
+                crate::diff::STRENGTH_WORDS
+            )
+        }
+    };
     format!(
-        "covered: {} cells varying {}; of the {} input paths the packs read, {by_space} are varied by those features, {derived} by {} derived bundles, {uncovered} not covered",
+        "covered: {} cells varying {}; of the {} input paths the packs read, {by_space} are varied by those features, {derived} by {} derived bundles{cones}, {uncovered} not covered",
         r.diff.cells,
         features.join(", "),
         d.paths.len(),
