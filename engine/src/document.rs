@@ -59,11 +59,14 @@ pub enum Kind {
     KbsError,
     /// Akash SDL (`deploy.yaml`)
     AkashSdl,
+    /// A receipt a provider published in the author-model shape (`allowed_claim`,
+    /// `blocked_claims`, `policy_decision`, …)
+    AuthorReceipt,
 }
 
 impl Kind {
     /// All kinds, in the order they are documented.
-    pub const ALL: [Kind; 17] = [
+    pub const ALL: [Kind; 18] = [
         Kind::RuntimeMeasurement,
         Kind::AttestationResult,
         Kind::VerifierDecision,
@@ -81,6 +84,7 @@ impl Kind {
         Kind::DstackVerify,
         Kind::KbsError,
         Kind::AkashSdl,
+        Kind::AuthorReceipt,
     ];
 
     /// The name used in manifests.
@@ -103,6 +107,7 @@ impl Kind {
             Kind::DstackVerify => "dstack_verify",
             Kind::KbsError => "kbs_error",
             Kind::AkashSdl => "akash_sdl",
+            Kind::AuthorReceipt => "author_receipt",
         }
     }
 

@@ -29,6 +29,7 @@
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 mod adapter;
+mod audit;
 mod bundle;
 mod catalog;
 #[doc(hidden)]
@@ -60,6 +61,7 @@ mod table;
 mod time;
 
 // The engine and what it decides.
+pub use audit::{audit, Audit, AuditFinding, Severity as AuditSeverity, CODES as AUDIT_CODES};
 pub use bundle::{Bundle, BundleError, Files, Limits};
 pub use engine::{
     Assessment, At, BundleSource, DecideMany, Engine, EngineBuilder, InBundle, EVAL_STACK_BYTES,

@@ -6,6 +6,8 @@
     reason = "tests state expectations with unwrap/expect; a panic is a failed test"
 )]
 
+/// `claimgate audit`: receipts providers publish, each case a directory.
+mod audit;
 /// A policy author adds a claim end to end: test, coverage, explain, check.
 mod author;
 /// Decisions over testdata/bundles: one snapshot per bundle, plus the properties they prove.

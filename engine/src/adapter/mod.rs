@@ -11,6 +11,8 @@
 //! need no detection (`native.rs`). Adding a format: `docs/formats/README.md`.
 
 mod akash;
+mod author;
+pub(crate) use author::{text as author_field, DIGEST_FIELDS as AUTHOR_DIGEST_FIELDS};
 mod dstack;
 mod ear;
 mod kbs;
@@ -71,6 +73,7 @@ pub(crate) static REGISTRY: &[&dyn Adapter] = &[
     &dstack::DstackVerify,
     &kbs::KbsError,
     &akash::AkashSdl,
+    &author::AuthorReceipt,
 ];
 
 /// The upstream kinds whose shape `value` has, in [`Kind`] order. Exactly one is an

@@ -312,6 +312,18 @@ pub const CHECK_FORMATS: &[(Format, &str)] = &[
     (Format::Markdown, "Markdown for a pull-request comment"),
 ];
 
+/// The formats of `audit`, each with its `--help` line.
+pub const AUDIT_FORMATS: &[(Format, &str)] = &[
+    (
+        Format::Human,
+        "Text for people: what the receipt supports, then one line per finding",
+    ),
+    (
+        Format::Json,
+        "`{\"ok\", \"receipt\", \"claim\", \"supported\", \"label\", \"findings\": [...]}`",
+    ),
+];
+
 /// The formats of `verify`, each with its `--help` line.
 pub const VERIFY_FORMATS: &[(Format, &str)] = &[
     (Format::Human, "Text for people"),

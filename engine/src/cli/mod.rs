@@ -12,6 +12,7 @@ mod eval;
 mod evidence;
 pub mod exit;
 pub use errors::to_json as error_to_json;
+mod audit;
 mod explain;
 mod gate;
 mod lint;
@@ -30,7 +31,7 @@ pub use schema::RECEIPT_SCHEMA;
 use clap::{Parser, Subcommand};
 use std::io::Write;
 
-const EXIT_CODES: &str = "Exit codes (with many bundles the worst wins: errors outrank verdicts):\n  0  ok (every requirement met)\n  1  negative verdict (test failed, gate unmet, invariant broken, diff --fail-on hit)\n  2  usage error (bad flag or value, a --require id not in the catalog)\n  3  bad input (bundle, claimed file, receipt or key file)\n  4  policy error (pack does not load, compile or evaluate)\n  5  receipt verification failed (verify found a mismatch)";
+const EXIT_CODES: &str = "Exit codes (with many bundles the worst wins: errors outrank verdicts):\n  0  ok (every requirement met)\n  1  negative verdict (test failed, gate unmet, invariant broken, diff --fail-on hit, audit error)\n  2  usage error (bad flag or value, a --require id not in the catalog)\n  3  bad input (bundle, claimed file, receipt or key file)\n  4  policy error (pack does not load, compile or evaluate)\n  5  receipt verification failed (verify found a mismatch)";
 
 /// claimgate: decide which claims about a compute job its evidence allows.
 #[derive(Debug, Parser)]
@@ -89,6 +90,9 @@ pub enum Command {
     /// Verify a receipt: its own digest, its signature, and a replay from the bundle
     #[command(after_help = EXIT_CODES)]
     Verify(verify::VerifyArgs),
+    /// Audit a receipt a provider published (author-model shape): what its own fields support
+    #[command(after_help = EXIT_CODES)]
+    Audit(audit::AuditArgs),
     /// Print a JSON Schema (bundle, evidence, decision, receipt, catalog, upstream)
     #[command(after_help = EXIT_CODES)]
     Schema(schema::SchemaArgs),
@@ -126,6 +130,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<ExitStatus, crate::Error> {
         Command::Explain(a) => explain::run(a, g, out),
         Command::Receipt(a) => receipt::run(a, g, out),
         Command::Verify(a) => verify::run(a, g, out),
+        Command::Audit(a) => audit::run(a, g, out),
         Command::Schema(a) => schema::run(a, out),
         Command::Gate(a) => gate::run(a, g, out),
         Command::Table(a) => table::run(a, g, out),

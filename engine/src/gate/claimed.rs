@@ -130,7 +130,7 @@ pub use crate::catalog::normalize_sentence as normalize;
 
 /// What a claimed item is, as far as the catalog knows (independent of any bundle).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum Match {
+pub(crate) enum Match {
     /// A catalog claim, named by its id or written as its sentence
     Claim {
         /// Claim id
@@ -154,7 +154,7 @@ pub(super) enum Match {
     Unknown,
 }
 
-pub(super) fn classify(text: &str, catalog: &Catalog) -> Match {
+pub(crate) fn classify(text: &str, catalog: &Catalog) -> Match {
     let text = text.trim();
     if catalog.claim(text).is_some() {
         return Match::Claim {
@@ -249,7 +249,7 @@ pub(super) fn quote(text: &str) -> String {
 }
 
 /// Checks one claimed item against a bundle's decision.
-pub(super) fn check(c: &mut Check, text: &str, m: &Match, d: &Decision, catalog: &Catalog) {
+pub(crate) fn check(c: &mut Check, text: &str, m: &Match, d: &Decision, catalog: &Catalog) {
     let q = quote(text);
     match m {
         Match::Claim { id, by_id } => {

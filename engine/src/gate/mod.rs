@@ -8,7 +8,7 @@
 //! or the line of the claimed file. It knows nothing about output formats: reporters read
 //! [`GateReport`].
 
-mod claimed;
+pub(crate) mod claimed;
 mod expand;
 mod locate;
 

@@ -425,3 +425,70 @@ pub(super) fn write_verification(v: &Verification, w: &mut dyn Write) -> io::Res
         }
     )
 }
+
+/// `claimgate audit`: what the receipt's own fields support, then each finding.
+pub(super) fn write_audit(a: &crate::Audit, w: &mut dyn Write) -> io::Result<()> {
+    // Messages quote the receipt: untrusted text.
+    writeln!(w, "receipt:   {}", printable(&a.receipt))?;
+    writeln!(
+        w,
+        "claims:    {}",
+        a.claim
+            .as_deref()
+            .map_or("no catalog claim".to_string(), |c| format!("`{c}`"))
+    )?;
+    let supported = if a.supported.is_empty() {
+        "nothing".to_string()
+    } else {
+        a.supported.join(", ")
+    };
+    writeln!(w, "supports:  {supported}")?;
+    writeln!(w, "label:     {}", a.label.name())?;
+    if let Some(b) = &a.bundle {
+        writeln!(w, "bundle:    {}", printable(&b.path))?;
+        let supported = if b.supported.is_empty() {
+            "nothing".to_string()
+        } else {
+            b.supported.join(", ")
+        };
+        writeln!(w, "  supports: {supported}")?;
+        writeln!(w, "  label:    {}", b.label.name())?;
+    }
+    writeln!(w)?;
+    for f in &a.findings {
+        let at = f.line.map(|l| format!(":{l}")).unwrap_or_default();
+        writeln!(
+            w,
+            "{}[{}] {}{at} {}: {}",
+            f.severity.name(),
+            f.code,
+            printable(&a.receipt),
+            f.field,
+            printable(&f.message)
+        )?;
+        if let Some(i) = &f.instead {
+            writeln!(w, "    instead: {}", printable(i))?;
+        }
+    }
+    let (e, warn) = (
+        a.count(crate::AuditSeverity::Error),
+        a.count(crate::AuditSeverity::Warning),
+    );
+    writeln!(w)?;
+    if a.ok() {
+        let what = if a.bundle.is_some() {
+            "its fields and its bundle support"
+        } else {
+            "its fields support"
+        };
+        writeln!(
+            w,
+            "result: the receipt says no more than {what} ({warn} warnings)"
+        )
+    } else {
+        writeln!(
+            w,
+            "result: the receipt claims more than it supports ({e} errors, {warn} warnings)"
+        )
+    }
+}

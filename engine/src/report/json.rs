@@ -125,3 +125,13 @@ pub(super) fn write_verification(v: &Verification, w: &mut dyn Write) -> io::Res
     serde_json::to_writer_pretty(&mut *w, &report)?;
     writeln!(w)
 }
+
+/// `claimgate audit`: the audit, and whether it passed.
+pub(super) fn write_audit(a: &crate::Audit, w: &mut dyn Write) -> io::Result<()> {
+    let mut report = serde_json::to_value(a)?;
+    if let Some(o) = report.as_object_mut() {
+        o.insert("ok".into(), serde_json::Value::Bool(a.ok()));
+    }
+    serde_json::to_writer_pretty(&mut *w, &report)?;
+    writeln!(w)
+}

@@ -216,6 +216,15 @@ pub fn render_verification(
     }
 }
 
+/// Writes `claimgate audit`'s findings: `human` or `json`.
+pub fn render_audit(audit: &crate::Audit, format: Format, w: &mut dyn Write) -> io::Result<()> {
+    match format {
+        Format::Human => human::write_audit(audit, w),
+        Format::Json => json::write_audit(audit, w),
+        other => Err(unsupported("audit", other)),
+    }
+}
+
 /// Writes `claimgate lint`'s findings: `human` or `json`.
 pub fn render_lint(
     findings: &[crate::policy::Finding],

@@ -1,0 +1,449 @@
+//! `claimgate audit`: whether a receipt a provider published in the author-model shape says no
+//! more than its own fields support.
+//!
+//! The receipt is read as evidence: a one-document bundle whose job is the receipt's job and
+//! digests and whose document is the receipt itself (`author_receipt`,
+//! `adapter/author.rs`). The pack decides that bundle like any other; the audit then sets
+//! the receipt's words against the decision and the catalog: each digest field, the
+//! `allowed_claim`, the `claim_limit` of each part, and the `blocked_claims`. A finding is an
+//! error when the receipt says more than it supports, a warning when it leaves out what the
+//! catalog says must be said, a note otherwise ([`CODES`]).
+
+use crate::adapter::{author_field, AUTHOR_DIGEST_FIELDS};
+use crate::catalog::{normalize_sentence, Catalog};
+use crate::decision::{Decision, Label};
+use crate::digest::Digest;
+use crate::engine::{At, Engine};
+use crate::gate::{claimed, Check, Location, RequirementKind};
+use crate::receipt::ReceiptError;
+use crate::source::{Located, SourceFile};
+use serde::Serialize;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Every finding code of an audit, its severity and what it means.
+pub const CODES: &[(&str, Severity, &str)] = &[
+    ("malformed-digest", Severity::Error, "a digest field holds a name or placeholder, not a digest: it names nothing and backs nothing"),
+    ("claim-unsupported", Severity::Error, "the allowed claim is a catalog claim the receipt's own fields do not support"),
+    ("claim-blocked", Severity::Error, "the allowed claim is a sentence the catalog never allows"),
+    ("claim-inflated", Severity::Error, "the allowed claim is a louder version of a catalog claim"),
+    ("claim-unknown", Severity::Error, "the allowed claim is no catalog sentence: claimgate vouches only for catalog claims"),
+    ("limit-louder", Severity::Error, "a claim_limit states no limit, or says what the catalog never allows"),
+    ("policy-mismatch", Severity::Error, "the policy decision is of another policy than the one the receipt names"),
+    ("bundle-digest-differs", Severity::Error, "with --bundle: a digest of the receipt is not the bundle's"),
+    ("bundle-claim-unsupported", Severity::Error, "with --bundle: the bundle's evidence does not support the allowed claim"),
+    ("bundle-status-differs", Severity::Error, "with --bundle: the receipt's policy decision is not the one the bundle's evidence gets"),
+    ("limit-missing", Severity::Warning, "a benchmark or attestation part has no claim_limit"),
+    ("blocked-missing", Severity::Warning, "a sentence the catalog always blocks is not in blocked_claims"),
+    ("claim-supported", Severity::Note, "the allowed claim is a catalog claim the receipt's own fields support"),
+    ("rests-on-record", Severity::Note, "the decision is a record of a verifier's decision made elsewhere: the receipt carries no appraised evidence, so it cannot be replayed from the receipt"),
+    ("bundle-replayed", Severity::Note, "with --bundle: the bundle's evidence, decided again, supports the allowed claim with the receipt's digests"),
+];
+
+/// How much a finding counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// The receipt says more than it supports: `audit` exits 1
+    Error,
+    /// The receipt leaves out what the catalog says must be said
+    Warning,
+    /// What the audit found, for the reader
+    Note,
+}
+
+impl Severity {
+    /// The word reports use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Note => "note",
+        }
+    }
+}
+
+/// One thing the audit found.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditFinding {
+    /// One of [`CODES`]
+    pub code: &'static str,
+    /// Its severity ([`CODES`])
+    pub severity: Severity,
+    /// The receipt field it is about (`workload_digest`, `allowed_claim`)
+    pub field: String,
+    /// 1-based line of the field's value in the receipt file, when found
+    pub line: Option<usize>,
+    /// What was found
+    pub message: String,
+    /// What to write instead, from the catalog
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instead: Option<String>,
+}
+
+/// The bundle a receipt was checked against, decided again.
+#[derive(Debug, Clone, Serialize)]
+pub struct Replay {
+    /// The bundle, as given
+    pub path: String,
+    /// The claims its evidence supports
+    pub supported: Vec<String>,
+    /// Its honest label
+    pub label: Label,
+}
+
+/// What an audit found.
+#[derive(Debug, Clone, Serialize)]
+pub struct Audit {
+    /// The receipt file, as given
+    pub receipt: String,
+    /// The catalog claim the `allowed_claim` is, when it is one
+    pub claim: Option<String>,
+    /// The claims the receipt's own fields support
+    pub supported: Vec<String>,
+    /// The honest label of what the receipt's fields support
+    pub label: Label,
+    /// With `--bundle`: the bundle, the claims its evidence supports and its label
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bundle: Option<Replay>,
+    /// Findings, errors first, in field order
+    pub findings: Vec<AuditFinding>,
+}
+
+impl Audit {
+    /// Whether the receipt says no more than it supports (no error).
+    pub fn ok(&self) -> bool {
+        self.findings.iter().all(|f| f.severity != Severity::Error)
+    }
+
+    /// How many findings of a severity.
+    pub fn count(&self, severity: Severity) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == severity)
+            .count()
+    }
+}
+
+/// Audits the author-model receipt at `path` with `engine`'s pack, deciding at `at`; with
+/// `bundle`, also against the bundle it claims to summarize, decided again.
+pub fn audit(
+    engine: &Engine,
+    path: &Path,
+    bundle: Option<&Path>,
+    at: At,
+) -> Result<Audit, crate::Error> {
+    let name = path.display().to_string();
+    let file = SourceFile::read(path, name.clone()).map_err(|e| ReceiptError::Read {
+        path: name.clone(),
+        reason: crate::source::io_reason(&e),
+    })?;
+    let receipt: Value = serde_json::from_str(&file.text).map_err(|e| {
+        let at = miette::SourceOffset::from_location(&file.text, e.line(), e.column());
+        ReceiptError::Json {
+            message: e.to_string(),
+            at: Located::at(&file, Some(miette::SourceSpan::new(at, 1))),
+        }
+    })?;
+    let assessment = engine.decide(&as_bundle(&file, &receipt)?, at)?;
+    let ev = assessment.evidence();
+    // A decision read from the receipt with no appraised evidence beside it is a record.
+    let record = ev.runtime.attestations.is_empty() && !ev.verifier.decisions.is_empty();
+    let decision = assessment.into_decision();
+    let catalog = engine.catalog();
+    let line = |field: &str| -> Option<usize> {
+        let value = author_field(&receipt, field)?;
+        let quoted = serde_json::to_string(value).ok()?;
+        let at = file.text.find(&quoted)?;
+        Some(file.text.get(..at)?.matches('\n').count() + 1)
+    };
+    let mut findings = Vec::new();
+    let mut find = |code: &'static str, field: &str, message: String, instead: Option<String>| {
+        let severity = CODES
+            .iter()
+            .find(|(c, ..)| *c == code)
+            .map_or(Severity::Error, |(_, s, _)| *s);
+        findings.push(AuditFinding {
+            code,
+            severity,
+            field: field.to_string(),
+            line: line(field),
+            message,
+            instead,
+        });
+    };
+
+    for field in AUTHOR_DIGEST_FIELDS {
+        if let Some(raw) = author_field(&receipt, field) {
+            if let Err(why) = Digest::parse(raw) {
+                find(
+                    "malformed-digest",
+                    field,
+                    format!("`{raw}` is not a digest: {why}"),
+                    Some("the sha256 of what it names, as `sha256:` and 64 hex digits".into()),
+                );
+            }
+        }
+    }
+    for p in decision
+        .problems
+        .iter()
+        .filter(|p| p.field.starts_with("policy_decision"))
+    {
+        find("policy-mismatch", &p.field, p.msg.clone(), None);
+    }
+
+    let mut claim = None;
+    if let Some(text) = author_field(&receipt, "allowed_claim") {
+        let m = claimed::classify(text, catalog);
+        if let claimed::Match::Claim { id, .. } = &m {
+            claim = Some(id.clone());
+        }
+        let mut c = Check {
+            requirement: "allowed_claim".into(),
+            kind: RequirementKind::Claimed,
+            passed: true,
+            message: String::new(),
+            reasons: Vec::new(),
+            safer: None,
+            location: Location {
+                file: name.clone(),
+                line: None,
+            },
+        };
+        claimed::check(&mut c, text, &m, &decision, catalog);
+        let code = match (&m, c.passed) {
+            (_, true) => "claim-supported",
+            (claimed::Match::Blocked { .. }, _) => "claim-blocked",
+            (claimed::Match::Inflates { .. }, _) => "claim-inflated",
+            (claimed::Match::Unknown, _) => "claim-unknown",
+            (claimed::Match::Claim { .. }, _) => "claim-unsupported",
+        };
+        let mut message = c
+            .message
+            .replace("this bundle's evidence", "this receipt's own fields");
+        if !c.reasons.is_empty() {
+            message = format!("{message}: {}", c.reasons.join("; "));
+        }
+        // Only a rewrite the receipt's own fields support is offered.
+        let instead = c.safer.filter(|s| s.allowed).map(|s| s.sentence);
+        find(code, "allowed_claim", message, instead);
+    }
+    if record {
+        find(
+            "rests-on-record",
+            "policy_decision",
+            format!(
+                "the decision of `{}` was made elsewhere{}; the receipt names its evidence only by digest, so what it decided cannot be replayed from the receipt",
+                author_field(&receipt, "policy_decision.policy_id")
+                    .or_else(|| author_field(&receipt, "verifier_policy_id"))
+                    .unwrap_or("(unnamed)"),
+                author_field(&receipt, "attestation_result.verifier")
+                    .map(|v| format!(" (verifier {v})"))
+                    .unwrap_or_default()
+            ),
+            None,
+        );
+    }
+    limits(&receipt, catalog, &decision, &mut find);
+    let listed: Vec<String> = receipt
+        .get("blocked_claims")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(normalize_sentence)
+        .collect();
+    for b in &catalog.blocked {
+        if !listed.contains(&normalize_sentence(&b.sentence)) {
+            find(
+                "blocked-missing",
+                "blocked_claims",
+                format!(
+                    "\"{}\" is never allowed ({}) and is not listed",
+                    b.sentence, b.why
+                ),
+                None,
+            );
+        }
+    }
+    let replay = match bundle {
+        None => None,
+        Some(dir) => {
+            let d = engine.decide(&engine.load(dir)?, at)?.into_decision();
+            if against(&receipt, claim.as_deref(), &d, &mut find) {
+                // The bundle's evidence backs what the receipt alone could not.
+                findings.retain(|f| !matches!(f.code, "claim-unsupported" | "rests-on-record"));
+            }
+            Some(Replay {
+                path: dir.display().to_string(),
+                supported: d.allowed.iter().map(|a| a.id.clone()).collect(),
+                label: d.label,
+            })
+        }
+    };
+    findings.sort_by_key(|f| f.severity);
+    Ok(Audit {
+        receipt: name,
+        claim,
+        supported: decision.allowed.iter().map(|a| a.id.clone()).collect(),
+        label: decision.label,
+        bundle: replay,
+        findings,
+    })
+}
+
+/// The receipt against the decision of the bundle it summarizes: the same digests, the same
+/// policy status, and the allowed claim supported by the bundle's evidence. True when all
+/// three hold: the receipt's claim is replayed.
+fn against(
+    receipt: &Value,
+    claim: Option<&str>,
+    d: &Decision,
+    find: &mut impl FnMut(&'static str, &str, String, Option<String>),
+) -> bool {
+    let mut same = true;
+    for (field, theirs) in [
+        ("workload_digest", &d.job.workload_digest),
+        ("input_commitment", &d.job.input_commitment),
+        ("output_digest", &d.job.output_digest),
+    ] {
+        let ours = author_field(receipt, field).and_then(|r| Digest::parse(r).ok());
+        let theirs = theirs.as_deref().and_then(|t| Digest::parse(t).ok());
+        if ours != theirs {
+            same = false;
+            let say = |x: Option<Digest>| x.map_or("none".to_string(), |x| x.to_string());
+            find(
+                "bundle-digest-differs",
+                field,
+                format!("the receipt says {}, the bundle {}", say(ours), say(theirs)),
+                None,
+            );
+        }
+    }
+    if let (Some(said), Some(got)) = (
+        author_field(receipt, "policy_decision.status"),
+        d.verifier_status,
+    ) {
+        if said != got.name() {
+            same = false;
+            find(
+                "bundle-status-differs",
+                "policy_decision.status",
+                format!(
+                    "the receipt records `{said}`; the bundle's evidence, decided again, gets `{}`",
+                    got.name()
+                ),
+                None,
+            );
+        }
+    }
+    match claim {
+        Some(id) if !d.allows(id) => find(
+            "bundle-claim-unsupported",
+            "allowed_claim",
+            format!("the bundle's evidence does not support `{id}` either"),
+            None,
+        ),
+        Some(id) if same => {
+            find(
+                "bundle-replayed",
+                "allowed_claim",
+                format!("the bundle's evidence, decided again, supports `{id}`, with the receipt's digests and policy status"),
+                None,
+            );
+            return true;
+        }
+        _ => {}
+    }
+    false
+}
+
+/// The claim limits of the receipt's benchmark and attestation parts against the catalog's.
+fn limits(
+    receipt: &Value,
+    catalog: &Catalog,
+    decision: &Decision,
+    find: &mut impl FnMut(&'static str, &str, String, Option<String>),
+) {
+    let attestation = decision
+        .attestation_limit
+        .as_deref()
+        .and_then(|k| catalog.claim_limits.attestation_result.get(k))
+        .or_else(|| catalog.claim_limits.attestation_result.get("unbound"));
+    let parts: [(&str, Option<&String>); 2] = [
+        (
+            "benchmark_result",
+            Some(&catalog.claim_limits.benchmark_result),
+        ),
+        ("attestation_result", attestation),
+    ];
+    for (part, ours) in parts {
+        if receipt.get(part).is_none() {
+            continue;
+        }
+        let field = format!("{part}.claim_limit");
+        match author_field(receipt, &field) {
+            None => find(
+                "limit-missing",
+                &field,
+                format!("the {part} says nothing of what it cannot back"),
+                ours.cloned(),
+            ),
+            Some(limit) => {
+                let louder = !matches!(
+                    claimed::classify(limit, catalog),
+                    claimed::Match::Unknown | claimed::Match::Claim { .. }
+                );
+                let words: Vec<String> = normalize_sentence(limit)
+                    .split(|c: char| !c.is_alphanumeric())
+                    .map(str::to_string)
+                    .collect();
+                let limiting = ["only", "not", "no", "none", "nothing"]
+                    .iter()
+                    .any(|w| words.iter().any(|x| x == w));
+                if louder || !limiting {
+                    find(
+                        "limit-louder",
+                        &field,
+                        format!("\"{limit}\" states no limit on what the {part} backs"),
+                        ours.cloned(),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// The receipt as a one-document bundle: its job id and digests in the manifest, itself as
+/// the document.
+fn as_bundle(file: &SourceFile, receipt: &Value) -> Result<crate::Bundle, crate::Error> {
+    let mut job = serde_json::Map::new();
+    for (key, field) in [
+        ("job_id", "job_id"),
+        ("receipt_id", "receipt_id"),
+        ("workload_digest", "workload_digest"),
+        ("input_commitment", "input_commitment"),
+        ("output_digest", "output_digest"),
+    ] {
+        if let Some(v) = author_field(receipt, field) {
+            job.insert(key.into(), json!(v));
+        }
+    }
+    if !job.contains_key("job_id") {
+        job.insert("job_id".into(), json!("(the receipt names no job)"));
+    }
+    let manifest = json!({
+        "schema": "claimgate.bundle/v1",
+        "job": job,
+        "documents": [{"path": "receipt.json", "kind": "author_receipt"}],
+    });
+    let files = BTreeMap::from([("receipt.json".to_string(), file.text.clone().into_bytes())]);
+    let bytes = serde_json::to_vec(&manifest).unwrap_or_default();
+    Ok(crate::Bundle::from_memory(
+        &format!("{} (as a bundle).json", file.name),
+        &bytes,
+        files,
+    )?)
+}
