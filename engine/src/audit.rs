@@ -15,8 +15,7 @@ use crate::decision::{Decision, Label};
 use crate::digest::Digest;
 use crate::engine::{At, Engine};
 use crate::gate::{claimed, Check, Location, RequirementKind};
-use crate::receipt::ReceiptError;
-use crate::source::{Located, SourceFile};
+use crate::source::SourceFile;
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -134,18 +133,8 @@ pub fn audit(
     bundle: Option<&Path>,
     at: At,
 ) -> Result<Audit, crate::Error> {
-    let name = path.display().to_string();
-    let file = SourceFile::read(path, name.clone()).map_err(|e| ReceiptError::Read {
-        path: name.clone(),
-        reason: crate::source::io_reason(&e),
-    })?;
-    let receipt: Value = serde_json::from_str(&file.text).map_err(|e| {
-        let at = miette::SourceOffset::from_location(&file.text, e.line(), e.column());
-        ReceiptError::Json {
-            message: e.to_string(),
-            at: Located::at(&file, Some(miette::SourceSpan::new(at, 1))),
-        }
-    })?;
+    let (file, receipt) = crate::receipt::read_json(path)?;
+    let name = file.name.clone();
     let assessment = engine.decide(&as_bundle(&file, &receipt)?, at)?;
     let ev = assessment.evidence();
     // A decision read from the receipt with no appraised evidence beside it is a record.

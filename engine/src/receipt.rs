@@ -12,6 +12,7 @@
 
 mod verify;
 
+pub(crate) use verify::read_json;
 pub use verify::{ReceiptFile, Verification};
 
 use crate::bundle::{Bundle, Role};

@@ -44,23 +44,30 @@ pub struct ReceiptFile {
     keyed: bool,
 }
 
+/// A receipt file as JSON (a claimgate receipt, an envelope, or a receipt someone else
+/// published): its text, for locating, and its value.
+pub(crate) fn read_json(path: &Path) -> Result<(SourceFile, Value), ReceiptError> {
+    let name = path.display().to_string();
+    let file = SourceFile::read(path, name.clone()).map_err(|e| ReceiptError::Read {
+        path: name,
+        reason: crate::source::io_reason(&e),
+    })?;
+    let doc: Value = serde_json::from_str(&file.text).map_err(|e| {
+        let at = miette::SourceOffset::from_location(&file.text, e.line(), e.column());
+        ReceiptError::Json {
+            message: e.to_string(),
+            at: Located::at(&file, Some(miette::SourceSpan::new(at, 1))),
+        }
+    })?;
+    Ok((file, doc))
+}
+
 impl ReceiptFile {
     /// Reads a receipt file and opens it; a DSSE envelope's signature is checked with the
     /// Ed25519 public key file when one is given. Anything that is not a claimgate receipt is
     /// an error; a receipt that does not match is a [`Mismatch`].
     pub fn read(path: &Path, key: Option<&Path>) -> Result<ReceiptFile, crate::Error> {
-        let name = path.display().to_string();
-        let file = SourceFile::read(path, name.clone()).map_err(|e| ReceiptError::Read {
-            path: name,
-            reason: crate::source::io_reason(&e),
-        })?;
-        let doc: Value = serde_json::from_str(&file.text).map_err(|e| {
-            let at = miette::SourceOffset::from_location(&file.text, e.line(), e.column());
-            ReceiptError::Json {
-                message: e.to_string(),
-                at: Located::at(&file, Some(miette::SourceSpan::new(at, 1))),
-            }
-        })?;
+        let (file, doc) = read_json(path)?;
         let public = key.map(read_public_key).transpose()?;
         Ok(ReceiptFile::open(file, doc, public.as_deref())?)
     }

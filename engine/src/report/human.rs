@@ -437,21 +437,18 @@ pub(super) fn write_audit(a: &crate::Audit, w: &mut dyn Write) -> io::Result<()>
             .as_deref()
             .map_or("no catalog claim".to_string(), |c| format!("`{c}`"))
     )?;
-    let supported = if a.supported.is_empty() {
-        "nothing".to_string()
-    } else {
-        a.supported.join(", ")
+    let listed = |ids: &[String]| {
+        if ids.is_empty() {
+            "nothing".to_string()
+        } else {
+            ids.join(", ")
+        }
     };
-    writeln!(w, "supports:  {supported}")?;
+    writeln!(w, "supports:  {}", listed(&a.supported))?;
     writeln!(w, "label:     {}", a.label.name())?;
     if let Some(b) = &a.bundle {
         writeln!(w, "bundle:    {}", printable(&b.path))?;
-        let supported = if b.supported.is_empty() {
-            "nothing".to_string()
-        } else {
-            b.supported.join(", ")
-        };
-        writeln!(w, "  supports: {supported}")?;
+        writeln!(w, "  supports: {}", listed(&b.supported))?;
         writeln!(w, "  label:    {}", b.label.name())?;
     }
     writeln!(w)?;
