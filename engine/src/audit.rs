@@ -37,6 +37,12 @@ pub const CODES: &[(&str, Severity, &str)] = &[
     ("blocked-missing", Severity::Warning, "a sentence the catalog always blocks is not in blocked_claims"),
     ("claim-supported", Severity::Note, "the allowed claim is a catalog claim the receipt's own fields support"),
     ("rests-on-record", Severity::Note, "the decision is a record of a verifier's decision made elsewhere: the receipt carries no appraised evidence, so it cannot be replayed from the receipt"),
+    ("text-blocked", Severity::Error, "with --text: a sentence of the text is one the catalog never allows"),
+    ("text-near-blocked", Severity::Error, "with --text: a sentence says in other words what the catalog never allows (its blocked sentence's paraphrase patterns find it)"),
+    ("text-inflated", Severity::Error, "with --text: a sentence is a louder version of a catalog claim"),
+    ("text-unsupported", Severity::Error, "with --text: a sentence is a catalog claim the evidence does not support"),
+    ("text-misworded", Severity::Error, "with --text: a sentence is a catalog claim with its placeholders filled otherwise than the evidence fills them"),
+    ("text-supported", Severity::Note, "with --text: a sentence is a catalog claim the evidence supports"),
     ("bundle-replayed", Severity::Note, "with --bundle: the bundle's evidence, decided again, supports the allowed claim with the receipt's digests"),
 ];
 
@@ -72,8 +78,12 @@ pub struct AuditFinding {
     pub severity: Severity,
     /// The receipt field it is about (`workload_digest`, `allowed_claim`)
     pub field: String,
-    /// 1-based line of the field's value in the receipt file, when found
+    /// 1-based line of the field's value in the receipt file (or of the sentence in the
+    /// text), when found
     pub line: Option<usize>,
+    /// The text file the finding is in (`--text`); absent: the receipt
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
     /// What was found
     pub message: String,
     /// What to write instead, from the catalog
@@ -106,6 +116,9 @@ pub struct Audit {
     /// With `--bundle`: the bundle, the claims its evidence supports and its label
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bundle: Option<Replay>,
+    /// With `--text`: the text file and how many sentences were read from it
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<(String, usize)>,
     /// Findings, errors first, in field order
     pub findings: Vec<AuditFinding>,
 }
@@ -126,11 +139,14 @@ impl Audit {
 }
 
 /// Audits the author-model receipt at `path` with `engine`'s pack, deciding at `at`; with
-/// `bundle`, also against the bundle it claims to summarize, decided again.
+/// `bundle`, also against the bundle it claims to summarize, decided again; with `text`, also
+/// the published text around it, sentence by sentence ([`crate::text`]), against what the
+/// bundle (else the receipt) supports.
 pub fn audit(
     engine: &Engine,
     path: &Path,
     bundle: Option<&Path>,
+    text: Option<&Path>,
     at: At,
 ) -> Result<Audit, crate::Error> {
     let (file, receipt) = crate::receipt::read_json(path)?;
@@ -149,15 +165,12 @@ pub fn audit(
     };
     let mut findings = Vec::new();
     let mut find = |code: &'static str, field: &str, message: String, instead: Option<String>| {
-        let severity = CODES
-            .iter()
-            .find(|(c, ..)| *c == code)
-            .map_or(Severity::Error, |(_, s, _)| *s);
         findings.push(AuditFinding {
             code,
-            severity,
+            severity: severity_of(code),
             field: field.to_string(),
             line: line(field),
+            file: None,
             message,
             instead,
         });
@@ -257,7 +270,7 @@ pub fn audit(
             );
         }
     }
-    let replay = match bundle {
+    let replayed = match bundle {
         None => None,
         Some(dir) => {
             let d = engine.decide(&engine.load(dir)?, at)?.into_decision();
@@ -265,22 +278,138 @@ pub fn audit(
                 // The bundle's evidence backs what the receipt alone could not.
                 findings.retain(|f| !matches!(f.code, "claim-unsupported" | "rests-on-record"));
             }
-            Some(Replay {
-                path: dir.display().to_string(),
-                supported: d.allowed.iter().map(|a| a.id.clone()).collect(),
-                label: d.label,
-            })
+            Some((dir.display().to_string(), d))
         }
     };
+    let mut sentences = None;
+    if let Some(t) = text {
+        let d = replayed.as_ref().map_or(&decision, |(_, d)| d);
+        let (n, found) = audit_text(t, catalog, d)?;
+        sentences = Some(n);
+        findings.extend(found);
+    }
     findings.sort_by_key(|f| f.severity);
+    let replay = replayed.map(|(path, d)| Replay {
+        path,
+        supported: d.allowed.iter().map(|a| a.id.clone()).collect(),
+        label: d.label,
+    });
     Ok(Audit {
         receipt: name,
         claim,
         supported: decision.allowed.iter().map(|a| a.id.clone()).collect(),
         label: decision.label,
         bundle: replay,
+        text: text.map(|t| t.display().to_string()).zip(sentences),
         findings,
     })
+}
+
+/// The sentences of a published text set against the catalog and decision `d`: how many were
+/// read, and a finding for each claim, blocked sentence or paraphrase of one.
+fn audit_text(
+    path: &Path,
+    catalog: &Catalog,
+    d: &Decision,
+) -> Result<(usize, Vec<AuditFinding>), crate::Error> {
+    let name = path.display().to_string();
+    let file =
+        SourceFile::read(path, name.clone()).map_err(|e| crate::receipt::ReceiptError::Read {
+            path: name.clone(),
+            reason: crate::source::io_reason(&e),
+        })?;
+    let patterns = crate::text::paraphrases(catalog);
+    let sentences = crate::text::sentences(&file.text);
+    let mut out = Vec::new();
+    // What to say instead of a blocked sentence: its safer claim, as this evidence words it
+    // when it allows it.
+    let safer = |id: &str| -> Option<String> {
+        let b = catalog.blocked_claim(id)?;
+        let allowed = d.allowed.iter().find(|a| a.id == b.safer);
+        Some(match allowed {
+            Some(a) => a.sentence.clone(),
+            None => format!(
+                "{} (`{}`; this evidence does not support it either)",
+                catalog.claim(&b.safer)?.sentence,
+                b.safer
+            ),
+        })
+    };
+    for s in &sentences {
+        use crate::text::Class;
+        let (code, message, instead) = match crate::text::classify(&s.text, catalog, &patterns) {
+            Class::Unclassified => continue,
+            Class::NearBlocked { id } => (
+                "text-near-blocked",
+                format!(
+                    "\"{}\" says in other words what `{id}` never allows: {}",
+                    s.text,
+                    catalog.blocked_claim(&id).map_or("", |b| b.why.as_str())
+                ),
+                safer(&id),
+            ),
+            Class::Catalog(claimed::Match::Blocked { id, why }) => (
+                "text-blocked",
+                format!("\"{}\" is never allowed (`{id}`): {why}", s.text),
+                safer(&id),
+            ),
+            Class::Catalog(claimed::Match::Inflates { id }) => (
+                "text-inflated",
+                format!("\"{}\" inflates `{id}` beyond any evidence", s.text),
+                d.allowed
+                    .iter()
+                    .find(|a| a.id == id)
+                    .map(|a| a.sentence.clone()),
+            ),
+            Class::Catalog(claimed::Match::Claim { id, by_id }) if d.allows(&id) => {
+                // A template's placeholders filled otherwise than the evidence fills them
+                // (`policy rejected` where it accepted) say something else.
+                let worded = d.allowed.iter().find(|a| a.id == id).map(|a| &a.sentence);
+                match worded {
+                    Some(w) if !by_id && normalize_sentence(w) != normalize_sentence(&s.text) => (
+                        "text-misworded",
+                        format!(
+                            "\"{}\" is `{id}` worded otherwise than this evidence supports",
+                            s.text
+                        ),
+                        Some(w.clone()),
+                    ),
+                    _ => (
+                        "text-supported",
+                        format!("\"{}\" is `{id}`, which this evidence supports", s.text),
+                        None,
+                    ),
+                }
+            }
+            Class::Catalog(claimed::Match::Claim { id, .. }) => (
+                "text-unsupported",
+                format!(
+                    "\"{}\" is `{id}`, which this evidence does not support",
+                    s.text
+                ),
+                None,
+            ),
+            Class::Catalog(claimed::Match::Unknown) => continue,
+        };
+        out.push(AuditFinding {
+            code,
+            severity: severity_of(code),
+            field: "text".into(),
+            line: Some(s.line),
+            file: Some(name.clone()),
+            message,
+            instead,
+        });
+    }
+    Ok((sentences.len(), out))
+}
+
+/// A code's severity ([`CODES`]; an unlisted code counts as an error).
+fn severity_of(code: &str) -> Severity {
+    CODES
+        .iter()
+        .find(|(c, ..)| *c == code)
+        .map_or(Severity::Error, |(_, s, _)| *s)
 }
 
 /// The receipt against the decision of the bundle it summarizes: the same digests, the same

@@ -166,6 +166,34 @@ pub struct BlockedClaim {
     pub safer: String,
     /// Why the sentence overreaches
     pub why: String,
+    /// Regular expressions (case-insensitive) that find the sentence paraphrased in published
+    /// text (`audit --text`); each must match no catalog claim's sentence
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub paraphrases: Vec<String>,
+}
+
+/// Most bytes a compiled paraphrase pattern may take (the `regex` crate's size limit).
+const PARAPHRASE_SIZE: usize = 1 << 20;
+
+impl BlockedClaim {
+    /// The paraphrase patterns, compiled case-insensitively within [`PARAPHRASE_SIZE`].
+    pub fn paraphrase_patterns(&self) -> Result<Vec<regex::Regex>, String> {
+        self.paraphrases
+            .iter()
+            .map(|p| {
+                regex::RegexBuilder::new(p)
+                    .case_insensitive(true)
+                    .size_limit(PARAPHRASE_SIZE)
+                    .build()
+                    .map_err(|e| {
+                        format!(
+                            "paraphrase `{p}` of `{}` is not a regular expression: {e}",
+                            self.id
+                        )
+                    })
+            })
+            .collect()
+    }
 }
 
 /// The validated catalog.
@@ -316,6 +344,24 @@ impl Catalog {
                     ),
                     &b.safer,
                 ));
+            }
+            // A paraphrase must compile, and must not match what the catalog allows.
+            let patterns = b.paraphrase_patterns().map_err(|m| {
+                fail(
+                    m,
+                    b.paraphrases.first().map_or(b.id.as_str(), String::as_str),
+                )
+            })?;
+            for (p, text) in patterns.iter().zip(&b.paraphrases) {
+                if let Some(c) = self.claims.iter().find(|c| p.is_match(&c.sentence)) {
+                    return Err(fail(
+                        format!(
+                            "paraphrase `{text}` of `{}` matches the sentence of claim `{}`, which the catalog allows",
+                            b.id, c.id
+                        ),
+                        text,
+                    ));
+                }
             }
         }
         for floor in [JOB_CLAIM, PATH_CLAIM] {

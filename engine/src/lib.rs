@@ -58,6 +58,7 @@ pub mod schema;
 mod source;
 mod space;
 mod table;
+mod text;
 mod time;
 
 // The engine and what it decides.

@@ -1,6 +1,7 @@
 //! `claimgate audit`: every case under `testdata/audit/` (a receipt and what it shows, in
-//! `about.txt`, and in `bundle.txt` the bundle it summarizes) audited by the real binary, human
-//! and JSON, and against its bundle, with the exit code.
+//! `about.txt`, in `bundle.txt` the bundle it summarizes, in `article.md` the text published
+//! around it) audited by the real binary, human and JSON, and against its bundle and text, with
+//! the exit code.
 
 use crate::binary;
 use std::path::Path;
@@ -18,8 +19,20 @@ fn audit_case(dir: &Path) {
     let bundle = std::fs::read_to_string(dir.join("bundle.txt")).ok();
     let mut record = String::new();
     let mut runs: Vec<Vec<&str>> = vec![vec![], vec!["--format", "json"]];
-    if let Some(b) = &bundle {
-        runs.push(vec!["--bundle", b.trim()]);
+    // `article.md`, when there is one, is the text published around the receipt.
+    let article = dir.join("article.md");
+    let article = article
+        .strip_prefix(env!("CARGO_MANIFEST_DIR"))
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    let has_article = dir.join("article.md").is_file();
+    match (&bundle, has_article) {
+        (Some(b), true) => runs.push(vec!["--bundle", b.trim(), "--text", &article]),
+        (Some(b), false) => runs.push(vec!["--bundle", b.trim()]),
+        (None, true) => runs.push(vec!["--text", &article]),
+        (None, false) => {}
     }
     for extra in runs {
         let format = if extra.contains(&"json") {

@@ -17,6 +17,10 @@ pub struct AuditArgs {
     /// decided again, must support the allowed claim
     #[arg(long, value_name = "DIR")]
     pub bundle: Option<PathBuf>,
+    /// Published text around the receipt (markdown, HTML or plain text): each sentence set
+    /// against the catalog and the evidence
+    #[arg(long, value_name = "FILE")]
+    pub text: Option<PathBuf>,
     #[command(flatten)]
     policy: PolicyArgs,
     #[command(flatten)]
@@ -32,6 +36,7 @@ pub(super) fn run(args: &AuditArgs, g: &Globals, out: &mut dyn Write) -> Result<
         &engine,
         &args.receipt,
         args.bundle.as_deref(),
+        args.text.as_deref(),
         args.time.at(),
     )?;
     report::render_audit(&audit, args.format, out)?;

@@ -451,6 +451,9 @@ pub(super) fn write_audit(a: &crate::Audit, w: &mut dyn Write) -> io::Result<()>
         writeln!(w, "  supports: {}", listed(&b.supported))?;
         writeln!(w, "  label:    {}", b.label.name())?;
     }
+    if let Some((t, n)) = &a.text {
+        writeln!(w, "text:      {} ({n} sentences)", printable(t))?;
+    }
     writeln!(w)?;
     for f in &a.findings {
         let at = f.line.map(|l| format!(":{l}")).unwrap_or_default();
@@ -459,7 +462,7 @@ pub(super) fn write_audit(a: &crate::Audit, w: &mut dyn Write) -> io::Result<()>
             "{}[{}] {}{at} {}: {}",
             f.severity.name(),
             f.code,
-            printable(&a.receipt),
+            printable(f.file.as_deref().unwrap_or(&a.receipt)),
             f.field,
             printable(&f.message)
         )?;
