@@ -140,7 +140,7 @@ impl Audit {
 
 /// Audits the author-model receipt at `path` with `engine`'s pack, deciding at `at`; with
 /// `bundle`, also against the bundle it claims to summarize, decided again; with `text`, also
-/// the published text around it, sentence by sentence ([`crate::text`]), against what the
+/// the published text around it, sentence by sentence (`text.rs`), against what the
 /// bundle (else the receipt) supports.
 pub fn audit(
     engine: &Engine,
