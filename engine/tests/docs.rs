@@ -1,6 +1,7 @@
 //! The documentation's examples are run and compared, so a page cannot drift from the program.
 //!
-//! In `docs/policy-authoring.md`, every `rego` and `yaml` snippet is (a part of) a file of the
+//! In the pages of [`PAGES`] (`docs/policy-authoring.md`, `docs/audit.md`, `docs/review.md`),
+//! every `rego` and `yaml` snippet is (a part of) a file of the
 //! repository under test, and every `console` block is run: each `$ command` line in a shell at
 //! the repository root (`target/release/claimgate` is the binary under test, `/tmp/` a scratch
 //! directory), its standard output and error compared with the lines below it. A `…` line
@@ -13,7 +14,11 @@ use std::path::Path;
 use std::process::Command;
 
 /// The pages whose examples are checked.
-const PAGES: &[&str] = &["docs/policy-authoring.md"];
+const PAGES: &[&str] = &[
+    "docs/policy-authoring.md",
+    "docs/audit.md",
+    "docs/review.md",
+];
 
 struct Block {
     lang: String,
