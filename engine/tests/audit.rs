@@ -7,32 +7,32 @@ use crate::binary;
 use std::path::Path;
 
 fn audit_case(dir: &Path) {
-    let receipt = dir.join("receipt.json");
-    let rel = receipt
-        .strip_prefix(env!("CARGO_MANIFEST_DIR"))
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_string();
+    // Paths as the repository names them: the binary runs at its root.
+    let relative = |name: &str| {
+        dir.join(name)
+            .strip_prefix(env!("CARGO_MANIFEST_DIR"))
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_string()
+    };
+    let rel = relative("receipt.json");
     let about = std::fs::read_to_string(dir.join("about.txt")).unwrap();
-    // `bundle.txt`, when there is one, names the bundle the receipt summarizes.
+    // `bundle.txt`, when there is one, names the bundle the receipt summarizes; `article.md`,
+    // when there is one, is the text published around it. Both go in one more run.
     let bundle = std::fs::read_to_string(dir.join("bundle.txt")).ok();
+    let article = relative("article.md");
     let mut record = String::new();
     let mut runs: Vec<Vec<&str>> = vec![vec![], vec!["--format", "json"]];
-    // `article.md`, when there is one, is the text published around the receipt.
-    let article = dir.join("article.md");
-    let article = article
-        .strip_prefix(env!("CARGO_MANIFEST_DIR"))
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_string();
-    let has_article = dir.join("article.md").is_file();
-    match (&bundle, has_article) {
-        (Some(b), true) => runs.push(vec!["--bundle", b.trim(), "--text", &article]),
-        (Some(b), false) => runs.push(vec!["--bundle", b.trim()]),
-        (None, true) => runs.push(vec!["--text", &article]),
-        (None, false) => {}
+    let mut with: Vec<&str> = Vec::new();
+    if let Some(b) = &bundle {
+        with.extend(["--bundle", b.trim()]);
+    }
+    if dir.join("article.md").is_file() {
+        with.extend(["--text", article.as_str()]);
+    }
+    if !with.is_empty() {
+        runs.push(with);
     }
     for extra in runs {
         let format = if extra.contains(&"json") {

@@ -322,11 +322,10 @@ pub(super) fn held(evidence: &Value, field: &Field, value: &Option<Value>) -> bo
             .collect(),
         None => vec![node],
     };
-    let absent = |n: &Value| n.is_null();
     nodes.into_iter().any(|n| match (field.shape, value) {
-        (_, None) if field.shape != Shape::Hex => absent(n),
-        (Shape::Plain, Some(v)) => n == v,
         (Shape::Hex, None) => n["state"] == "absent",
+        (_, None) => n.is_null(),
+        (Shape::Plain, Some(v)) => n == v,
         (Shape::Hex, Some(v)) => match v.as_str().and_then(crate::adapter::hex_lower) {
             Some(hex) => n["state"] == "valid" && n["hex"] == hex.as_str(),
             None => n["state"] == "malformed",
@@ -335,7 +334,6 @@ pub(super) fn held(evidence: &Value, field: &Field, value: &Option<Value>) -> bo
             .as_str()
             .and_then(|s| Instant::parse(s).ok())
             .is_some_and(|i| n["unix"] == i.unix),
-        (_, None) => false,
     })
 }
 

@@ -426,13 +426,22 @@ fn diff_coverage(r: &DiffReport) -> String {
                 .iter()
                 .filter(|c| c.combined == "every combination")
                 .count();
+            // How the others were combined, as they were (a wide cone falls back to 2-way).
+            let others: std::collections::BTreeSet<&str> = many
+                .iter()
+                .map(|c| c.combined)
+                .filter(|w| *w != "every combination")
+                .collect();
+            let others = match others.len() {
+                0 => crate::diff::STRENGTH_WORDS.to_string(),
+                _ => others.into_iter().collect::<Vec<_>>().join(" or "),
+            };
             format!(
-                " ({} claim cones of {} to {} fields: {exhaustive} in every combination, {} in {})",
+                " ({} claim cones of {} to {} fields: {exhaustive} in every combination, {} in {others})",
                 many.len(),
                 fields.iter().min().unwrap_or(&0),
                 fields.iter().max().unwrap_or(&0),
                 many.len() - exhaustive,
-                crate::diff::STRENGTH_WORDS
             )
         }
     };
