@@ -110,13 +110,16 @@ fn strip_markup(line: &str, in_comment: &mut bool) -> String {
                 None => return s,
             }
         }
-        match (rest.find("<!--"), rest.find('<')) {
-            (Some(c), _) if rest.find('<') == Some(c) => {
+        // Only from the next `<` on: a search for `<!--` over the whole rest, once per tag,
+        // made a long line of tags quadratic.
+        let next = rest.find('<');
+        match next {
+            Some(c) if rest.get(c..).is_some_and(|r| r.starts_with("<!--")) => {
                 s.push_str(rest.get(..c).unwrap_or_default());
                 rest = rest.get(c + 4..).unwrap_or_default();
                 *in_comment = true;
             }
-            (_, Some(t)) => {
+            Some(t) => {
                 s.push_str(rest.get(..t).unwrap_or_default());
                 match rest.get(t..).and_then(|r| r.find('>')) {
                     Some(end) => rest = rest.get(t + end + 1..).unwrap_or_default(),
