@@ -284,7 +284,7 @@ pub fn audit(
     let mut sentences = None;
     if let Some(t) = text {
         let d = replayed.as_ref().map_or(&decision, |(_, d)| d);
-        let (n, found) = audit_text(t, catalog, d)?;
+        let (n, found) = audit_text(t, catalog, &engine.paraphrases()?, d)?;
         sentences = Some(n);
         findings.extend(found);
     }
@@ -310,6 +310,7 @@ pub fn audit(
 fn audit_text(
     path: &Path,
     catalog: &Catalog,
+    patterns: &crate::catalog::Paraphrases<'_>,
     d: &Decision,
 ) -> Result<(usize, Vec<AuditFinding>), crate::Error> {
     let name = path.display().to_string();
@@ -318,7 +319,6 @@ fn audit_text(
             path: name.clone(),
             reason: crate::source::io_reason(&e),
         })?;
-    let patterns = crate::text::paraphrases(catalog);
     let sentences = crate::text::sentences(&file.text);
     let mut out = Vec::new();
     // What to say instead of a blocked sentence: its safer claim, as this evidence words it
@@ -337,7 +337,7 @@ fn audit_text(
     };
     for s in &sentences {
         use crate::text::Class;
-        let (code, message, instead) = match crate::text::classify(&s.text, catalog, &patterns) {
+        let (code, message, instead) = match crate::text::classify(&s.text, catalog, patterns) {
             Class::Unclassified => continue,
             Class::NearBlocked { id } => (
                 "text-near-blocked",

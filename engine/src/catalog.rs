@@ -175,26 +175,45 @@ pub struct BlockedClaim {
 /// Most bytes a compiled paraphrase pattern may take (the `regex` crate's size limit).
 const PARAPHRASE_SIZE: usize = 1 << 20;
 
+/// Deepest nesting a paraphrase pattern may have.
+const PARAPHRASE_NEST: u32 = 32;
+
 impl BlockedClaim {
-    /// The paraphrase patterns, compiled case-insensitively within [`PARAPHRASE_SIZE`].
-    pub fn paraphrase_patterns(&self) -> Result<Vec<regex::Regex>, String> {
-        self.paraphrases
-            .iter()
-            .map(|p| {
-                regex::RegexBuilder::new(p)
-                    .case_insensitive(true)
-                    .size_limit(PARAPHRASE_SIZE)
-                    .build()
-                    .map_err(|e| {
-                        format!(
-                            "paraphrase `{p}` of `{}` is not a regular expression: {e}",
-                            self.id
-                        )
-                    })
-            })
-            .collect()
+    /// Checks the syntax of each paraphrase pattern, without compiling it: compiling the
+    /// catalog's patterns costs more than the rest of a cold `eval`, which never uses them.
+    fn check_paraphrase_syntax(&self) -> Result<(), (String, &str)> {
+        for p in &self.paraphrases {
+            regex_syntax::ParserBuilder::new()
+                .case_insensitive(true)
+                .nest_limit(PARAPHRASE_NEST)
+                .build()
+                .parse(p)
+                .map_err(|e| (self.not_a_regex(p, &e), p.as_str()))?;
+        }
+        Ok(())
+    }
+
+    fn not_a_regex(&self, p: &str, e: &dyn std::fmt::Display) -> String {
+        format!(
+            "paraphrase `{p}` of `{}` is not a regular expression: {e}",
+            self.id
+        )
     }
 }
+
+/// A paraphrase pattern that cannot be used: it does not compile, or it finds a sentence the
+/// catalog allows.
+#[derive(Debug)]
+pub struct ParaphraseProblem {
+    /// What is wrong
+    pub message: String,
+    /// The pattern's text, to find it in the catalog file
+    pub pattern: String,
+}
+
+/// The catalog's blocked sentences, each with its paraphrase patterns compiled
+/// case-insensitively.
+pub type Paraphrases<'c> = Vec<(&'c BlockedClaim, Vec<regex::Regex>)>;
 
 /// The validated catalog.
 #[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
@@ -240,6 +259,37 @@ impl Catalog {
     /// The blocked sentence with this id.
     pub fn blocked_claim(&self, id: &str) -> Option<&BlockedClaim> {
         self.blocked.iter().find(|c| c.id == id)
+    }
+
+    /// Compiles every paraphrase pattern, each of which must find no sentence the catalog
+    /// allows (a pattern that did would flag honest text as a paraphrase of a blocked one).
+    pub fn paraphrases(&self) -> Result<Paraphrases<'_>, ParaphraseProblem> {
+        self.blocked
+            .iter()
+            .map(|b| {
+                let mut compiled = Vec::with_capacity(b.paraphrases.len());
+                for p in &b.paraphrases {
+                    let problem = |message| ParaphraseProblem {
+                        message,
+                        pattern: p.clone(),
+                    };
+                    let re = regex::RegexBuilder::new(p)
+                        .case_insensitive(true)
+                        .nest_limit(PARAPHRASE_NEST)
+                        .size_limit(PARAPHRASE_SIZE)
+                        .build()
+                        .map_err(|e| problem(b.not_a_regex(p, &e)))?;
+                    if let Some(c) = self.claims.iter().find(|c| re.is_match(&c.sentence)) {
+                        return Err(problem(format!(
+                            "paraphrase `{p}` of `{}` matches the sentence of claim `{}`, which the catalog allows",
+                            b.id, c.id
+                        )));
+                    }
+                    compiled.push(re);
+                }
+                Ok((b, compiled))
+            })
+            .collect()
     }
 
     /// Whether `id` names a claim or a blocked sentence.
@@ -345,24 +395,8 @@ impl Catalog {
                     &b.safer,
                 ));
             }
-            // A paraphrase must compile, and must not match what the catalog allows.
-            let patterns = b.paraphrase_patterns().map_err(|m| {
-                fail(
-                    m,
-                    b.paraphrases.first().map_or(b.id.as_str(), String::as_str),
-                )
-            })?;
-            for (p, text) in patterns.iter().zip(&b.paraphrases) {
-                if let Some(c) = self.claims.iter().find(|c| p.is_match(&c.sentence)) {
-                    return Err(fail(
-                        format!(
-                            "paraphrase `{text}` of `{}` matches the sentence of claim `{}`, which the catalog allows",
-                            b.id, c.id
-                        ),
-                        text,
-                    ));
-                }
-            }
+            // The syntax only: [`Catalog::paraphrases`] compiles them where they are used.
+            b.check_paraphrase_syntax().map_err(|(m, p)| fail(m, p))?;
         }
         for floor in [JOB_CLAIM, PATH_CLAIM] {
             if self.claim(floor).is_none() {

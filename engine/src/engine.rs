@@ -348,6 +348,7 @@ impl Engine {
         &self,
         options: &crate::policy::TestOptions,
     ) -> Result<crate::policy::TestReport, Error> {
+        self.paraphrases()?;
         Ok(self.on_pool(|| crate::policy::test::run(&self.inner.source, options))?)
     }
 
@@ -419,7 +420,25 @@ impl Engine {
 
     /// Advice about the pack ([`crate::policy::Finding`]s), in file and line order.
     pub fn lint(&self) -> Result<Vec<crate::policy::Finding>, Error> {
+        self.paraphrases()?;
         Ok(self.inner.pack.lint()?)
+    }
+
+    /// The catalog's paraphrase patterns, compiled: an error, pointing at the pattern in
+    /// `claims/catalog.yaml`, when one does not compile or finds a sentence the catalog allows.
+    pub fn paraphrases(&self) -> Result<crate::catalog::Paraphrases<'_>, Error> {
+        self.catalog().paraphrases().map_err(|p| {
+            let file = self.inner.source.catalog_file();
+            let at = match file {
+                Some(f) => crate::source::Located::at(f, f.span_of(&p.pattern)),
+                None => crate::source::Located::named(crate::policy::CATALOG_PATH),
+            };
+            let e = crate::policy::PolicyError::Catalog {
+                message: p.message,
+                at,
+            };
+            Error::from(e.under(&self.inner.source))
+        })
     }
 
     /// What the pack's policies read of their input, path by path (for `diff`).

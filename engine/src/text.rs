@@ -174,16 +174,6 @@ fn negates(sentence: &str) -> bool {
         || words.windows(2).any(|w| w == ["no", "longer"])
 }
 
-/// The catalog's blocked sentences with their compiled paraphrase patterns (the catalog was
-/// validated, so every pattern compiles; one that does not is left out).
-pub fn paraphrases(catalog: &Catalog) -> Vec<(&BlockedClaim, Vec<regex::Regex>)> {
-    catalog
-        .blocked
-        .iter()
-        .map(|b| (b, b.paraphrase_patterns().unwrap_or_default()))
-        .collect()
-}
-
 /// What one sentence is: a catalog sentence or id (exactly, or a louder version), else a
 /// paraphrase of a blocked sentence, else unclassified.
 pub fn classify(
@@ -257,7 +247,7 @@ mod tests {
         let cases: Vec<Case> =
             serde_yaml::from_str(include_str!("../../testdata/text/paraphrases.yaml")).unwrap();
         assert!(cases.len() >= 40, "{} cases", cases.len());
-        let patterns = paraphrases(&catalog);
+        let patterns = catalog.paraphrases().unwrap();
         let (mut tp, mut fp, mut positives, mut wrong) = (0usize, 0usize, 0usize, Vec::new());
         for c in &cases {
             let got = match classify(&c.text, &catalog, &patterns) {

@@ -8,6 +8,7 @@
 //!   add_claims_from: catalog_entry.yaml  # the same, from a file of the case
 //!   requires: {job.ran_under_policy: [workload_digest, output_digest]}
 //!   sentence: {job.output_bound: "This proves the model answer is true."}
+//!   paraphrases: {blocked.tee_proves_answer: ['\bpattern\b']}  # a blocked entry's patterns
 //! set:                                  # a complete rule's value, found by name, not by text
 //!   - {file: policies/lib/attestation.rego, rule: max_age_seconds, value: "3600"}
 //! runs:                                 # `PACK` stands for the pack directory, `SCRATCH` for
@@ -56,6 +57,8 @@ struct CatalogEdit {
     requires: BTreeMap<String, Vec<String>>,
     #[serde(default)]
     sentence: BTreeMap<String, String>,
+    #[serde(default)]
+    paraphrases: BTreeMap<String, Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -141,6 +144,12 @@ pub(crate) fn build_in(case_dir: &Path, tag: &str) -> Scratch {
         }
         if let Some(s) = case.catalog.sentence.get(&id) {
             c["sentence"] = serde_yaml::Value::String(s.clone());
+        }
+    }
+    for b in cat["blocked"].as_sequence_mut().unwrap() {
+        let id = b["id"].as_str().unwrap().to_string();
+        if let Some(p) = case.catalog.paraphrases.get(&id) {
+            b["paraphrases"] = serde_yaml::to_value(p).unwrap();
         }
     }
     std::fs::write(&cat_path, serde_yaml::to_string(&cat).unwrap()).unwrap();
