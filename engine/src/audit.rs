@@ -217,7 +217,9 @@ pub fn audit(
         claimed::check(&mut c, text, &m, &decision, catalog);
         let code = match (&m, c.passed) {
             (_, true) => "claim-supported",
-            (claimed::Match::Blocked { .. }, _) => "claim-blocked",
+            (claimed::Match::Blocked { .. } | claimed::Match::Paraphrases { .. }, _) => {
+                "claim-blocked"
+            }
             (claimed::Match::Inflates { .. }, _) => "claim-inflated",
             (claimed::Match::Unknown, _) => "claim-unknown",
             (claimed::Match::Claim { .. }, _) => "claim-unsupported",
@@ -336,24 +338,23 @@ fn audit_text(
         })
     };
     for s in &sentences {
-        use crate::text::Class;
+        use claimed::Match;
         let (code, message, instead) = match crate::text::classify(&s.text, catalog, patterns) {
-            Class::Unclassified => continue,
-            Class::NearBlocked { id } => (
+            Match::Unknown => continue,
+            Match::Paraphrases { id, why } => (
                 "text-near-blocked",
                 format!(
-                    "\"{}\" says in other words what `{id}` never allows: {}",
-                    s.text,
-                    catalog.blocked_claim(&id).map_or("", |b| b.why.as_str())
+                    "\"{}\" says in other words what `{id}` never allows: {why}",
+                    s.text
                 ),
                 safer(&id),
             ),
-            Class::Catalog(claimed::Match::Blocked { id, why }) => (
+            Match::Blocked { id, why } => (
                 "text-blocked",
                 format!("\"{}\" is never allowed (`{id}`): {why}", s.text),
                 safer(&id),
             ),
-            Class::Catalog(claimed::Match::Inflates { id }) => (
+            Match::Inflates { id } => (
                 "text-inflated",
                 format!("\"{}\" inflates `{id}` beyond any evidence", s.text),
                 d.allowed
@@ -361,7 +362,7 @@ fn audit_text(
                     .find(|a| a.id == id)
                     .map(|a| a.sentence.clone()),
             ),
-            Class::Catalog(claimed::Match::Claim { id, by_id }) if d.allows(&id) => {
+            Match::Claim { id, by_id } if d.allows(&id) => {
                 // A template's placeholders filled otherwise than the evidence fills them
                 // (`policy rejected` where it accepted) say something else.
                 let worded = d.allowed.iter().find(|a| a.id == id).map(|a| &a.sentence);
@@ -381,7 +382,7 @@ fn audit_text(
                     ),
                 }
             }
-            Class::Catalog(claimed::Match::Claim { id, .. }) => (
+            Match::Claim { id, .. } => (
                 "text-unsupported",
                 format!(
                     "\"{}\" is `{id}`, which this evidence does not support",
@@ -389,7 +390,6 @@ fn audit_text(
                 ),
                 None,
             ),
-            Class::Catalog(claimed::Match::Unknown) => continue,
         };
         out.push(AuditFinding {
             code,

@@ -141,9 +141,18 @@ impl EngineBuilder {
                 .iter()
                 .map(|u| UpstreamEntry {
                     id: u.id.clone(),
-                    file: u.file.rsplit('/').next().unwrap_or(&u.file).to_string(),
+                    file: file_name(&u.file),
                     sha256: u.digest.clone(),
                     reference_values_sha256: u.reference_digest.clone(),
+                    modules: u
+                        .modules
+                        .iter()
+                        .map(|(file, sha256)| crate::receipt::ModuleEntry {
+                            file: file_name(file),
+                            sha256: sha256.clone(),
+                        })
+                        .collect(),
+                    data_sha256: u.data_digest.clone(),
                 })
                 .collect(),
             jws_keys: self.keys.digests(),
@@ -572,6 +581,11 @@ where
         }
         next
     }
+}
+
+/// A file's name without its directories: receipts do not carry the paths of one machine.
+fn file_name(path: &str) -> String {
+    path.rsplit('/').next().unwrap_or(path).to_string()
 }
 
 #[cfg(test)]

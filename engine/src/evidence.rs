@@ -87,6 +87,10 @@ pub enum InputShape {
     NvidiaDeviceAsTee,
     /// The NVIDIA SDK claims array: one object per device with `x-nvidia-device-type`
     NvidiaClaimsArray,
+    /// Each EAR submod as Veraison's policy agent hands it to a policy: `{scheme, session,
+    /// result, evidence, endorsements}` (the submod's appraisal as `result`, its annotated
+    /// evidence as `evidence`; an EAR carries no endorsements, so they are `[]`)
+    VeraisonAppraisal,
 }
 
 impl InputShape {
@@ -97,6 +101,7 @@ impl InputShape {
             InputShape::EarTeeClaims => "ear_tee_claims",
             InputShape::NvidiaDeviceAsTee => "nvidia_device_as_tee",
             InputShape::NvidiaClaimsArray => "nvidia_claims_array",
+            InputShape::VeraisonAppraisal => "veraison_appraisal",
         }
     }
 }
@@ -690,6 +695,7 @@ mod tests {
             InputShape::EarTeeClaims,
             InputShape::NvidiaDeviceAsTee,
             InputShape::NvidiaClaimsArray,
+            InputShape::VeraisonAppraisal,
         ] {
             let read: Result<InputShape, _> = serde_json::from_value(shape.name().into());
             assert_eq!(read.ok(), Some(shape));

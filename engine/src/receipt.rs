@@ -275,6 +275,22 @@ pub struct UpstreamEntry {
     pub sha256: Digest,
     /// sha256 of its reference values, when it has any
     pub reference_values_sha256: Option<Digest>,
+    /// Its further modules, when it has more than one
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub modules: Vec<ModuleEntry>,
+    /// sha256 of its `data` document (JCS), when it has one
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_sha256: Option<Digest>,
+}
+
+/// One further module of an upstream policy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModuleEntry {
+    /// The module's file name
+    pub file: String,
+    /// sha256 of the module
+    pub sha256: Digest,
 }
 
 /// Versions of what decided.

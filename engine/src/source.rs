@@ -385,6 +385,17 @@ impl SourceFile {
             .find(needle)
             .map(|i| SourceSpan::new(i.into(), needle.len()))
     }
+
+    /// The span of the first of `needles` found after the first `anchor` (e.g. a key within one
+    /// list item, found after the item's id).
+    pub fn span_after(&self, anchor: &str, needles: &[&str]) -> Option<SourceSpan> {
+        let start = self.text.find(anchor)?;
+        let rest = self.text.get(start..)?;
+        needles.iter().find_map(|n| {
+            rest.find(n)
+                .map(|i| SourceSpan::new((start + i).into(), n.len()))
+        })
+    }
 }
 
 /// Parses JSON text (e.g. a token payload or a receipt) into a value with the strict rules:

@@ -24,20 +24,6 @@ pub struct Sentence {
 /// Most sentences read from one text.
 pub const MAX_SENTENCES: usize = 100_000;
 
-/// What a sentence of published text is, as far as the catalog knows.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Class {
-    /// A catalog claim (its sentence or id) or a louder version of one ([`Match`])
-    Catalog(Match),
-    /// A paraphrase of a sentence the catalog never allows
-    NearBlocked {
-        /// The blocked id
-        id: String,
-    },
-    /// None of those
-    Unclassified,
-}
-
 /// The sentences of a text file's contents.
 pub fn sentences(text: &str) -> Vec<Sentence> {
     let mut out = Vec::new();
@@ -175,24 +161,26 @@ fn negates(sentence: &str) -> bool {
 }
 
 /// What one sentence is: a catalog sentence or id (exactly, or a louder version), else a
-/// paraphrase of a blocked sentence, else unclassified.
+/// paraphrase of a blocked sentence ([`Match::Paraphrases`]), else unclassified
+/// ([`Match::Unknown`]).
 pub fn classify(
     sentence: &str,
     catalog: &Catalog,
     patterns: &[(&BlockedClaim, Vec<regex::Regex>)],
-) -> Class {
+) -> Match {
     match claimed::classify(sentence, catalog) {
         Match::Unknown => {}
-        m => return Class::Catalog(m),
+        m => return m,
     }
     if negates(sentence) {
-        return Class::Unclassified;
+        return Match::Unknown;
     }
     patterns
         .iter()
         .find(|(_, ps)| ps.iter().any(|p| p.is_match(sentence)))
-        .map_or(Class::Unclassified, |(b, _)| Class::NearBlocked {
+        .map_or(Match::Unknown, |(b, _)| Match::Paraphrases {
             id: b.id.clone(),
+            why: b.why.clone(),
         })
 }
 
@@ -251,7 +239,7 @@ mod tests {
         let (mut tp, mut fp, mut positives, mut wrong) = (0usize, 0usize, 0usize, Vec::new());
         for c in &cases {
             let got = match classify(&c.text, &catalog, &patterns) {
-                Class::NearBlocked { id } | Class::Catalog(Match::Blocked { id, .. }) => Some(id),
+                Match::Paraphrases { id, .. } | Match::Blocked { id, .. } => Some(id),
                 _ => None,
             };
             let want = (c.expect != "ok").then_some(c.expect.clone());

@@ -687,3 +687,72 @@ fn absolute_paths_under_the_working_directory_are_shown_relative() {
         "{text}"
     );
 }
+
+/// `--text`: an article's claim sentences become requirements, each at its line; paraphrases of
+/// blocked sentences fail as such; prose, code and the disclaimer are no requirement.
+#[test]
+fn gate_text_checks_the_claims_of_an_article() {
+    let article = "testdata/audit/review_article/article.md";
+    let (code, r) = json(&["gate", "testdata/bundles/full_pass", "--text", article]);
+    assert_eq!(code, 1);
+    let b = bundle(&r, "testdata/bundles/full_pass");
+    let checks = b["checks"].as_array().unwrap();
+    let line = |c: &Value| c["location"]["line"].as_u64().unwrap();
+    let verdicts: Vec<(u64, bool)> = checks
+        .iter()
+        .map(|c| (line(c), c["passed"].as_bool().unwrap()))
+        .collect();
+    // The catalog claim this bundle allows (line 4) passes. The table's four bad claims fail
+    // (lines 10-13), and two of its safer claims as well: the article words one otherwise
+    // than this evidence (policy "rejected" where it accepted), and the bundle has no storage
+    // facts for the other. Then the three always-blocked claims (15, 16) and two paraphrases
+    // (15: "This proves the model answer is true." after a lead-in; 18: marketing).
+    assert_eq!(
+        verdicts,
+        [
+            (4, true),
+            (10, false),
+            (11, false),
+            (12, false),
+            (12, false),
+            (13, false),
+            (13, false),
+            (15, false),
+            (15, false),
+            (16, false),
+            (18, false)
+        ],
+        "{r:#}"
+    );
+    let near: Vec<&str> = checks
+        .iter()
+        .filter(|c| {
+            c["message"]
+                .as_str()
+                .unwrap()
+                .contains("says in other words")
+        })
+        .map(|c| c["safer"]["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        near,
+        ["job.output_bound", "runtime.environment_attested"],
+        "{r:#}"
+    );
+    let all = serde_json::to_string(&r).unwrap();
+    assert!(!all.contains("does not prove the job ran"), "{all}");
+    assert!(!all.contains("not a sentence the audit reads"), "{all}");
+    // --claimed and --text are one or the other.
+    use clap::Parser;
+    let e = claimgate::cli::Cli::try_parse_from([
+        "claimgate",
+        "gate",
+        "testdata/bundles/full_pass",
+        "--text",
+        article,
+        "--claimed",
+        "testdata/claimed/seed_bad.txt",
+    ])
+    .unwrap_err();
+    assert_eq!(e.exit_code(), 2);
+}

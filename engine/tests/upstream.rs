@@ -291,3 +291,97 @@ fn snapshot_realworld_bundles_with_upstream_policies() {
         });
     });
 }
+
+/// A config case: `testdata/upstream/cases/<name>/` holds `upstream.yaml`, the policy files it
+/// names (written for the case) and `case.yaml`:
+///
+/// ```yaml
+/// about: one line
+/// runs:
+///   - args: [eval, BUNDLE, --upstream, CONFIG, --format, json]   # CONFIG: the case's config
+///     exit: 0
+///     decisions: {policy_id: [pass]}   # the statuses of that policy's decisions (json output)
+///     has: ["text on stdout or stderr"]
+/// ```
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigCase {
+    about: String,
+    runs: Vec<ConfigRun>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigRun {
+    args: Vec<String>,
+    exit: u8,
+    #[serde(default)]
+    decisions: std::collections::BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    has: Vec<String>,
+}
+
+/// Every upstream config case runs as its case says; the record of its runs is snapshotted.
+#[test]
+fn upstream_config_cases() {
+    insta::glob!("../../testdata", "upstream/cases/*", |dir| {
+        let case: ConfigCase =
+            serde_yaml::from_str(&std::fs::read_to_string(dir.join("case.yaml")).unwrap())
+                .unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+        let config = crate::relative(&dir.join("upstream.yaml"));
+        let config = config.to_str().unwrap();
+        let mut record = format!("{}\n", case.about);
+        for r in &case.runs {
+            let args: Vec<&str> = r
+                .args
+                .iter()
+                .map(|a| if a == "CONFIG" { config } else { a.as_str() })
+                .collect();
+            let (code, out, err) = run(&args);
+            let what = format!("{}: {:?}", dir.display(), r.args);
+            assert_eq!(code, r.exit, "{what}\n{out}\n{err}");
+            // The message as one line, whatever the renderer's wrapping.
+            let flat = format!("{out}\n{err}")
+                .replace('│', " ")
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            for h in &r.has {
+                assert!(
+                    flat.contains(h.as_str()),
+                    "{what} must print {h:?}\n{out}\n{err}"
+                );
+            }
+            record.push_str(&format!("$ {}\nexit {code}\n", r.args.join(" ")));
+            if !r.decisions.is_empty() {
+                let d: serde_json::Value = serde_json::from_str(&out).unwrap();
+                for (policy, want) in &r.decisions {
+                    let got: Vec<&str> = decision(&d, policy)
+                        .iter()
+                        .map(|v| v["status"].as_str().unwrap())
+                        .collect();
+                    assert_eq!(&got, want, "{what}: decisions of {policy}");
+                }
+                for v in d["verifier_decisions"].as_array().unwrap() {
+                    let upstream = v["verifier"]
+                        .as_str()
+                        .is_some_and(|s| s.starts_with("upstream policy"));
+                    if upstream {
+                        record.push_str(&format!(
+                            "{} {} {}: {}\n",
+                            v["policy_id"].as_str().unwrap_or(""),
+                            v["source"].as_str().unwrap_or(""),
+                            v["status"].as_str().unwrap_or(""),
+                            v["reason"].as_str().unwrap_or("")
+                        ));
+                    }
+                }
+            } else if code != 0 {
+                record.push_str(&err);
+            }
+        }
+        insta::with_settings!({ omit_expression => true }, {
+            insta::assert_snapshot!(record);
+        });
+    });
+}

@@ -61,9 +61,14 @@ impl Adapter for Ear {
     }
 
     /// `ear_tee_claims`: each submod's annotated evidence (the TEE claims keyed by TEE name), as
-    /// Trustee's attestation service passes them to its policy.
+    /// Trustee's attestation service passes them to its policy. `veraison_appraisal`: each
+    /// submod as Veraison's policy agent passes it.
     fn inputs(&self, shape: InputShape) -> Option<InputBuilder> {
-        (shape == InputShape::EarTeeClaims).then_some(tee_claims)
+        match shape {
+            InputShape::EarTeeClaims => Some(tee_claims),
+            InputShape::VeraisonAppraisal => Some(veraison_appraisal),
+            _ => None,
+        }
     }
 }
 
@@ -86,6 +91,41 @@ fn tee_claims(claims: &Value) -> Vec<UpstreamInput> {
                 .get("ear.veraison.annotated-evidence")
                 .cloned()
                 .unwrap_or(Value::Null),
+        })
+        .collect()
+}
+
+/// The submods of a full EAR, or of a bare submods map.
+fn submods(claims: &Value) -> impl Iterator<Item = (&String, &Value)> {
+    let map = match claims.get("submods") {
+        Some(s) => s.as_object(),
+        None if claims.get("eat_profile").is_none() => claims.as_object(),
+        None => None,
+    };
+    map.into_iter().flatten()
+}
+
+/// Each submod as Veraison's policy agent builds a policy's input: the scheme (the submod's
+/// name), the session nonce (the EAR's `eat_nonce`, when it has one), the submod's appraisal,
+/// its annotated evidence, and no endorsements (an EAR does not carry them).
+fn veraison_appraisal(claims: &Value) -> Vec<UpstreamInput> {
+    let session = match claims.get("eat_nonce") {
+        Some(n) => serde_json::json!({ "nonce": n }),
+        None => serde_json::json!({}),
+    };
+    submods(claims)
+        .map(|(name, sub)| UpstreamInput {
+            subject: Some(name.clone()),
+            input: serde_json::json!({
+                "scheme": name,
+                "session": session,
+                "result": sub,
+                "evidence": sub
+                    .get("ear.veraison.annotated-evidence")
+                    .cloned()
+                    .unwrap_or_else(|| serde_json::json!({})),
+                "endorsements": [],
+            }),
         })
         .collect()
 }

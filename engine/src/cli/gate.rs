@@ -27,6 +27,11 @@ pub struct GateArgs {
     /// allows
     #[arg(long, value_name = "FILE")]
     claimed: Option<PathBuf>,
+    /// Published text (markdown, HTML or plain): each sentence that is a catalog claim, a
+    /// blocked sentence or a paraphrase of one must be a claim every bundle allows; the rest
+    /// is prose
+    #[arg(long, value_name = "FILE", conflicts_with = "claimed")]
+    text: Option<PathBuf>,
     #[command(flatten)]
     policy: PolicyArgs,
     #[command(flatten)]
@@ -71,7 +76,15 @@ pub(super) fn run(
     let reqs = Requirements {
         require: args.require.clone(),
         forbid_label: args.forbid_label.map(Label::from),
-        claimed: args.claimed.as_deref().map(Claimed::read).transpose()?,
+        claimed: match (&args.claimed, &args.text) {
+            (Some(c), _) => Some(Claimed::read(c)?),
+            (None, Some(t)) => Some(Claimed::from_prose(
+                t,
+                engine.catalog(),
+                &engine.paraphrases()?,
+            )?),
+            (None, None) => None,
+        },
     };
     reqs.validate(engine.catalog())?;
     let targets = gate::expand(&args.bundles)?;

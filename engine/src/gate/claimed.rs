@@ -28,6 +28,9 @@ pub struct ClaimedItem {
     pub text: String,
     /// Its 1-based line in the file, when known
     pub line: Option<usize>,
+    /// What it is, when classified as it was read (published text, whose paraphrases only
+    /// the catalog's compiled patterns find); else the catalog alone classifies it
+    pub(crate) matched: Option<Match>,
 }
 
 impl Claimed {
@@ -36,14 +39,8 @@ impl Claimed {
     /// `.json`, else plain text with one item per line (blank lines and `#` comments ignored).
     pub fn read(path: &Path) -> Result<Claimed, GateError> {
         let path = &super::expand::relative(path);
-        let name = path.display().to_string();
-        let file = SourceFile::read(path, name.clone()).map_err(|e| GateError::Claimed {
-            message: match e.kind() {
-                std::io::ErrorKind::NotFound => "no such file".to_string(),
-                _ => e.to_string(),
-            },
-            at: Located::named(name.clone()),
-        })?;
+        let file = read_file(path)?;
+        let name = file.name.clone();
         let structured = matches!(
             path.extension().and_then(|e| e.to_str()),
             Some("yaml" | "yml" | "json")
@@ -64,6 +61,38 @@ impl Claimed {
             });
         }
         Ok(claimed)
+    }
+
+    /// Published text (markdown, HTML or plain): the sentences that are catalog claims, blocked
+    /// sentences, louder versions of a claim or paraphrases of a blocked sentence
+    /// ([`crate::text`]); the rest is prose, and no requirement.
+    pub fn from_prose(
+        path: &Path,
+        catalog: &Catalog,
+        patterns: &crate::catalog::Paraphrases<'_>,
+    ) -> Result<Claimed, GateError> {
+        let path = &super::expand::relative(path);
+        let file = read_file(path)?;
+        let mut items: Vec<ClaimedItem> = Vec::new();
+        for s in crate::text::sentences(&file.text) {
+            let matched = match crate::text::classify(&s.text, catalog, patterns) {
+                Match::Unknown => continue,
+                m => m,
+            };
+            let n = normalize(&s.text);
+            if items.iter().any(|i| normalize(&i.text) == n) {
+                continue;
+            }
+            items.push(ClaimedItem {
+                text: s.text,
+                line: Some(s.line),
+                matched: Some(matched),
+            });
+        }
+        Ok(Claimed {
+            file: file.name,
+            items,
+        })
     }
 
     /// One item per line; blank lines and lines whose first non-blank character is `#` are
@@ -115,6 +144,17 @@ impl Claimed {
     }
 }
 
+fn read_file(path: &Path) -> Result<SourceFile, GateError> {
+    let name = path.display().to_string();
+    SourceFile::read(path, name.clone()).map_err(|e| GateError::Claimed {
+        message: match e.kind() {
+            std::io::ErrorKind::NotFound => "no such file".to_string(),
+            _ => e.to_string(),
+        },
+        at: Located::named(name),
+    })
+}
+
 fn push(items: &mut Vec<ClaimedItem>, text: &str, line: Option<usize>) {
     let n = normalize(text);
     if items.iter().any(|i| normalize(&i.text) == n) {
@@ -123,6 +163,7 @@ fn push(items: &mut Vec<ClaimedItem>, text: &str, line: Option<usize>) {
     items.push(ClaimedItem {
         text: text.to_string(),
         line,
+        matched: None,
     });
 }
 
@@ -143,6 +184,13 @@ pub(crate) enum Match {
         /// Blocked id
         id: String,
         /// Why it overreaches
+        why: String,
+    },
+    /// A sentence of published text that says in other words what a blocked sentence says
+    Paraphrases {
+        /// Blocked id
+        id: String,
+        /// Why the blocked sentence overreaches
         why: String,
     },
     /// A louder sentence a claim must never be inflated to (and not itself on the blocklist)
@@ -292,6 +340,12 @@ pub(crate) fn check(c: &mut Check, text: &str, m: &Match, d: &Decision, catalog:
                 format!(" (`{id}`)")
             };
             c.message = format!("claimed {q} is never allowed{which}");
+            c.reasons.push(why.clone());
+            c.safer = blocklist_rewrite(d, id);
+        }
+        Match::Paraphrases { id, why } => {
+            c.passed = false;
+            c.message = format!("claimed {q} says in other words what `{id}` never allows");
             c.reasons.push(why.clone());
             c.safer = blocklist_rewrite(d, id);
         }

@@ -353,10 +353,17 @@ impl Requirements {
 pub fn run(targets: &[Target], engine: &Engine, at: At, reqs: &Requirements) -> GateReport {
     let requirements = reqs.list();
     let catalog = engine.catalog();
+    let items = reqs.claimed.as_ref().map_or(&[][..], |c| &c.items[..]);
     let matches: Vec<Option<Match>> = requirements
         .iter()
         .map(|r| {
-            (r.kind == RequirementKind::Claimed).then(|| claimed::classify(&r.subject, catalog))
+            (r.kind == RequirementKind::Claimed).then(|| {
+                items
+                    .iter()
+                    .find(|i| i.text == r.subject)
+                    .and_then(|i| i.matched.clone())
+                    .unwrap_or_else(|| claimed::classify(&r.subject, catalog))
+            })
         })
         .collect();
     let sources = targets.iter().map(|t| match t {

@@ -23,6 +23,8 @@ use serde_json::Value as Json;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+mod veraison;
+
 /// The config format marker.
 pub const SCHEMA: &str = "claimgate.upstream/v1";
 
@@ -48,7 +50,15 @@ struct RawPolicy {
     /// The file's sha256 in hex; loading stops if the file hashes to anything else
     #[serde(default)]
     sha256: Option<String>,
-    /// The dialect the file is written in
+    /// Further Rego files compiled with `file` in the same engine, for a policy that comes in
+    /// more than one module
+    #[serde(default)]
+    modules: Vec<RawModule>,
+    /// The policy's `data` document: a mapping written here, or a YAML or JSON file holding
+    /// one (`${VAR}` and relative paths as for `file`)
+    #[serde(default)]
+    data: Option<RawData>,
+    /// The dialect the files are written in
     rego: RegoVersion,
     /// The rule evaluated, e.g. `data.policy.allow`
     entrypoint: String,
@@ -61,6 +71,27 @@ struct RawPolicy {
     /// A YAML or JSON file (id → value) served through `query_reference_value`
     #[serde(default)]
     reference_values: Option<String>,
+}
+
+/// One more module of a policy.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct RawModule {
+    /// The `.rego` file, named as `file` is
+    file: String,
+    /// Its sha256 in hex, checked as `sha256` is
+    #[serde(default)]
+    sha256: Option<String>,
+}
+
+/// A policy's `data`: written in the config, or named.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(untagged)]
+enum RawData {
+    /// A YAML or JSON file holding a mapping
+    File(String),
+    /// The mapping itself
+    Inline(serde_json::Map<String, Json>),
 }
 
 /// The config's JSON Schema.
@@ -87,6 +118,11 @@ pub enum ResultMapping {
     /// An AR4SI trust vector: its worst stated tier (affirming → pass, warning/none → hold,
     /// contraindicated → reject), as Trustee derives `ear.status`
     Ar4siTrustVector,
+    /// Veraison's `outcome` (`{status, trust-vector, added-claims}`), applied to the appraisal
+    /// in the input's `result` as Veraison's policy agent applies it: the status replaced,
+    /// each non-zero claim replacing the appraisal's, then the status raised to the worst
+    /// tier among the claims
+    VeraisonOutcome,
 }
 
 /// A compiled upstream policy.
@@ -100,6 +136,10 @@ pub struct UpstreamPolicy {
     pub digest: Digest,
     /// sha256 of the reference-value file it is served from, when it has one
     pub reference_digest: Option<Digest>,
+    /// Its further modules: each file as named, with its sha256
+    pub modules: Vec<(String, Digest)>,
+    /// sha256 of its `data` document (JCS), when it has one
+    pub data_digest: Option<Digest>,
     entrypoint: String,
     applies_to: Vec<Kind>,
     input: InputShape,
@@ -133,19 +173,32 @@ pub fn load(config: &Path) -> Result<Vec<UpstreamPolicy>, PolicyError> {
     let base = config.parent().unwrap_or(Path::new("."));
     let mut out = Vec::new();
     for p in raw.policies {
-        let path = expand(&p.file, base).map_err(|m| bad(m, &p.file))?;
-        let file_name = path.display().to_string();
-        let file = SourceFile::read(&path, file_name.clone())
-            .map_err(|e| bad(format!("cannot read `{file_name}`: {e}"), &p.file))?;
-        let digest = Digest::sha256_of(file.text.as_bytes());
-        if let Some(want) = &p.sha256 {
-            if want.to_ascii_lowercase() != digest.hex {
-                return Err(bad(
-                    format!("`{file_name}` has sha256 {}, the config pins {want}: the file is not the one named", digest.hex),
-                    want,
-                ));
+        // Each module read as named and checked against its pin.
+        let read = |named: &str,
+                    pin: &Option<String>|
+         -> Result<(SourceFile, Digest), PolicyError> {
+            let path = expand(named, base).map_err(|m| bad(m, named))?;
+            let file_name = path.display().to_string();
+            let file = SourceFile::read(&path, file_name.clone())
+                .map_err(|e| bad(format!("cannot read `{file_name}`: {e}"), named))?;
+            let digest = Digest::sha256_of(file.text.as_bytes());
+            if let Some(want) = pin {
+                if want.to_ascii_lowercase() != digest.hex {
+                    return Err(bad(
+                        format!("`{file_name}` has sha256 {}, the config pins {want}: the file is not the one named", digest.hex),
+                        want,
+                    ));
+                }
             }
-        }
+            Ok((file, digest))
+        };
+        let (file, digest) = read(&p.file, &p.sha256)?;
+        let file_name = file.name.clone();
+        let modules = p
+            .modules
+            .iter()
+            .map(|m| read(&m.file, &m.sha256))
+            .collect::<Result<Vec<_>, _>>()?;
         let mut applies_to = Vec::new();
         for k in &p.applies_to {
             match Kind::from_name(k).filter(|k| k.is_upstream()) {
@@ -155,7 +208,40 @@ pub fn load(config: &Path) -> Result<Vec<UpstreamPolicy>, PolicyError> {
         }
         let mut engine = new_engine();
         engine.set_rego_v0(p.rego == RegoVersion::V0);
-        super::eval::add_rego(&mut engine, &file)?;
+        let mut packages = vec![super::eval::add_rego(&mut engine, &file)?];
+        for (m, _) in &modules {
+            packages.push(super::eval::add_rego(&mut engine, m)?);
+        }
+        let data_digest = match &p.data {
+            Some(d) => {
+                let (data, shown) = match d {
+                    RawData::Inline(map) => (map.clone(), "data".to_string()),
+                    RawData::File(named) => {
+                        let path = expand(named, base).map_err(|m| bad(m, named))?;
+                        (read_data(&path)?, named.clone())
+                    }
+                };
+                // `data.policy` is the policy's own: a document there would shadow its rules.
+                let roots: Vec<&str> = packages
+                    .iter()
+                    .filter_map(|pkg| pkg.strip_prefix("data.")?.split('.').next())
+                    .collect();
+                if let Some(k) = data.keys().find(|k| roots.contains(&k.as_str())) {
+                    return Err(PolicyError::Upstream {
+                        message: format!("the `data` of policy `{}` has the key `{k}`, which names a package of the policy", p.id),
+                        at: Located::at(&text, text.span_after(&p.id, &["data:", "\"data\""])),
+                    });
+                }
+                let json = Json::Object(data);
+                let value = Value::from_json_str(&json.to_string())
+                    .map_err(|e| bad(e.to_string(), &shown))?;
+                engine
+                    .add_data(value)
+                    .map_err(|e| bad(first_line(&e.to_string()), &shown))?;
+                Some(Digest::sha256_of(&crate::jcs::to_vec(&json)))
+            }
+            None => None,
+        };
         let (refs, reference_digest) = match &p.reference_values {
             Some(r) => {
                 let (values, digest) =
@@ -189,12 +275,16 @@ pub fn load(config: &Path) -> Result<Vec<UpstreamPolicy>, PolicyError> {
             .chain([("query_reference_value", 1)])
             .collect();
         check_calls(&super::parsed(&mut engine)?, &hosts)?;
-        analyze(&mut engine, &[&file])?;
+        let mut files = vec![&file];
+        files.extend(modules.iter().map(|(m, _)| m));
+        analyze(&mut engine, &files)?;
         out.push(UpstreamPolicy {
             id: p.id,
             file: file_name,
             digest,
             reference_digest,
+            modules: modules.into_iter().map(|(m, d)| (m.name, d)).collect(),
+            data_digest,
             entrypoint: p.entrypoint,
             applies_to,
             input: p.input,
@@ -225,6 +315,20 @@ fn expand(raw: &str, base: &Path) -> Result<PathBuf, String> {
     out.push_str(rest);
     let p = PathBuf::from(out);
     Ok(if p.is_absolute() { p } else { base.join(p) })
+}
+
+/// Reads a policy's `data` file: a mapping.
+fn read_data(path: &Path) -> Result<serde_json::Map<String, Json>, PolicyError> {
+    let shown = path.display().to_string();
+    let file = SourceFile::read(path, shown.clone()).map_err(|e| PolicyError::Io {
+        path: shown,
+        reason: e.to_string(),
+    })?;
+    file.parse(Syntax::of(path))
+        .map_err(|e| PolicyError::Upstream {
+            message: e.message,
+            at: Located::at(&file, e.span),
+        })
 }
 
 fn read_reference_values(path: &Path) -> Result<(BTreeMap<String, Value>, Digest), PolicyError> {
@@ -306,7 +410,7 @@ impl UpstreamPolicy {
                             rule: format!("{} ({})", self.entrypoint, self.id),
                             message: super::eval_message(&e.to_string()),
                         })?;
-                let (status, reason) = self.map(&v)?;
+                let (status, reason) = self.map(&v, &input)?;
                 let source = match subject {
                     Some(s) => format!("{}#{s}", doc.id),
                     None => doc.id.clone(),
@@ -329,7 +433,7 @@ impl UpstreamPolicy {
         Ok(out)
     }
 
-    fn map(&self, v: &Value) -> Result<(Status, String), PolicyError> {
+    fn map(&self, v: &Value, input: &Json) -> Result<(Status, String), PolicyError> {
         let rule = &self.entrypoint;
         match self.result {
             ResultMapping::Boolean => Ok(match v {
@@ -371,6 +475,20 @@ impl UpstreamPolicy {
                     tier.status(),
                     format!("{rule}: {} → {}", stated.join(", "), tier.name()),
                 ))
+            }
+            ResultMapping::VeraisonOutcome => {
+                let json: Json = serde_json::to_value(v).unwrap_or(Json::Null);
+                let bad = |found: String| {
+                    PolicyError::Output {
+                    rule: rule.clone(),
+                    found,
+                    expected: "Veraison's outcome: `status` (0, 2, 32, 96 or a tier name), `trust-vector` (AR4SI claims, -128..127) and `added-claims`".into(),
+                    help: None,
+                }
+                };
+                let outcome = veraison::Outcome::read(&json).map_err(bad)?;
+                let (tier, said) = outcome.apply(input.get("result").unwrap_or(&Json::Null));
+                Ok((tier.status(), format!("{rule}: {said} → {}", tier.name())))
             }
         }
     }

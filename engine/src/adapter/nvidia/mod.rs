@@ -297,7 +297,7 @@ fn device_inputs<D: Devices>(shape: InputShape) -> Option<InputBuilder> {
     match shape {
         InputShape::NvidiaDeviceAsTee => Some(device_as_tee::<D>),
         InputShape::NvidiaClaimsArray => Some(claims_array::<D>),
-        InputShape::Document | InputShape::EarTeeClaims => None,
+        InputShape::Document | InputShape::EarTeeClaims | InputShape::VeraisonAppraisal => None,
     }
 }
 
