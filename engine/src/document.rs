@@ -55,6 +55,15 @@ pub enum Kind {
     Nvattest,
     /// dstack-verifier `/verify` response
     DstackVerify,
+    /// A dstack quote report as the guest agent's `GetQuote` returns it (`quote` hex,
+    /// `event_log`, `report_data`, `vm_config`): evidence no verifier has appraised
+    DstackQuoteReport,
+    /// Trustee attestation service CPU TEE claims (TDX, SNP, SGX, …) as its verifiers parse
+    /// them for its policies
+    TrusteeTeeClaims,
+    /// Trustee attestation service GPU claims (`nvidia`) as its verifier parses them for its
+    /// policies
+    TrusteeGpuClaims,
     /// Trustee KBS error response (`type`, `detail`), e.g. a policy denial
     KbsError,
     /// Akash SDL (`deploy.yaml`)
@@ -66,7 +75,7 @@ pub enum Kind {
 
 impl Kind {
     /// All kinds, in the order they are documented.
-    pub const ALL: [Kind; 18] = [
+    pub const ALL: [Kind; 21] = [
         Kind::RuntimeMeasurement,
         Kind::AttestationResult,
         Kind::VerifierDecision,
@@ -82,6 +91,9 @@ impl Kind {
         Kind::NvidiaDetachedEat,
         Kind::Nvattest,
         Kind::DstackVerify,
+        Kind::DstackQuoteReport,
+        Kind::TrusteeTeeClaims,
+        Kind::TrusteeGpuClaims,
         Kind::KbsError,
         Kind::AkashSdl,
         Kind::AuthorReceipt,
@@ -105,6 +117,9 @@ impl Kind {
             Kind::NvidiaDetachedEat => "nvidia_detached_eat",
             Kind::Nvattest => "nvattest",
             Kind::DstackVerify => "dstack_verify",
+            Kind::DstackQuoteReport => "dstack_quote_report",
+            Kind::TrusteeTeeClaims => "trustee_tee_claims",
+            Kind::TrusteeGpuClaims => "trustee_gpu_claims",
             Kind::KbsError => "kbs_error",
             Kind::AkashSdl => "akash_sdl",
             Kind::AuthorReceipt => "author_receipt",

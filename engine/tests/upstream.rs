@@ -385,3 +385,36 @@ fn upstream_config_cases() {
         });
     });
 }
+
+/// Trustee's CPU policy, run by claimgate on the claims the AS copied into its example token,
+/// gives the trust vector the AS wrote beside them: the parsed-claims kind is read as the AS
+/// hands it to its policy.
+#[test]
+fn trustee_policy_on_the_tokens_own_claims_gives_its_vector() {
+    if upstream_dir("trustee_policy_on_the_tokens_own_claims_gives_its_vector").is_none() {
+        return;
+    }
+    let token: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(testdata("realworld/trustee/example.token.json")).unwrap(),
+    )
+    .unwrap();
+    let vector = token["submods"]["cpu0"]["ear.trustworthiness-vector"]
+        .as_object()
+        .unwrap();
+    let stated: Vec<String> = vector
+        .iter()
+        .filter(|(_, v)| v.as_i64() != Some(0))
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect();
+    let d = eval("trustee/example.token.annotated-evidence.bundle.yaml");
+    let cpu = decision(&d, "trustee_ear_default_cpu");
+    assert_eq!(cpu.len(), 1);
+    assert_eq!(
+        cpu[0]["reason"],
+        format!(
+            "data.policy.trust_claims: {} → contraindicated",
+            stated.join(", ")
+        )
+    );
+    assert_eq!(cpu[0]["status"], "reject");
+}

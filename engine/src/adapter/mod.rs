@@ -14,10 +14,12 @@ mod akash;
 mod author;
 pub(crate) use author::{text as author_field, DIGEST_FIELDS as AUTHOR_DIGEST_FIELDS};
 mod dstack;
+mod dstack_quote;
 mod ear;
 mod kbs;
 mod native;
 mod nvidia;
+mod trustee_claims;
 
 use crate::digest::Digest;
 use crate::document::{Appraisal, Document, Kind, PathStep, Status};
@@ -71,6 +73,9 @@ pub(crate) static REGISTRY: &[&dyn Adapter] = &[
     &nvidia::NvidiaDetachedEat,
     &nvidia::Nvattest,
     &dstack::DstackVerify,
+    &dstack_quote::DstackQuoteReport,
+    &trustee_claims::CPU,
+    &trustee_claims::GPU,
     &kbs::KbsError,
     &akash::AkashSdl,
     &author::AuthorReceipt,

@@ -197,6 +197,18 @@ fn each_format_builds_the_inputs_it_can_and_no_other() {
         );
         assert_eq!(
             input_builder(kind, InputShape::EarTeeClaims).is_some(),
+            matches!(
+                kind,
+                Kind::TrusteeEar
+                    | Kind::VeraisonEar
+                    | Kind::TrusteeTeeClaims
+                    | Kind::TrusteeGpuClaims
+            ),
+            "{}",
+            kind.name()
+        );
+        assert_eq!(
+            input_builder(kind, InputShape::VeraisonAppraisal).is_some(),
             matches!(kind, Kind::TrusteeEar | Kind::VeraisonEar),
             "{}",
             kind.name()
@@ -296,6 +308,31 @@ fn ear_inputs_are_each_submods_tee_claims() {
         Some(vec![UpstreamInput {
             subject: None,
             input: bare.clone(),
+        }])
+    );
+}
+
+#[test]
+fn veraison_inputs_are_each_submod_as_its_agent_builds_them() {
+    let sub = json!({"ear.status": "affirming", "ear.veraison.annotated-evidence": {"psa-nonce": "AA=="}});
+    let bare = json!({"PSA_IOT": sub});
+    assert_eq!(
+        built(Kind::VeraisonEar, InputShape::VeraisonAppraisal, &bare),
+        Some(vec![UpstreamInput {
+            subject: Some("PSA_IOT".into()),
+            input: json!({"scheme": "PSA_IOT", "session": {}, "result": sub,
+                          "evidence": {"psa-nonce": "AA=="}, "endorsements": []}),
+        }])
+    );
+    // A full EAR: its submods, and its nonce as the session's.
+    let full = json!({"eat_profile": "tag:github.com,2023:veraison/ear", "eat_nonce": "bm9uY2U",
+                      "submods": {"CCA_REALM": {"ear.status": "warning"}}});
+    assert_eq!(
+        built(Kind::VeraisonEar, InputShape::VeraisonAppraisal, &full),
+        Some(vec![UpstreamInput {
+            subject: Some("CCA_REALM".into()),
+            input: json!({"scheme": "CCA_REALM", "session": {"nonce": "bm9uY2U"},
+                          "result": {"ear.status": "warning"}, "evidence": {}, "endorsements": []}),
         }])
     );
 }
