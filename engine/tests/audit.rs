@@ -58,7 +58,9 @@ fn audit_case(dir: &Path) {
 
 #[test]
 fn every_audit_case_reports_as_its_snapshot_says() {
+    // `testdata/review/` is the runnable example of docs/review.md, audited like the cases.
     insta::glob!("../../testdata", "audit/*", audit_case);
+    insta::glob!("../../testdata", "review", audit_case);
 }
 
 #[test]

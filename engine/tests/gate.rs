@@ -692,7 +692,7 @@ fn absolute_paths_under_the_working_directory_are_shown_relative() {
 /// blocked sentences fail as such; prose, code and the disclaimer are no requirement.
 #[test]
 fn gate_text_checks_the_claims_of_an_article() {
-    let article = "testdata/audit/review_article/article.md";
+    let article = "testdata/review/article.md";
     let (code, r) = json(&["gate", "testdata/bundles/full_pass", "--text", article]);
     assert_eq!(code, 1);
     let b = bundle(&r, "testdata/bundles/full_pass");
