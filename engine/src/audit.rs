@@ -1,6 +1,11 @@
 //! `claimgate audit`: whether a receipt a provider published in the author-model shape says no
 //! more than its own fields support.
 //!
+//! A receipt claimgate wrote (`claimgate.receipt/v1`, bare or in its envelope) is audited as
+//! `verify` checks it: its bytes and decision id, and with `--bundle` every field against the
+//! bundle decided again at the receipt's instant; its text against that decision, else the
+//! decision it records.
+//!
 //! The receipt is read as evidence: a one-document bundle whose job is the receipt's job and
 //! digests and whose document is the receipt itself (`author_receipt`,
 //! `adapter/author.rs`). The pack decides that bundle like any other; the audit then sets
@@ -44,7 +49,20 @@ pub const CODES: &[(&str, Severity, &str)] = &[
     ("text-misworded", Severity::Error, "with --text: a sentence is a catalog claim with its placeholders filled otherwise than the evidence fills them"),
     ("text-supported", Severity::Note, "with --text: a sentence is a catalog claim the evidence supports"),
     ("bundle-replayed", Severity::Note, "with --bundle: the bundle's evidence, decided again, supports the allowed claim with the receipt's digests"),
+    ("receipt-mismatch", Severity::Error, "a claimgate receipt: a field is not what claimgate wrote (its bytes, its decision id) or, with --bundle, not what the bundle decided again gives"),
+    ("receipt-replayed", Severity::Note, "with --bundle: a claimgate receipt the bundle, decided again at its instant, gives field for field"),
+    ("not-replayed", Severity::Note, "a claimgate receipt without --bundle: its bytes and decision id are checked, its decision is not decided again"),
 ];
+
+/// Which kind of receipt was audited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Shape {
+    /// The author model of the design: one `allowed_claim`, read as evidence and decided
+    AuthorModel,
+    /// A receipt claimgate wrote: its decision is recorded, and verified
+    Claimgate,
+}
 
 /// How much a finding counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -107,11 +125,14 @@ pub struct Replay {
 pub struct Audit {
     /// The receipt file, as given
     pub receipt: String,
+    /// Which kind of receipt it is
+    pub shape: Shape,
     /// The catalog claim the `allowed_claim` is, when it is one
     pub claim: Option<String>,
-    /// The claims the receipt's own fields support
+    /// The claims the receipt's own fields support (a claimgate receipt: the claims it records)
     pub supported: Vec<String>,
-    /// The honest label of what the receipt's fields support
+    /// The honest label of what the receipt's fields support (a claimgate receipt: the label
+    /// it records)
     pub label: Label,
     /// With `--bundle`: the bundle, the claims its evidence supports and its label
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -150,6 +171,9 @@ pub fn audit(
     at: At,
 ) -> Result<Audit, crate::Error> {
     let (file, receipt) = crate::receipt::read_json(path)?;
+    if is_claimgate(&receipt) {
+        return audit_claimgate(engine, path, bundle, text);
+    }
     let name = file.name.clone();
     let assessment = engine.decide(&as_bundle(&file, &receipt)?, at)?;
     let ev = assessment.evidence();
@@ -298,6 +322,7 @@ pub fn audit(
     });
     Ok(Audit {
         receipt: name,
+        shape: Shape::AuthorModel,
         claim,
         supported: decision.allowed.iter().map(|a| a.id.clone()).collect(),
         label: decision.label,
@@ -305,6 +330,149 @@ pub fn audit(
         text: text.map(|t| t.display().to_string()).zip(sentences),
         findings,
     })
+}
+
+/// Whether a receipt is one claimgate wrote: bare (its schema), or in the in-toto Statement or
+/// DSSE envelope claimgate writes around it.
+fn is_claimgate(receipt: &Value) -> bool {
+    receipt.get("schema").and_then(Value::as_str) == Some(crate::receipt::SCHEMA)
+        || receipt.get("payloadType").is_some()
+        || receipt.get("predicateType").is_some()
+}
+
+/// Audits a receipt claimgate wrote: verified as `verify` verifies it (replayed at its own
+/// instant with `bundle`), and its text set against the replayed decision, else the recorded
+/// one.
+fn audit_claimgate(
+    engine: &Engine,
+    path: &Path,
+    bundle: Option<&Path>,
+    text: Option<&Path>,
+) -> Result<Audit, crate::Error> {
+    let rf = crate::receipt::ReceiptFile::read(path, None)?;
+    let name = path.display().to_string();
+    let recorded: crate::receipt::Receipt =
+        serde_json::from_value(rf.receipt().clone()).map_err(|e| {
+            crate::receipt::ReceiptError::Envelope {
+                path: name.clone(),
+                message: format!("not a {} receipt: {e}", crate::receipt::SCHEMA),
+            }
+        })?;
+    let replayed = match bundle {
+        None => None,
+        Some(dir) => {
+            let at = At::Pinned(rf.evaluated_at()?);
+            let assessment = engine.decide(&engine.load(dir)?, at)?;
+            let value = assessment.receipt().to_value();
+            Some((dir.display().to_string(), value, assessment.into_decision()))
+        }
+    };
+    let verification = rf.verify(replayed.as_ref().map(|(_, v, _)| v));
+    let note = |code: &'static str, field: &str, message: String| AuditFinding {
+        code,
+        severity: severity_of(code),
+        field: field.to_string(),
+        line: None,
+        file: None,
+        message,
+        instead: None,
+    };
+    let mut findings: Vec<AuditFinding> = verification
+        .mismatches
+        .iter()
+        .map(|m| {
+            note(
+                "receipt-mismatch",
+                &m.field,
+                format!(
+                    "{}: the receipt says {}, found {}",
+                    m.kind.name(),
+                    m.receipt,
+                    m.found
+                ),
+            )
+        })
+        .collect();
+    match (&replayed, verification.ok()) {
+        (None, _) => findings.push(note(
+            "not-replayed",
+            "replay",
+            "its bytes and decision id are checked, and its text (with --text) is set against the claims it records; nothing was decided again: give --bundle".into(),
+        )),
+        (Some((dir, ..)), true) => findings.push(note(
+            "receipt-replayed",
+            "replay",
+            format!("`{dir}`, decided again at the receipt's instant, gives this receipt field for field"),
+        )),
+        (Some(_), false) => {}
+    }
+    let catalog = engine.catalog();
+    let decision = match &replayed {
+        Some((.., d)) => d.clone(),
+        None => as_recorded(&recorded, catalog, &name),
+    };
+    let mut sentences = None;
+    if let Some(t) = text {
+        let (n, found) = audit_text(t, catalog, &engine.paraphrases()?, &decision)?;
+        sentences = Some(n);
+        findings.extend(found);
+    }
+    findings.sort_by_key(|f| f.severity);
+    Ok(Audit {
+        receipt: name,
+        shape: Shape::Claimgate,
+        claim: None,
+        supported: recorded
+            .allowed_claim
+            .iter()
+            .map(|a| a.id.clone())
+            .collect(),
+        label: recorded.label,
+        bundle: replayed.map(|(path, _, d)| Replay {
+            path,
+            supported: d.allowed.iter().map(|a| a.id.clone()).collect(),
+            label: d.label,
+        }),
+        text: text.map(|t| t.display().to_string()).zip(sentences),
+        findings,
+    })
+}
+
+/// The decision a claimgate receipt records, as a decision: its allowed and blocked claims and
+/// its label (what its text is set against when no bundle is given).
+fn as_recorded(r: &crate::receipt::Receipt, catalog: &Catalog, name: &str) -> Decision {
+    Decision {
+        schema: crate::decision::SCHEMA,
+        bundle: name.to_string(),
+        job: crate::decision::JobView {
+            job_id: r.job_id.clone(),
+            receipt_id: r.receipt_id.clone(),
+            workload_digest: r.workload_digest.as_ref().map(ToString::to_string),
+            input_commitment: r.input_commitment.as_ref().map(ToString::to_string),
+            output_digest: r.output_digest.as_ref().map(ToString::to_string),
+        },
+        evaluated_at: r.evaluated_at,
+        label: r.label,
+        // A recorded claim the catalog does not know is left out: text is never checked
+        // against more than the catalog allows.
+        allowed: r
+            .allowed_claim
+            .iter()
+            .filter_map(|a| {
+                Some(crate::decision::Allowed {
+                    id: a.id.clone(),
+                    claim_box: catalog.claim(&a.id)?.claim_box,
+                    sentence: a.sentence.clone(),
+                })
+            })
+            .collect(),
+        blocked: r.blocked_claims.clone(),
+        verifier_decisions: Vec::new(),
+        verifier_status: None,
+        problems: Vec::new(),
+        appraisals: BTreeMap::new(),
+        attestation_limit: None,
+    }
 }
 
 /// The sentences of a published text set against the catalog and decision `d`: how many were

@@ -11,7 +11,8 @@ use std::path::PathBuf;
 /// Arguments of `claimgate audit`.
 #[derive(Debug, clap::Args)]
 pub struct AuditArgs {
-    /// A receipt in the author-model shape (JSON: `allowed_claim`, `blocked_claims`, …)
+    /// A receipt: in the author-model shape (JSON: `allowed_claim`, `blocked_claims`, …), or one
+    /// claimgate wrote (checked as `verify` checks it)
     pub receipt: PathBuf,
     /// The bundle the receipt summarizes: its digests must be the receipt's, and its evidence,
     /// decided again, must support the allowed claim

@@ -93,6 +93,11 @@ impl ReceiptFile {
         })
     }
 
+    /// The receipt, out of its envelope or Statement.
+    pub fn receipt(&self) -> &Value {
+        &self.opened.receipt
+    }
+
     /// The instant the receipt's decision was made at: the one to replay it at.
     pub fn evaluated_at(&self) -> Result<Instant, ReceiptError> {
         self.opened

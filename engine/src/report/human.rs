@@ -429,14 +429,6 @@ pub(super) fn write_verification(v: &Verification, w: &mut dyn Write) -> io::Res
 /// `claimgate audit`: what the receipt's own fields support, then each finding.
 pub(super) fn write_audit(a: &crate::Audit, w: &mut dyn Write) -> io::Result<()> {
     // Messages quote the receipt: untrusted text.
-    writeln!(w, "receipt:   {}", printable(&a.receipt))?;
-    writeln!(
-        w,
-        "claims:    {}",
-        a.claim
-            .as_deref()
-            .map_or("no catalog claim".to_string(), |c| format!("`{c}`"))
-    )?;
     let listed = |ids: &[String]| {
         if ids.is_empty() {
             "nothing".to_string()
@@ -444,8 +436,28 @@ pub(super) fn write_audit(a: &crate::Audit, w: &mut dyn Write) -> io::Result<()>
             ids.join(", ")
         }
     };
-    writeln!(w, "supports:  {}", listed(&a.supported))?;
-    writeln!(w, "label:     {}", a.label.name())?;
+    writeln!(w, "receipt:   {}", printable(&a.receipt))?;
+    match a.shape {
+        crate::audit::Shape::AuthorModel => {
+            writeln!(
+                w,
+                "claims:    {}",
+                a.claim
+                    .as_deref()
+                    .map_or("no catalog claim".to_string(), |c| format!("`{c}`"))
+            )?;
+            writeln!(w, "supports:  {}", listed(&a.supported))?;
+            writeln!(w, "label:     {}", a.label.name())?;
+        }
+        crate::audit::Shape::Claimgate => {
+            writeln!(
+                w,
+                "written:   by claimgate (its decision is recorded, and verified)"
+            )?;
+            writeln!(w, "records:   {}", listed(&a.supported))?;
+            writeln!(w, "label:     {} (recorded)", a.label.name())?;
+        }
+    }
     if let Some(b) = &a.bundle {
         writeln!(w, "bundle:    {}", printable(&b.path))?;
         writeln!(w, "  supports: {}", listed(&b.supported))?;
