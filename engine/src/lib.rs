@@ -75,6 +75,9 @@ pub use policy::{
 };
 pub use time::Instant;
 
+// What the outputs of `gate` are bounded by.
+pub use report::{GITHUB_MAX_ANNOTATIONS, MARKDOWN_MAX_BYTES, SARIF_MAX_RESULTS};
+
 // The decision.
 pub use catalog::{Catalog, Claim, ClaimBox, Label};
 pub use decision::{Allowed, BlockKind, Blocked, Decision, JobView, Rewrite};

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::Command;
 
 /// `xmllint --schema` on the document: its complaints, or `None` when xmllint is missing.
-fn xsd_errors(xml: &str, scratch: &Path, name: &str) -> Option<String> {
+pub fn xsd_errors(xml: &str, scratch: &Path, name: &str) -> Option<String> {
     let file = scratch.join(name);
     std::fs::write(&file, xml).unwrap();
     let out = Command::new("xmllint")

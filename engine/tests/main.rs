@@ -48,6 +48,8 @@ mod receipts;
 mod render;
 /// regorus' bytecode VM against its interpreter: the differences that keep claimgate off it.
 mod rvm;
+/// The gate at 10,000 bundles: every output within what its consumer accepts.
+mod scale;
 /// `claimgate schema`: each format's schema, and testdata, evidence and decisions against it.
 mod schemas;
 /// The evidence space: decision table, invariants, semantic diffs.

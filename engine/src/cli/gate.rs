@@ -39,6 +39,37 @@ pub struct GateArgs {
     /// Output format
     #[arg(long, value_parser = formats(GATE_FORMATS), default_value = "human")]
     format: Format,
+    /// Most results in the SARIF run (GitHub code scanning takes at most 25,000); the run
+    /// counts the results left out
+    #[arg(long, value_name = "N", default_value_t = report::SARIF_MAX_RESULTS)]
+    max_results: usize,
+    /// Also write the report in another format to a file, within the same limits (repeatable),
+    /// e.g. `--write sarif=claimgate.sarif --write markdown=$GITHUB_STEP_SUMMARY`
+    #[arg(long, value_name = "FORMAT=FILE", value_parser = also_write)]
+    write: Vec<(Format, PathBuf)>,
+    /// Also write the whole report, in the output format and without the markdown and GitHub
+    /// caps (1 MiB, 10 annotations), to this file
+    #[arg(long, value_name = "FILE")]
+    full_report: Option<PathBuf>,
+}
+
+/// `FORMAT=FILE`, FORMAT one of the gate's formats.
+fn also_write(s: &str) -> Result<(Format, PathBuf), String> {
+    let (name, path) = s
+        .split_once('=')
+        .ok_or_else(|| format!("`{s}` is not FORMAT=FILE"))?;
+    let format = GATE_FORMATS
+        .iter()
+        .map(|(f, _)| *f)
+        .find(|f| f.name() == name)
+        .ok_or_else(|| {
+            let names: Vec<&str> = GATE_FORMATS.iter().map(|(f, _)| f.name()).collect();
+            format!("`{name}` is not a gate format ({})", names.join(", "))
+        })?;
+    if path.is_empty() {
+        return Err(format!("`{s}` names no file"));
+    }
+    Ok((format, PathBuf::from(path)))
 }
 
 /// Labels that can be forbidden. Forbidding `compute_receipt` would fail every bundle, so it is
@@ -89,7 +120,25 @@ pub(super) fn run(
     reqs.validate(engine.catalog())?;
     let targets = gate::expand(&args.bundles)?;
     let result = gate::run(&targets, &engine, args.time.at(), &reqs);
-    report::render_gate(&result, args.format, out)?;
+    let limits = report::GateLimits {
+        sarif_results: args.max_results,
+        capped: true,
+    };
+    report::render_gate(&result, args.format, limits, out)?;
+    for (format, path) in &args.write {
+        let mut bytes = Vec::new();
+        report::render_gate(&result, *format, limits, &mut bytes)?;
+        crate::output::write_file(path, &bytes)?;
+    }
+    if let Some(path) = &args.full_report {
+        let whole = report::GateLimits {
+            capped: false,
+            ..limits
+        };
+        let mut bytes = Vec::new();
+        report::render_gate(&result, args.format, whole, &mut bytes)?;
+        crate::output::write_file(path, &bytes)?;
+    }
     Ok(ExitStatus::worst(result.bundles.iter().map(|b| {
         match (&b.error, b.status) {
             (Some(e), _) => ExitStatus::from(&e.error),

@@ -1,6 +1,7 @@
 //! GitHub Actions workflow commands: one `::error file=…,line=…,title=…::message` per
-//! requirement not met and per bundle that could not be loaded or evaluated, then a summary
-//! line. Escaping follows the Actions toolkit: in the message `%`, `\r` and `\n`; in
+//! requirement not met and per bundle that could not be loaded or evaluated, at most
+//! [`GITHUB_MAX_ANNOTATIONS`](super::GITHUB_MAX_ANNOTATIONS) of them (the last then counts the
+//! rest, which follow as plain log lines), then a summary line. Escaping follows the Actions toolkit: in the message `%`, `\r` and `\n`; in
 //! properties also `:` and `,`. Text from a bundle is [`printable`] before it is joined into a
 //! message, so the only line breaks in an annotation are claimgate's own, and nothing else that
 //! acts on a log viewer (ANSI escapes, C1 controls, bidi overrides, separators) gets through.
@@ -9,14 +10,15 @@ use super::{printable, say_instead, summary_line};
 use crate::gate::{GateReport, Location};
 use std::io::{self, Write};
 
-pub(super) fn write(r: &GateReport, w: &mut dyn Write) -> io::Result<()> {
+pub(super) fn write(r: &GateReport, max: usize, w: &mut dyn Write) -> io::Result<()> {
+    let mut found: Vec<(&Location, String, String)> = Vec::new();
     for b in &r.bundles {
         if let Some(e) = &b.error {
             let mut msg = format!("{}: {}", printable(&b.path), printable(&e.message));
             if let Some(h) = &e.help {
                 msg.push_str(&format!("\nhelp: {}", printable(h)));
             }
-            command(w, &e.location, &e.code, &msg)?;
+            found.push((&e.location, e.code.clone(), msg));
         }
         for c in b.failures() {
             let mut lines = vec![format!("{}: {}", printable(&b.path), printable(&c.message))];
@@ -26,11 +28,43 @@ pub(super) fn write(r: &GateReport, w: &mut dyn Write) -> io::Result<()> {
                     .map(|r| format!("because {}", printable(r))),
             );
             lines.extend(c.safer.iter().map(say_instead));
-            command(
-                w,
+            found.push((
                 &c.location,
-                &format!("claimgate: {}", c.requirement),
-                &lines.join("\n"),
+                format!("claimgate: {}", c.requirement),
+                lines.join("\n"),
+            ));
+        }
+    }
+    // Within the limit, every finding is an annotation; past it, the first ones are, one more
+    // says how many follow, and those follow as plain log lines.
+    let annotated = if found.len() > max {
+        max.saturating_sub(1)
+    } else {
+        found.len()
+    };
+    for (at, title, msg) in found.iter().take(annotated) {
+        command(w, at, title, msg)?;
+    }
+    let rest = found.get(annotated..).unwrap_or_default();
+    if !rest.is_empty() {
+        let first = rest.first().map(|(at, ..)| *at);
+        let msg = format!(
+            "{} more findings are not annotated (GitHub shows at most {max} error annotations per step); they follow in the log, and every output format but this one holds them all",
+            rest.len()
+        );
+        let at = first.cloned().unwrap_or(Location {
+            file: String::new(),
+            line: None,
+        });
+        command(w, &at, "claimgate: more findings", &msg)?;
+        for (at, title, msg) in rest {
+            let line = at.line.map(|l| format!(":{l}")).unwrap_or_default();
+            writeln!(
+                w,
+                "{}{line}: {}: {}",
+                printable(&at.file),
+                printable(title),
+                data(msg)
             )?;
         }
     }

@@ -7,11 +7,82 @@
 
 use super::{at, change_title, counts, printable, requirements_line};
 use crate::diff::DiffReport;
-use crate::gate::{GateReport, Status};
+use crate::gate::{BundleResult, GateReport, Status};
 use crate::table::Table;
 use std::io::{self, Write};
 
 pub(super) fn write(r: &GateReport, w: &mut dyn Write) -> io::Result<()> {
+    head(r, w)?;
+    writeln!(w, "| | bundle | label | result |")?;
+    writeln!(w, "|---|---|---|---|")?;
+    for b in &r.bundles {
+        row(b, w)?;
+    }
+    for b in r.bundles.iter().filter(|b| b.status != Status::Pass) {
+        details(b, w)?;
+    }
+    Ok(())
+}
+
+/// The summary within `cap` bytes. When the whole report is larger, passing bundles are counted
+/// and not listed, and the bundles that did not pass are listed while they fit; a last line
+/// says how many were left out and how to get everything.
+pub(super) fn write_capped(r: &GateReport, cap: usize, w: &mut dyn Write) -> io::Result<()> {
+    let mut whole = Vec::new();
+    write(r, &mut whole)?;
+    if whole.len() <= cap {
+        return w.write_all(&whole);
+    }
+    // Room kept for the last line.
+    const TAIL: usize = 512;
+    let budget = cap.saturating_sub(TAIL);
+    let mut out = Vec::new();
+    head(r, &mut out)?;
+    writeln!(
+        out,
+        "The whole summary is larger than GitHub takes ({} bytes): passing bundles are counted above, not listed.\n",
+        super::MARKDOWN_MAX_BYTES
+    )?;
+    let failing: Vec<&BundleResult> = r
+        .bundles
+        .iter()
+        .filter(|b| b.status != Status::Pass)
+        .collect();
+    let mut chunk = Vec::new();
+    writeln!(chunk, "| | bundle | label | result |")?;
+    writeln!(chunk, "|---|---|---|---|")?;
+    let mut listed = 0;
+    for b in &failing {
+        let mut one = Vec::new();
+        row(b, &mut one)?;
+        if out.len() + chunk.len() + one.len() > budget / 2 {
+            break;
+        }
+        chunk.extend(one);
+        listed += 1;
+    }
+    out.extend(chunk);
+    let mut detailed = 0;
+    for b in failing.iter().take(listed) {
+        let mut one = Vec::new();
+        details(b, &mut one)?;
+        if out.len() + one.len() > budget {
+            break;
+        }
+        out.extend(one);
+        detailed += 1;
+    }
+    writeln!(
+        out,
+        "\n… {} of {} bundles that did not pass are in the table and {detailed} in detail: the summary is capped at {} bytes. `claimgate gate --full-report FILE` writes all of it, and the json, junit and sarif outputs hold every finding.",
+        listed,
+        failing.len(),
+        super::MARKDOWN_MAX_BYTES
+    )?;
+    w.write_all(&out)
+}
+
+fn head(r: &GateReport, w: &mut dyn Write) -> io::Result<()> {
     let heading = match r.status {
         Status::Pass => "✅ claimgate gate passed",
         Status::Fail => "❌ claimgate gate failed",
@@ -23,70 +94,70 @@ pub(super) fn write(r: &GateReport, w: &mut dyn Write) -> io::Result<()> {
         w,
         "Requirements: {}.\n",
         escape_plain(&requirements_line(r))
-    )?;
-    writeln!(w, "| | bundle | label | result |")?;
-    writeln!(w, "|---|---|---|---|")?;
-    for b in &r.bundles {
-        let label = b.label.map_or_else(|| "—".to_string(), |l| code(l.name()));
-        let (mark, result) = match (&b.error, b.status) {
-            (Some(e), _) => ("⚠️", format!("error {}", code(&e.code))),
-            (None, Status::Pass) => ("✅", "passed".to_string()),
-            (None, _) => (
-                "❌",
-                format!(
-                    "{} of {} requirements not met",
-                    b.failures().count(),
-                    b.checks.len()
-                ),
+    )
+}
+
+fn row(b: &BundleResult, w: &mut dyn Write) -> io::Result<()> {
+    let label = b.label.map_or_else(|| "—".to_string(), |l| code(l.name()));
+    let (mark, result) = match (&b.error, b.status) {
+        (Some(e), _) => ("⚠️", format!("error {}", code(&e.code))),
+        (None, Status::Pass) => ("✅", "passed".to_string()),
+        (None, _) => (
+            "❌",
+            format!(
+                "{} of {} requirements not met",
+                b.failures().count(),
+                b.checks.len()
             ),
-        };
+        ),
+    };
+    writeln!(
+        w,
+        "| {mark} | {} | {label} | {} |",
+        code(&b.path),
+        cell(&result)
+    )
+}
+
+fn details(b: &BundleResult, w: &mut dyn Write) -> io::Result<()> {
+    writeln!(w)?;
+    if let Some(e) = &b.error {
+        writeln!(w, "### ⚠️ {}\n", code(&b.path))?;
         writeln!(
             w,
-            "| {mark} | {} | {label} | {} |",
-            code(&b.path),
-            cell(&result)
+            "{} at {}: {}",
+            code(&e.code),
+            code(&at(&e.location)),
+            escape(&e.message)
         )?;
-    }
-    for b in r.bundles.iter().filter(|b| b.status != Status::Pass) {
-        writeln!(w)?;
-        if let Some(e) = &b.error {
-            writeln!(w, "### ⚠️ {}\n", code(&b.path))?;
-            writeln!(
-                w,
-                "{} at {}: {}",
-                code(&e.code),
-                code(&at(&e.location)),
-                escape(&e.message)
-            )?;
-            if let Some(h) = &e.help {
-                writeln!(w, "\nhelp: {}", escape(h))?;
-            }
-            continue;
+        if let Some(h) = &e.help {
+            writeln!(w, "\nhelp: {}", escape(h))?;
         }
-        writeln!(w, "### ❌ {}\n", code(&b.path))?;
-        for c in b.failures() {
+        return Ok(());
+    }
+    writeln!(w, "### ❌ {}\n", code(&b.path))?;
+    for c in b.failures() {
+        writeln!(
+            w,
+            "- **{}** at {}",
+            escape(&c.message),
+            code(&at(&c.location))
+        )?;
+        for reason in &c.reasons {
+            writeln!(w, "  - because {}", escape(reason))?;
+        }
+        if let Some(s) = &c.safer {
+            let caveat = if s.allowed {
+                ""
+            } else {
+                " (this bundle's evidence does not allow it either)"
+            };
             writeln!(
                 w,
-                "- **{}** at {}",
-                escape(&c.message),
-                code(&at(&c.location))
+                "  - say instead ({}): \"{}\"{caveat}",
+                code(&s.id),
+                escape(&s.sentence)
             )?;
-            for reason in &c.reasons {
-                writeln!(w, "  - because {}", escape(reason))?;
-            }
-            if let Some(s) = &c.safer {
-                let caveat = if s.allowed {
-                    ""
-                } else {
-                    " (this bundle's evidence does not allow it either)"
-                };
-                writeln!(
-                    w,
-                    "  - say instead ({}): \"{}\"{caveat}",
-                    code(&s.id),
-                    escape(&s.sentence)
-                )?;
-            }
         }
     }
     Ok(())

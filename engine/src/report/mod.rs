@@ -159,14 +159,55 @@ pub fn render(decision: &Decision, format: Format, w: &mut dyn Write) -> io::Res
     }
 }
 
-/// Writes a gate report in the chosen format.
-pub fn render_gate(report: &GateReport, format: Format, w: &mut dyn Write) -> io::Result<()> {
+/// Most results one SARIF run holds: GitHub code scanning accepts at most 25,000 results per
+/// run. `gate --max-results` lowers it.
+pub const SARIF_MAX_RESULTS: usize = 25_000;
+
+/// Most bundles a grouped SARIF result names; it counts the rest.
+pub const SARIF_BUNDLES_NAMED: usize = 100;
+
+/// Most bytes of the markdown summary: GitHub's job summary takes at most 1 MiB per step.
+pub const MARKDOWN_MAX_BYTES: usize = 1 << 20;
+
+/// Most `::error` annotations `--format github` writes: GitHub shows at most 10 error
+/// annotations per step. The last one says how many more there are; those are written as
+/// plain log lines, so none is lost.
+pub const GITHUB_MAX_ANNOTATIONS: usize = 10;
+
+/// How a gate report is bounded for the systems that read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GateLimits {
+    /// Most SARIF results ([`SARIF_MAX_RESULTS`])
+    pub sarif_results: usize,
+    /// Whether the markdown and GitHub outputs are capped ([`MARKDOWN_MAX_BYTES`],
+    /// [`GITHUB_MAX_ANNOTATIONS`]); `false` writes them whole (`--full-report`)
+    pub capped: bool,
+}
+
+impl Default for GateLimits {
+    fn default() -> GateLimits {
+        GateLimits {
+            sarif_results: SARIF_MAX_RESULTS,
+            capped: true,
+        }
+    }
+}
+
+/// Writes a gate report in the chosen format, within `limits`.
+pub fn render_gate(
+    report: &GateReport,
+    format: Format,
+    limits: GateLimits,
+    w: &mut dyn Write,
+) -> io::Result<()> {
     match format {
         Format::Human => human::write_gate(report, w),
         Format::Json => json::write_gate(report, w),
         Format::Junit => junit::write(report, w),
-        Format::Sarif => sarif::write(report, w),
-        Format::Github => github::write(report, w),
+        Format::Sarif => sarif::write(report, limits.sarif_results, w),
+        Format::Github if limits.capped => github::write(report, GITHUB_MAX_ANNOTATIONS, w),
+        Format::Github => github::write(report, usize::MAX, w),
+        Format::Markdown if limits.capped => markdown::write_capped(report, MARKDOWN_MAX_BYTES, w),
         Format::Markdown => markdown::write(report, w),
         other => Err(unsupported("gate", other)),
     }
