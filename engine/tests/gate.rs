@@ -756,3 +756,40 @@ fn gate_text_checks_the_claims_of_an_article() {
     .unwrap_err();
     assert_eq!(e.exit_code(), 2);
 }
+
+/// A finding caused by a value in a document points at that document and the value's line:
+/// `debug_enabled: true` at attestation.yaml:14, not the manifest.
+#[test]
+fn annotations_point_at_the_value_in_the_evidence() {
+    for (bundle, file, line) in [
+        ("debug_enabled", "attestation.yaml", 14),
+        ("stale_attestation", "attestation.yaml", 6),
+        ("measurement_mismatch", "attestation.yaml", 7),
+        ("nonce_mismatch", "attestation.yaml", 7),
+    ] {
+        let dir = format!("testdata/bundles/{bundle}");
+        let (code, out, err) = run(&[
+            "gate",
+            &dir,
+            "--require",
+            "runtime.environment_attested",
+            "--format",
+            "github",
+        ]);
+        assert_eq!(code, 1, "{err}");
+        let first = out.lines().next().unwrap();
+        assert!(
+            first.starts_with(&format!("::error file={dir}/{file},line={line},")),
+            "{bundle}: {first}"
+        );
+        // The value itself is on that line.
+        let text = std::fs::read_to_string(format!("{dir}/{file}")).unwrap();
+        let value = text.lines().nth(line - 1).unwrap();
+        assert!(
+            ["debug_enabled:", "expires_at:", "measurements:", "nonce:"]
+                .iter()
+                .any(|k| value.starts_with(k)),
+            "{bundle}: line {line} is {value:?}"
+        );
+    }
+}

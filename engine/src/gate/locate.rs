@@ -4,7 +4,7 @@ use super::Location;
 use crate::bundle::Bundle;
 use crate::catalog::Catalog;
 use crate::decision::Decision;
-use crate::evidence::Problem;
+use crate::evidence::{Evidence, Problem};
 use miette::{Diagnostic, SourceSpan};
 
 /// The document id adapters use for fields of the manifest itself.
@@ -13,11 +13,19 @@ const MANIFEST_SOURCE: &str = "manifest";
 /// Locates findings in one loaded bundle.
 pub(super) struct Locator<'a> {
     bundle: &'a Bundle,
+    evidence: &'a Evidence,
 }
 
+/// Requirements of the default pack that judge an attestation result's values.
+const ATTESTATION_REQUIREMENTS: [&str; 3] = [
+    "attestation_sound",
+    "attestation_bound_to_job",
+    "runtime_bound_to_job",
+];
+
 impl<'a> Locator<'a> {
-    pub(super) fn new(bundle: &'a Bundle) -> Locator<'a> {
-        Locator { bundle }
+    pub(super) fn new(bundle: &'a Bundle, evidence: &'a Evidence) -> Locator<'a> {
+        Locator { bundle, evidence }
     }
 
     /// The manifest file, no line.
@@ -29,16 +37,71 @@ impl<'a> Locator<'a> {
     }
 
     /// Where a claim that is not allowed should be fixed: the first malformed field one of its
-    /// catalog requirements reads (in the order the catalog lists them), else the manifest.
+    /// catalog requirements reads (in the order the catalog lists them); else, for a claim that
+    /// needs a sound attestation, the value of the first attestation result the pack did not
+    /// find sound (its document, at the field's line); else the manifest.
     pub(super) fn claim(&self, id: &str, d: &Decision, catalog: &Catalog) -> Location {
         let Some(claim) = catalog.claim(id) else {
             return self.manifest();
         };
-        claim
+        if let Some(p) = claim
             .requires
             .iter()
             .find_map(|req| d.problems.iter().find(|p| reads(req, p)))
-            .map_or_else(|| self.manifest(), |p| self.problem(p))
+        {
+            return self.problem(p);
+        }
+        let judged = claim
+            .requires
+            .iter()
+            .any(|r| ATTESTATION_REQUIREMENTS.contains(&r.as_str()));
+        if judged {
+            if let Some(at) = self.unsound(d) {
+                return at;
+            }
+        }
+        self.manifest()
+    }
+
+    /// The value that keeps the first attestation result from being sound, as the pack
+    /// summarized it (`attestations`): debug on, not fresh, measurements mismatched, a check
+    /// failed, the nonce, or the binding to the job; at its line in a document of the bundle.
+    fn unsound(&self, d: &Decision) -> Option<Location> {
+        for a in &self.evidence.runtime.attestations {
+            let Some(summary) = d.appraisals.get(&a.source) else {
+                continue;
+            };
+            let is = |key: &str, value: serde_json::Value| summary.get(key) == Some(&value);
+            let field = if a.debug_enabled == Some(true) {
+                "debug_enabled"
+            } else if is("freshness", "not_yet_valid".into()) {
+                "issued_at"
+            } else if is("fresh", false.into()) {
+                "expires_at"
+            } else if is("measurement_result", "mismatched".into()) {
+                "measurements"
+            } else if is("checks_passed", false.into()) {
+                "checks"
+            } else if matches!(
+                summary.get("nonce").and_then(|n| n.as_str()),
+                Some("mismatched" | "malformed" | "missing")
+            ) {
+                "nonce"
+            } else if is("bound_to_job", false.into()) {
+                "workload_digest"
+            } else {
+                continue;
+            };
+            // `doc.json#cpu0` is a part of the document `doc.json`.
+            let id = a.source.split('#').next().unwrap_or(&a.source);
+            let entry = self.bundle.documents.iter().find(|e| e.id == id)?;
+            let file = entry.text.as_ref()?;
+            return Some(Location {
+                file: file.name.clone(),
+                line: key_line(&file.text, field),
+            });
+        }
+        None
     }
 
     /// The line of a malformed field: in the manifest, or in the document it came from.

@@ -433,7 +433,7 @@ fn gate_one(
     };
     let (bundle, decision) = (a.bundle(), a.decision());
     let manifest = bundle.manifest.name.clone();
-    let locator = Locator::new(bundle);
+    let locator = Locator::new(bundle, a.evidence());
     let checks: Vec<Check> = requirements
         .iter()
         .zip(matches)
