@@ -387,6 +387,26 @@ impl Bundle {
         Bundle::from_memory_within(name, manifest, files, Limits::default())
     }
 
+    /// A bundle whose manifest is given as bytes (read from standard input) and whose
+    /// documents and artifacts are files under `dir`, confined to it as a directory bundle's
+    /// are; within `limits`.
+    pub fn from_manifest_within(
+        name: &str,
+        manifest: &[u8],
+        dir: &Path,
+        limits: Limits,
+    ) -> Result<Bundle, BundleError> {
+        let manifest = SourceFile::from_bytes(name.to_string(), manifest.to_vec())
+            .map_err(|e| io_error(name, &e))?;
+        from_parts(
+            name.to_string(),
+            manifest,
+            Syntax::of(Path::new(name)),
+            Files::Dir(dir.to_path_buf()),
+            limits,
+        )
+    }
+
     /// [`Bundle::from_memory`] within the given limits.
     pub fn from_memory_within(
         name: &str,

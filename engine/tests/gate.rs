@@ -793,3 +793,74 @@ fn annotations_point_at_the_value_in_the_evidence() {
         );
     }
 }
+
+/// The real binary with `stdin` on its standard input, run in `dir`.
+fn piped(dir: &str, args: &[&str], stdin: &[u8]) -> (i32, String, String) {
+    use std::io::Write;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_claimgate"))
+        .args(args)
+        .current_dir(dir)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+/// `eval -` and `gate -` read the manifest from standard input, its documents from the working
+/// directory; `gate --from-file LIST` gates the bundles a file lists.
+#[test]
+fn bundles_from_stdin_and_from_a_list() {
+    let dir = "testdata/bundles/full_pass";
+    let manifest = std::fs::read(format!("{dir}/bundle.yaml")).unwrap();
+    let (code, out, err) = piped(dir, &["eval", "-", "--format", "json"], &manifest);
+    assert_eq!(code, 0, "{err}");
+    let piped_decision: Value = serde_json::from_str(&out).unwrap();
+    let (_, out, _) = run(&["eval", dir, "--format", "json"]);
+    let direct: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(piped_decision["bundle"], "(stdin)");
+    assert_eq!(piped_decision["allowed"], direct["allowed"]);
+    assert_eq!(piped_decision["label"], "compute_receipt");
+
+    let scratch = Scratch::new("bundle-list");
+    let list = scratch.0.join("bundles.txt");
+    let root = env!("CARGO_MANIFEST_DIR");
+    std::fs::write(
+        &list,
+        format!("# the corpus\n{root}/testdata/bundles/benchmark_only\n\n{root}/testdata/bundles/debug_enabled\n"),
+    )
+    .unwrap();
+    let (code, out, err) = piped(
+        dir,
+        &[
+            "gate",
+            "-",
+            "--from-file",
+            list.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+        &manifest,
+    );
+    assert_eq!(code, 0, "{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    let paths: Vec<&str> = report["bundles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths.len(), 3, "{paths:?}");
+    assert_eq!(paths[0], "(stdin)");
+    // A list that cannot be read is bad input, named.
+    let (code, _, err) = run(&["gate", "--from-file", "testdata/no/such/list.txt"]);
+    assert_eq!(code, 3);
+    assert!(err.contains("claimgate::gate::list"), "{err}");
+}

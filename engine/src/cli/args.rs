@@ -116,10 +116,22 @@ impl TimeArgs {
 /// One bundle and the instant it is judged at.
 #[derive(Debug, Clone, clap::Args)]
 pub struct BundleArgs {
-    /// Bundle directory (with bundle.yaml or bundle.json) or a single bundle file
+    /// Bundle directory (with bundle.yaml or bundle.json) or a single bundle file; `-` reads
+    /// the manifest from standard input (its documents from the working directory)
     pub bundle: PathBuf,
     #[command(flatten)]
     pub time: TimeArgs,
+}
+
+impl BundleArgs {
+    /// Loads the bundle: from its path, or, for `-`, from standard input.
+    pub fn load(&self, engine: &crate::Engine) -> Result<crate::Bundle, crate::Error> {
+        if self.bundle.as_os_str() == "-" {
+            engine.load_stdin(&mut std::io::stdin().lock())
+        } else {
+            engine.load(&self.bundle)
+        }
+    }
 }
 
 /// What one bundle may cost to load; every subcommand that reads bundles honours these.

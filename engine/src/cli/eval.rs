@@ -28,7 +28,7 @@ pub(super) fn run(
     out: &mut dyn Write,
 ) -> Result<ExitStatus, crate::Error> {
     let engine = args.policy.engine(g)?;
-    let a = engine.decide(&engine.load(&args.bundle.bundle)?, args.bundle.time.at())?;
+    let a = engine.decide(&args.bundle.load(&engine)?, args.bundle.time.at())?;
     if let Some(path) = &args.receipt {
         let doc = args.receipt_out.wrap(&a.receipt().to_value())?;
         crate::output::write_file(path, &crate::jcs::to_vec(&doc))?;

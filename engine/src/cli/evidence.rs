@@ -25,7 +25,7 @@ pub(super) fn run(
         .builder(Pack::embedded())
         .trust_keys(args.keys.keys()?)
         .build()?;
-    let bundle = engine.load(&args.bundle.bundle)?;
+    let bundle = args.bundle.load(&engine)?;
     let evidence = engine.evidence(&bundle, args.bundle.time.at())?;
     serde_json::to_writer_pretty(&mut *out, &evidence).map_err(std::io::Error::from)?;
     writeln!(out)?;

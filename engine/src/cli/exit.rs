@@ -70,7 +70,9 @@ impl From<&crate::Error> for ExitStatus {
             crate::Error::Usage(_) => ExitStatus::Usage,
             crate::Error::Gate(g) => match g {
                 GateError::UnknownClaim { .. } | GateError::Pattern { .. } => ExitStatus::Usage,
-                GateError::NoMatch { .. } | GateError::Claimed { .. } => ExitStatus::BadInput,
+                GateError::NoMatch { .. } | GateError::Claimed { .. } | GateError::List { .. } => {
+                    ExitStatus::BadInput
+                }
             },
             crate::Error::Space(_) => ExitStatus::Policy,
             // Output could not be written: not a verdict; report as bad input/output.

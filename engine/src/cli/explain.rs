@@ -26,7 +26,7 @@ pub(super) fn run(
     out: &mut dyn Write,
 ) -> Result<ExitStatus, crate::Error> {
     let engine = args.policy.engine(g)?;
-    let bundle = engine.load(&args.bundle.bundle)?;
+    let bundle = args.bundle.load(&engine)?;
     if !engine.catalog().claims.iter().any(|c| c.id == args.claim) {
         return Err(crate::UsageError {
             message: format!("`{}` is not a claim of the pack's catalog", args.claim),

@@ -12,9 +12,14 @@ use std::path::PathBuf;
 #[derive(Debug, clap::Args)]
 pub struct GateArgs {
     /// Bundles: directories, manifest files, or quoted glob patterns; a directory without a
-    /// manifest stands for its subdirectories that have one
-    #[arg(required = true, value_name = "BUNDLE")]
+    /// manifest stands for its subdirectories that have one; `-` reads one manifest from
+    /// standard input
+    #[arg(value_name = "BUNDLE", required_unless_present = "from_file")]
     bundles: Vec<String>,
+    /// Also gate the bundles this file lists, one path or pattern a line (blank lines and
+    /// `#` comments skipped): for corpora longer than a command line takes
+    #[arg(long, value_name = "LIST")]
+    from_file: Option<PathBuf>,
     /// A claim id every bundle must allow (repeatable); an id not in the catalog is an error
     #[arg(long, value_name = "CLAIM_ID")]
     require: Vec<String>,
@@ -51,6 +56,24 @@ pub struct GateArgs {
     /// caps (1 MiB, 10 annotations), to this file
     #[arg(long, value_name = "FILE")]
     full_report: Option<PathBuf>,
+}
+
+/// The bundle paths a list file names: one a line, blank lines and `#` comments skipped.
+fn listed(list: &std::path::Path) -> Result<Vec<String>, crate::Error> {
+    let name = list.display().to_string();
+    let file = crate::source::SourceFile::read(list, name.clone()).map_err(|e| {
+        crate::gate::GateError::List {
+            path: name,
+            reason: crate::source::io_reason(&e),
+        }
+    })?;
+    Ok(file
+        .text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_string)
+        .collect())
 }
 
 /// `FORMAT=FILE`, FORMAT one of the gate's formats.
@@ -118,7 +141,22 @@ pub(super) fn run(
         },
     };
     reqs.validate(engine.catalog())?;
-    let targets = gate::expand(&args.bundles)?;
+    let mut named = args.bundles.clone();
+    if let Some(list) = &args.from_file {
+        named.extend(listed(list)?);
+    }
+    let stdin = named.iter().any(|b| b == "-");
+    named.retain(|b| b != "-");
+    let mut targets = gate::expand(&named)?;
+    if stdin {
+        let bundle_bytes = g.limits.bundle_bytes;
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(
+            &mut std::io::Read::take(std::io::stdin().lock(), bundle_bytes.saturating_add(1)),
+            &mut bytes,
+        )?;
+        targets.insert(0, gate::Target::Stdin(bytes.into()));
+    }
     let result = gate::run(&targets, &engine, args.time.at(), &reqs);
     let limits = report::GateLimits {
         sarif_results: args.max_results,

@@ -31,7 +31,14 @@ pub use schema::RECEIPT_SCHEMA;
 use clap::{Parser, Subcommand};
 use std::io::Write;
 
-const EXIT_CODES: &str = "Exit codes (with many bundles the worst wins: errors outrank verdicts):\n  0  ok (every requirement met)\n  1  negative verdict (test failed, gate unmet, invariant broken, diff --fail-on hit, audit error)\n  2  usage error (bad flag or value, a --require id not in the catalog)\n  3  bad input (bundle, claimed file, receipt or key file)\n  4  policy error (pack does not load, compile or evaluate)\n  5  receipt verification failed (verify found a mismatch)";
+/// The exit-code table every command's help ends with, as a literal for `concat!`.
+macro_rules! exit_codes {
+    () => {
+        "Exit codes (with many bundles the worst wins: errors outrank verdicts):\n  0  ok (every requirement met)\n  1  negative verdict (test failed, gate unmet, invariant broken, diff --fail-on hit, audit error)\n  2  usage error (bad flag or value, a --require id not in the catalog)\n  3  bad input (bundle, claimed file, receipt or key file)\n  4  policy error (pack does not load, compile or evaluate)\n  5  receipt verification failed (verify found a mismatch)"
+    };
+}
+
+const EXIT_CODES: &str = exit_codes!();
 
 /// claimgate: decide which claims about a compute job its evidence allows.
 #[derive(Debug, Parser)]
@@ -72,7 +79,14 @@ pub enum ErrorFormat {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Decide which claims an evidence bundle allows
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = concat!(
+        "Examples:\n",
+        "  claimgate eval testdata/bundles/full_pass\n",
+        "  claimgate eval bundle.yaml --format json --receipt receipt.json\n",
+        "  cat bundle.yaml | claimgate eval -        # documents read from the working directory\n",
+        "  claimgate eval BUNDLE --policy-dir my-pack --at 2026-11-25T12:00:00Z\n\n",
+        exit_codes!()
+    ))]
     Eval(eval::EvalArgs),
     /// Why a claim is allowed or blocked for a bundle: the rule conditions that held or stopped
     /// it, and the evidence they read
@@ -82,16 +96,39 @@ pub enum Command {
     #[command(after_help = EXIT_CODES)]
     Evidence(evidence::EvidenceArgs),
     /// Fail a CI pipeline when bundles do not allow the required or claimed claims
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = concat!(
+        "Examples:\n",
+        "  claimgate gate 'bundles/*' --require job.ran_under_policy\n",
+        "  claimgate gate bundles --claimed release-notes.txt --format github\n",
+        "  claimgate gate bundles --text article.md --write sarif=claimgate.sarif\n",
+        "  find . -name bundle.yaml > list.txt && claimgate gate --from-file list.txt\n\n",
+        exit_codes!()
+    ))]
     Gate(gate::GateArgs),
     /// Print the canonical receipt of a bundle's decision (optionally as a signed in-toto Statement)
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = concat!(
+        "Examples:\n",
+        "  claimgate receipt testdata/bundles/full_pass > receipt.json\n",
+        "  claimgate receipt BUNDLE --sign key.pem > receipt.dsse.json\n\n",
+        exit_codes!()
+    ))]
     Receipt(receipt::ReceiptArgs),
     /// Verify a receipt: its own digest, its signature, and a replay from the bundle
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = concat!(
+        "Examples:\n",
+        "  claimgate verify receipt.json --bundle testdata/bundles/full_pass\n",
+        "  claimgate verify receipt.dsse.json --key key.pub\n\n",
+        exit_codes!()
+    ))]
     Verify(verify::VerifyArgs),
     /// Audit a receipt a provider published (author-model shape): what its own fields support
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = concat!(
+        "Examples:\n",
+        "  claimgate audit testdata/review/receipt.json\n",
+        "  claimgate audit testdata/review/receipt.json --bundle testdata/review/bundle \\\n",
+        "      --text testdata/review/article.md\n\n",
+        exit_codes!()
+    ))]
     Audit(audit::AuditArgs),
     /// Print a JSON Schema (bundle, evidence, decision, receipt, catalog, upstream)
     #[command(after_help = EXIT_CODES)]
@@ -100,7 +137,12 @@ pub enum Command {
     #[command(after_help = EXIT_CODES)]
     Table(table::TableArgs),
     /// What a policy change newly allows or blocks, over every evidence combination
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = concat!(
+        "Examples:\n",
+        "  claimgate diff --base embedded --head my-pack\n",
+        "  claimgate diff --base main --head my-pack --fail-on widening --format markdown\n\n",
+        exit_codes!()
+    ))]
     Diff(diff::DiffArgs),
     /// Check the design's invariants over every evidence combination
     #[command(after_help = EXIT_CODES)]

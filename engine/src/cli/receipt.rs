@@ -57,7 +57,7 @@ pub(super) fn run(
     out: &mut dyn Write,
 ) -> Result<ExitStatus, Error> {
     let engine = args.policy.engine(g)?;
-    let a = engine.decide(&engine.load(&args.bundle.bundle)?, args.bundle.time.at())?;
+    let a = engine.decide(&args.bundle.load(&engine)?, args.bundle.time.at())?;
     let doc = args.out.wrap(&a.receipt().to_value())?;
     out.write_all(&crate::jcs::to_vec(&doc))?;
     writeln!(out)?;

@@ -30,6 +30,8 @@ pub enum Target {
     Bundle(PathBuf),
     /// A glob pattern that matched nothing
     NoMatch(String),
+    /// A manifest read from standard input (`-`), its documents under the working directory
+    Stdin(std::sync::Arc<[u8]>),
 }
 
 impl Target {
@@ -38,6 +40,7 @@ impl Target {
         match self {
             Target::Bundle(p) => p.display().to_string(),
             Target::NoMatch(p) => p.clone(),
+            Target::Stdin(_) => crate::engine::STDIN.to_string(),
         }
     }
 }
@@ -74,7 +77,7 @@ pub fn expand(args: &[String]) -> Result<Vec<Target>, GateError> {
     }
     out.retain(|t| match t {
         Target::Bundle(p) => chosen.get(&canonical(p)) == Some(p),
-        Target::NoMatch(_) => true,
+        Target::NoMatch(_) | Target::Stdin(_) => true,
     });
     Ok(out)
 }

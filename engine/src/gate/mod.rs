@@ -85,6 +85,15 @@ pub enum GateError {
         /// Where
         at: crate::source::Located,
     },
+    /// The bundle list (`--from-file`) cannot be read
+    #[error("cannot read the bundle list `{path}`: {reason}")]
+    #[diagnostic(code(claimgate::gate::list))]
+    List {
+        /// The path as given
+        path: String,
+        /// Why
+        reason: String,
+    },
 }
 
 /// A place in a file: the path as given (never made absolute) and, where known, a 1-based line.
@@ -367,13 +376,14 @@ pub fn run(targets: &[Target], engine: &Engine, at: At, reqs: &Requirements) -> 
         })
         .collect();
     let sources = targets.iter().map(|t| match t {
-        Target::Bundle(p) => Ok(p.clone()),
-        Target::NoMatch(pattern) => Err(GateError::NoMatch {
+        Target::Bundle(p) => Source::Path(p.clone()),
+        Target::Stdin(bytes) => Source::Stdin(bytes.clone()),
+        Target::NoMatch(pattern) => Source::Unmatched(GateError::NoMatch {
             pattern: pattern.clone(),
         }),
     });
     let bundles: Vec<BundleResult> = engine
-        .decide_many(sources.map(Source), at)
+        .decide_many(sources, at)
         .zip(targets)
         .map(|(decided, target)| gate_one(target, decided, catalog, reqs, &requirements, &matches))
         .collect();
@@ -401,11 +411,24 @@ pub fn run(targets: &[Target], engine: &Engine, at: At, reqs: &Requirements) -> 
 }
 
 /// A gate target: a path to load, or a pattern that matched nothing (that bundle's error).
-struct Source(Result<std::path::PathBuf, GateError>);
+enum Source {
+    Path(std::path::PathBuf),
+    Stdin(std::sync::Arc<[u8]>),
+    Unmatched(GateError),
+}
 
 impl crate::BundleSource for Source {
     fn into_bundle(self, limits: crate::Limits) -> Result<crate::Bundle, crate::Error> {
-        self.0?.into_bundle(limits)
+        match self {
+            Source::Path(p) => p.into_bundle(limits),
+            Source::Stdin(bytes) => Ok(crate::Bundle::from_manifest_within(
+                crate::engine::STDIN,
+                &bytes,
+                std::path::Path::new("."),
+                limits,
+            )?),
+            Source::Unmatched(e) => Err(e.into()),
+        }
     }
 }
 
