@@ -864,3 +864,71 @@ fn bundles_from_stdin_and_from_a_list() {
     assert_eq!(code, 3);
     assert!(err.contains("claimgate::gate::list"), "{err}");
 }
+
+/// The action's gate step (`.github/run-gate.sh`, what `action.yml` runs): annotations reach the
+/// log while the `output` file, the SARIF file and the job summary are written in the same run,
+/// and the step outputs carry the exit code and the counts.
+#[test]
+fn the_action_writes_annotations_and_every_file_in_one_run() {
+    let scratch = Scratch::new("action-step");
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_claimgate"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let file = |n: &str| scratch.0.join(n).to_str().unwrap().to_string();
+    let out = std::process::Command::new("bash")
+        .arg(".github/run-gate.sh")
+        .env("PATH", path)
+        .env("GITHUB_OUTPUT", file("outputs"))
+        .env("GITHUB_STEP_SUMMARY", file("summary.md"))
+        .env("RUNNER_TEMP", scratch.0.to_str().unwrap())
+        .env(
+            "CLAIMGATE_BUNDLES",
+            "testdata/bundles/full_pass testdata/bundles/debug_enabled",
+        )
+        .env("CLAIMGATE_REQUIRE", "runtime.environment_attested")
+        .env("CLAIMGATE_FORBID_LABEL", "")
+        .env("CLAIMGATE_CLAIMED", "")
+        .env("CLAIMGATE_TEXT", "")
+        .env("CLAIMGATE_FORMAT", "github")
+        .env("CLAIMGATE_POLICY_DIR", "")
+        .env("CLAIMGATE_AT", "")
+        .env("CLAIMGATE_OUTPUT", file("annotations.txt"))
+        .env("CLAIMGATE_SARIF", file("gate.sarif"))
+        .env("CLAIMGATE_SUMMARY", "true")
+        .env("CLAIMGATE_MAX_RESULTS", "25000")
+        .output()
+        .unwrap();
+    let log = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        out.status.success(),
+        "the step ends 0; the action's last step fails the job"
+    );
+    assert!(
+        log.starts_with("::error file=testdata/bundles/debug_enabled/attestation.yaml,line=14,"),
+        "{log}"
+    );
+    let written = std::fs::read_to_string(file("annotations.txt")).unwrap();
+    assert_eq!(written, log);
+    let sarif: Value =
+        serde_json::from_str(&std::fs::read_to_string(file("gate.sarif")).unwrap()).unwrap();
+    assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 1);
+    assert!(std::fs::read_to_string(file("summary.md"))
+        .unwrap()
+        .starts_with("## ❌ claimgate gate failed"));
+    let outputs = std::fs::read_to_string(file("outputs")).unwrap();
+    for line in [
+        "exit-code=1",
+        "bundles=2",
+        "passed=1",
+        "failed=1",
+        "errors=0",
+    ] {
+        assert!(outputs.lines().any(|l| l == line), "{line} in {outputs}");
+    }
+}
