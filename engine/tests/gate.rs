@@ -932,3 +932,55 @@ fn the_action_writes_annotations_and_every_file_in_one_run() {
         assert!(outputs.lines().any(|l| l == line), "{line} in {outputs}");
     }
 }
+
+/// Upstream documents state facts under their own keys: the finding points at that key's line
+/// (Trustee's SGX `attributes.flags`, the TDX verifier's `debug`), or at the document alone
+/// when no key states the fact (dstack's response has no time).
+#[test]
+fn upstream_annotations_point_at_the_formats_own_key() {
+    for (bundle, doc, key) in [
+        (
+            "trustee/example.token.bundle.yaml",
+            "trustee/example.token.json",
+            Some("\"attributes.flags\""),
+        ),
+        (
+            "trustee/parse_tdx_claims_expected.bundle.yaml",
+            "trustee/parse_tdx_claims_expected.json",
+            Some("\"debug\": true"),
+        ),
+        (
+            "dstack/verifier-readme-verify-response.bundle.yaml",
+            "dstack/verifier-readme-verify-response.json",
+            None,
+        ),
+    ] {
+        let (code, out, err) = run(&[
+            "gate",
+            &format!("testdata/realworld/{bundle}"),
+            "--require",
+            "runtime.environment_appraised",
+            "--format",
+            "github",
+        ]);
+        assert_eq!(code, 1, "{err}");
+        let first = out.lines().next().unwrap();
+        let file = format!("testdata/realworld/{doc}");
+        let rest = first
+            .strip_prefix(&format!("::error file={file},"))
+            .unwrap_or_else(|| panic!("{bundle}: {first}"));
+        match key {
+            Some(key) => {
+                let line: usize = rest
+                    .strip_prefix("line=")
+                    .and_then(|r| r.split(',').next())
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or_else(|| panic!("{bundle}: no line in {first}"));
+                let text = std::fs::read_to_string(&file).unwrap();
+                let at = text.lines().nth(line - 1).unwrap();
+                assert!(at.contains(key), "{bundle}: line {line} is {at:?}");
+            }
+            None => assert!(rest.starts_with("title="), "{bundle}: {first}"),
+        }
+    }
+}

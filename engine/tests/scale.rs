@@ -138,6 +138,23 @@ fn ten_thousand_bundles_stay_within_every_consumers_limits() {
 
     // GitHub: at most 10 annotations, the last counting the rest, which follow in the log.
     let annotations: Vec<&str> = github.lines().filter(|l| l.starts_with("::")).collect();
+    // Each is a workflow command: `::error file=F[,line=N],title=T::message`, its properties
+    // and message escaped (no raw `,` or `:` in a property value, no line break anywhere).
+    for a in &annotations {
+        let (props, message) = a
+            .strip_prefix("::error ")
+            .and_then(|r| r.split_once("::"))
+            .unwrap_or_else(|| panic!("not a workflow command: {a}"));
+        assert!(!message.is_empty(), "{a}");
+        let keys: Vec<&str> = props
+            .split(',')
+            .map(|p| p.split_once('=').map_or("", |(k, _)| k))
+            .collect();
+        assert!(
+            keys == ["file", "line", "title"] || keys == ["file", "title"],
+            "{a}"
+        );
+    }
     assert_eq!(annotations.len(), claimgate::GITHUB_MAX_ANNOTATIONS);
     assert!(
         annotations[9].contains(&format!(

@@ -34,6 +34,15 @@ impl Adapter for DstackVerify {
                 .is_some_and(|d| d.get("quote_verified").is_some())
     }
 
+    fn source_keys(&self, fact: &str) -> &'static [&'static str] {
+        match fact {
+            "debug_enabled" => &["os_image_is_dev"],
+            "checks" => &["quote_verified", "tcb_status"],
+            "nonce" | "workload_digest" => &["report_data"],
+            _ => &[],
+        }
+    }
+
     fn normalize(&self, doc: &Doc, ev: &mut Evidence, cx: &mut Context) {
         let (src, resp) = (doc.src, doc.claims);
         let details = resp.get("details").unwrap_or(&Value::Null);

@@ -96,6 +96,14 @@ impl Adapter for DstackQuoteReport {
             && value.get("is_valid").is_none()
     }
 
+    fn source_keys(&self, fact: &str) -> &'static [&'static str] {
+        match fact {
+            "debug_enabled" | "measurements" | "checks" => &["quote"],
+            "nonce" | "workload_digest" => &["report_data", "quote"],
+            _ => &[],
+        }
+    }
+
     fn normalize(&self, doc: &Doc, ev: &mut Evidence, cx: &mut Context) {
         let src = doc.src;
         let raw = doc

@@ -56,6 +56,18 @@ impl Adapter for Ear {
         (self.detect)(value)
     }
 
+    fn source_keys(&self, fact: &str) -> &'static [&'static str] {
+        match fact {
+            "issued_at" => &["iat"],
+            "expires_at" => &["exp"],
+            "debug_enabled" => &["attributes.flags"],
+            "measurements" => &["executables"],
+            "checks" => &["ear.trustworthiness-vector"],
+            "nonce" => &["psa-nonce", "report_data"],
+            _ => &[],
+        }
+    }
+
     fn normalize(&self, doc: &Doc, ev: &mut Evidence, cx: &mut Context) {
         read(ev, cx, doc, self.verifier);
     }

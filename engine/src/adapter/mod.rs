@@ -51,6 +51,13 @@ pub(crate) trait Adapter: Sync {
     fn inputs(&self, _shape: InputShape) -> Option<InputBuilder> {
         None
     }
+
+    /// The keys, in this format's documents, an attestation fact (`debug_enabled`, `expires_at`,
+    /// `measurements`, `checks`, `nonce`, …) is read from, the likeliest first: a finding about
+    /// the fact points at the line of the first one the document has.
+    fn source_keys(&self, _fact: &str) -> &'static [&'static str] {
+        &[]
+    }
 }
 
 /// One upstream document, as its adapter reads it.
@@ -105,6 +112,15 @@ pub fn detect(value: &serde_json::Value) -> Vec<Kind> {
 /// The adapter that reads `kind`; `None` for a native kind.
 fn adapter_of(kind: Kind) -> Option<&'static dyn Adapter> {
     REGISTRY.iter().copied().find(|a| a.kind() == kind)
+}
+
+/// The keys a document of `kind` states an attestation fact under (a native document: the
+/// fact's own name); empty when the format reads it from no one key.
+pub(crate) fn source_keys(kind: Kind, fact: &'static str) -> Vec<&'static str> {
+    match adapter_of(kind) {
+        Some(a) => a.source_keys(fact).to_vec(),
+        None => vec![fact],
+    }
 }
 
 /// How documents of `kind` build the inputs of `shape` for upstream policies: `None` when their

@@ -126,6 +126,15 @@ impl Adapter for TrusteeClaims {
         self.wrapped(value).is_some()
     }
 
+    fn source_keys(&self, fact: &str) -> &'static [&'static str] {
+        match fact {
+            "debug_enabled" => &["debug", "policy_debug_allowed", "attributes.flags"],
+            "checks" => &["tcb_status"],
+            "nonce" | "workload_digest" => &["report_data"],
+            _ => &[],
+        }
+    }
+
     fn normalize(&self, doc: &Doc, ev: &mut Evidence, cx: &mut Context) {
         let Some(wrapped) = self.wrapped(doc.claims) else {
             cx.problem(

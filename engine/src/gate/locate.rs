@@ -96,9 +96,17 @@ impl<'a> Locator<'a> {
             let id = a.source.split('#').next().unwrap_or(&a.source);
             let entry = self.bundle.documents.iter().find(|e| e.id == id)?;
             let file = entry.text.as_ref()?;
+            // The key the document states the fact under: its own name in a native document,
+            // the format's (NVIDIA's `dbgstat`) in an upstream one; a JWT has no such line.
+            let keys = match &entry.document {
+                crate::document::Document::Upstream(kind, _) => {
+                    crate::adapter::source_keys(*kind, field)
+                }
+                _ => vec![field],
+            };
             return Some(Location {
                 file: file.name.clone(),
-                line: key_line(&file.text, field),
+                line: keys.iter().find_map(|k| key_line(&file.text, k)),
             });
         }
         None

@@ -32,6 +32,10 @@ impl Adapter for NvidiaClaims {
             })
     }
 
+    fn source_keys(&self, fact: &str) -> &'static [&'static str] {
+        super::source_keys(fact)
+    }
+
     fn normalize(&self, doc: &Doc, ev: &mut Evidence, cx: &mut Context) {
         let origin = Origin {
             signature: Some(doc.signature),

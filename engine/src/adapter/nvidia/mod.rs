@@ -492,6 +492,19 @@ fn chain_checks(d: &Value, chain: &str) -> Vec<Check> {
     ]
 }
 
+/// The keys NVIDIA's claims state an attestation fact under (NRAS and SDK claims alike).
+pub(super) fn source_keys(fact: &str) -> &'static [&'static str] {
+    match fact {
+        "debug_enabled" => &["dbgstat"],
+        "measurements" => &["measres"],
+        "issued_at" => &["iat"],
+        "expires_at" => &["exp"],
+        "nonce" => &["eat_nonce"],
+        "checks" => &["x-nvidia-gpu-attestation-report-cert-chain", "secboot"],
+        _ => &[],
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

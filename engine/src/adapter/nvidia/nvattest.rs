@@ -22,6 +22,10 @@ impl Adapter for Nvattest {
     }
 
     /// The output is plain JSON: whatever signs the detached EAT inside it does not cover it.
+    fn source_keys(&self, fact: &str) -> &'static [&'static str] {
+        super::source_keys(fact)
+    }
+
     fn normalize(&self, doc: &Doc, ev: &mut Evidence, cx: &mut Context) {
         let (src, out) = (doc.src, doc.claims);
         let eat: Option<Value> = match out.get("detached_eat") {
