@@ -616,7 +616,12 @@ fn the_action_documents_and_passes_every_input() {
         serde_yaml::from_str(&std::fs::read_to_string("action.yml").unwrap()).unwrap();
     let docs = std::fs::read_to_string("docs/ci.md").unwrap();
     let steps = serde_yaml::to_string(&action["runs"]["steps"]).unwrap();
-    assert!(steps.contains("cargo install --path \"$GITHUB_ACTION_PATH/engine\" --locked"));
+    // The build installs the package at the action's root (engine/ holds its sources, not a
+    // package: installing from there fails).
+    assert!(steps.contains("cargo install --path \"$GITHUB_ACTION_PATH\" --locked"));
+    let manifest = std::fs::read_to_string("Cargo.toml").unwrap();
+    assert!(manifest.contains("[package]\nname = \"claimgate\""));
+    assert!(!std::path::Path::new("engine/Cargo.toml").exists());
     let inputs = action["inputs"].as_mapping().unwrap();
     for name in [
         "bundles",
