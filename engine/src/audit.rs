@@ -233,10 +233,7 @@ pub fn audit(
             message: String::new(),
             reasons: Vec::new(),
             safer: None,
-            location: Location {
-                file: name.clone(),
-                line: None,
-            },
+            location: Location::file(name.clone()),
         };
         claimed::check(&mut c, text, &m, &decision, catalog);
         let code = match (&m, c.passed) {

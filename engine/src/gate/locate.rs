@@ -30,10 +30,7 @@ impl<'a> Locator<'a> {
 
     /// The manifest file, no line.
     pub(super) fn manifest(&self) -> Location {
-        Location {
-            file: self.bundle.manifest.name.clone(),
-            line: None,
-        }
+        Location::file(self.bundle.manifest.name.clone())
     }
 
     /// Where a claim that is not allowed should be fixed: the first malformed field one of its
@@ -104,10 +101,7 @@ impl<'a> Locator<'a> {
                 }
                 _ => vec![field],
             };
-            return Some(Location {
-                file: file.name.clone(),
-                line: keys.iter().find_map(|k| key_line(&file.text, k)),
-            });
+            return Some(at_key(&file.name, &file.text, &keys));
         }
         None
     }
@@ -116,17 +110,11 @@ impl<'a> Locator<'a> {
     fn problem(&self, p: &Problem) -> Location {
         if p.source == MANIFEST_SOURCE {
             let m = &self.bundle.manifest;
-            return Location {
-                file: m.name.clone(),
-                line: key_line(&m.text, &p.field),
-            };
+            return at_key(&m.name, &m.text, &[p.field.as_str()]);
         }
         match self.bundle.documents.iter().find(|e| e.id == p.source) {
             Some(entry) => match &entry.text {
-                Some(f) => Location {
-                    file: f.name.clone(),
-                    line: key_line(&f.text, &p.field),
-                },
+                Some(f) => at_key(&f.name, &f.text, &[p.field.as_str()]),
                 // Inline data: the manifest, without guessing a line.
                 None => self.manifest(),
             },
@@ -161,10 +149,29 @@ fn reads(req: &str, p: &Problem) -> bool {
     }
 }
 
+/// The first of `keys` found in a file's text, as a location (line and column of the key); the
+/// file alone when none is.
+fn at_key(file: &str, text: &str, keys: &[&str]) -> Location {
+    match keys.iter().find_map(|k| key_offset(text, k)) {
+        Some(i) => Location {
+            file: file.to_string(),
+            line: Some(line_of(text, i)),
+            column: Some(column_of(text, i)),
+        },
+        None => Location::file(file),
+    }
+}
+
 /// The line of a dotted field (`job.output_digest`, `artifacts.result_bundle.digest`) in YAML
 /// or JSON text: each part is found as a whole word after the previous one, outside `#`
 /// comment lines. When a later part is missing, the line of the last part found.
-pub(super) fn key_line(text: &str, field: &str) -> Option<usize> {
+#[cfg(test)]
+fn key_line(text: &str, field: &str) -> Option<usize> {
+    key_offset(text, field).map(|i| line_of(text, i))
+}
+
+/// The byte offset [`key_line`] finds.
+fn key_offset(text: &str, field: &str) -> Option<usize> {
     let mut from = 0;
     let mut found = None;
     for part in field.split('.') {
@@ -176,7 +183,14 @@ pub(super) fn key_line(text: &str, field: &str) -> Option<usize> {
             None => break,
         }
     }
-    found.map(|i| line_of(text, i))
+    found
+}
+
+/// The 1-based column, in characters, of a byte offset on its line.
+fn column_of(text: &str, offset: usize) -> usize {
+    let before = text.get(..offset).unwrap_or_default();
+    let start = before.rfind('\n').map_or(0, |n| n + 1);
+    before.get(start..).map_or(0, |l| l.chars().count()) + 1
 }
 
 fn find_word(text: &str, word: &str, from: usize) -> Option<usize> {
@@ -211,6 +225,7 @@ pub(super) fn of_diagnostic(e: &dyn Diagnostic) -> Option<Location> {
     Some(Location {
         file: contents.name()?.to_string(),
         line: span.map(|_| contents.line() + 1),
+        column: span.map(|_| contents.column() + 1),
     })
 }
 
@@ -237,6 +252,17 @@ mod tests {
         let json =
             "{\n  \"job\": {\n    \"job_id\": \"j\",\n    \"output_digest\": \"x\"\n  }\n}\n";
         assert_eq!(key_line(json, "job.output_digest"), Some(4));
+    }
+
+    #[test]
+    fn a_key_is_located_at_its_line_and_column() {
+        let at = at_key("m.yaml", MANIFEST, &["nothing", "job.output_digest"]);
+        assert_eq!((at.line, at.column), (Some(5), Some(3)));
+        let json = "{\n  \"gpu\": {\"dbgstat\": \"enabled\"}\n}";
+        let at = at_key("g.json", json, &["dbgstat"]);
+        assert_eq!((at.line, at.column), (Some(2), Some(12)));
+        assert_eq!(at_key("x", "é: 1\né: 2", &["nope"]), Location::file("x"));
+        assert_eq!(column_of("aé b", 4), 4);
     }
 
     #[test]

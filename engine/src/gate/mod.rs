@@ -96,13 +96,36 @@ pub enum GateError {
     },
 }
 
-/// A place in a file: the path as given (never made absolute) and, where known, a 1-based line.
+/// A place in a file: the path as given (never made absolute) and, where known, a 1-based line
+/// and column.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Location {
     /// The file (or, for a bundle that could not be opened, the path given)
     pub file: String,
     /// 1-based line, when the offending line is known
     pub line: Option<usize>,
+    /// 1-based column (in characters) of the offending key on its line, when known
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<usize>,
+}
+
+impl Location {
+    /// A file, no line.
+    pub fn file(file: impl Into<String>) -> Location {
+        Location {
+            file: file.into(),
+            line: None,
+            column: None,
+        }
+    }
+
+    /// A line of a file.
+    pub fn line(file: impl Into<String>, line: Option<usize>) -> Location {
+        Location {
+            line,
+            ..Location::file(file)
+        }
+    }
 }
 
 /// What kind of requirement a check is.
@@ -336,10 +359,7 @@ impl Requirements {
                     },
                     kind: RequirementKind::Claimed,
                     subject: item.text.clone(),
-                    location: Some(Location {
-                        file: c.file.clone(),
-                        line: item.line,
-                    }),
+                    location: Some(Location::line(c.file.clone(), item.line)),
                 });
             }
         }
@@ -485,10 +505,7 @@ fn errored(
     job_id: Option<String>,
     error: crate::Error,
 ) -> BundleResult {
-    let fallback = Location {
-        file: manifest.clone().unwrap_or_else(|| path.clone()),
-        line: None,
-    };
+    let fallback = Location::file(manifest.clone().unwrap_or_else(|| path.clone()));
     let entry = ErrorEntry {
         code: error
             .code()

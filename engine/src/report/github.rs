@@ -52,10 +52,7 @@ pub(super) fn write(r: &GateReport, max: usize, w: &mut dyn Write) -> io::Result
             "{} more findings are not annotated (GitHub shows at most {max} error annotations per step); they follow in the log, and every output format but this one holds them all",
             rest.len()
         );
-        let at = first.cloned().unwrap_or(Location {
-            file: String::new(),
-            line: None,
-        });
+        let at = first.cloned().unwrap_or(Location::file(""));
         command(w, &at, "claimgate: more findings", &msg)?;
         for (at, title, msg) in rest {
             let line = at.line.map(|l| format!(":{l}")).unwrap_or_default();
@@ -75,6 +72,9 @@ fn command(w: &mut dyn Write, at: &Location, title: &str, msg: &str) -> io::Resu
     let mut props = vec![format!("file={}", property(&at.file))];
     if let Some(line) = at.line {
         props.push(format!("line={line}"));
+        if let Some(col) = at.column {
+            props.push(format!("col={col}"));
+        }
     }
     props.push(format!("title={}", property(title)));
     writeln!(w, "::error {}::{}", props.join(","), data(msg))

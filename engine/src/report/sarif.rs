@@ -227,10 +227,7 @@ impl Finding<'_> {
         result.insert("message".into(), json!({ "text": text }));
         result.insert("locations".into(), json!([location(self.location)]));
         if let (Some(manifest), 1) = (self.manifest, n) {
-            let bundle = Location {
-                file: manifest.to_string(),
-                line: None,
-            };
+            let bundle = Location::file(manifest);
             let mut related = location(&bundle);
             if let Some(o) = related.as_object_mut() {
                 o.insert("id".into(), json!(1));
@@ -318,7 +315,7 @@ pub(super) fn write_lint(findings: &[crate::policy::Finding], w: &mut dyn Write)
                 "ruleIndex": codes.iter().position(|(c, _)| *c == f.code).unwrap_or(0),
                 "level": "warning",
                 "message": { "text": printable(&f.message) },
-                "locations": [location(&Location { file: f.file.clone(), line })],
+                "locations": [location(&Location::line(f.file.clone(), line))],
             })
         })
         .collect();
@@ -328,7 +325,11 @@ pub(super) fn write_lint(findings: &[crate::policy::Finding], w: &mut dyn Write)
 fn location(l: &Location) -> Value {
     let mut physical = json!({ "artifactLocation": { "uri": uri(&l.file) } });
     if let (Some(line), Some(obj)) = (l.line, physical.as_object_mut()) {
-        obj.insert("region".into(), json!({ "startLine": line }));
+        let region = match l.column {
+            Some(column) => json!({ "startLine": line, "startColumn": column }),
+            None => json!({ "startLine": line }),
+        };
+        obj.insert("region".into(), region);
     }
     json!({ "physicalLocation": physical })
 }
