@@ -218,7 +218,7 @@ pub fn load(config: &Path) -> Result<Vec<UpstreamPolicy>, PolicyError> {
                     RawData::Inline(map) => (map.clone(), "data".to_string()),
                     RawData::File(named) => {
                         let path = expand(named, base).map_err(|m| bad(m, named))?;
-                        (read_data(&path)?, named.clone())
+                        (read_file(&path)?.0, named.clone())
                     }
                 };
                 // `data.policy` is the policy's own: a document there would shadow its rules.
@@ -317,40 +317,32 @@ fn expand(raw: &str, base: &Path) -> Result<PathBuf, String> {
     Ok(if p.is_absolute() { p } else { base.join(p) })
 }
 
-/// Reads a policy's `data` file: a mapping.
-fn read_data(path: &Path) -> Result<serde_json::Map<String, Json>, PolicyError> {
+/// Reads a YAML or JSON file of the config (a policy's `data`, its reference values) into `T`,
+/// with the sha256 of its bytes.
+fn read_file<T: serde::de::DeserializeOwned>(path: &Path) -> Result<(T, Digest), PolicyError> {
     let shown = path.display().to_string();
     let file = SourceFile::read(path, shown.clone()).map_err(|e| PolicyError::Io {
         path: shown,
         reason: e.to_string(),
     })?;
-    file.parse(Syntax::of(path))
+    let value = file
+        .parse(Syntax::of(path))
         .map_err(|e| PolicyError::Upstream {
             message: e.message,
             at: Located::at(&file, e.span),
-        })
+        })?;
+    Ok((value, Digest::sha256_of(file.text.as_bytes())))
 }
 
 fn read_reference_values(path: &Path) -> Result<(BTreeMap<String, Value>, Digest), PolicyError> {
-    let shown = path.display().to_string();
-    let file = SourceFile::read(path, shown.clone()).map_err(|e| PolicyError::Io {
-        path: shown.clone(),
-        reason: e.to_string(),
-    })?;
-    let digest = Digest::sha256_of(file.text.as_bytes());
-    let map: BTreeMap<String, Json> =
-        file.parse(Syntax::of(path))
-            .map_err(|e| PolicyError::Upstream {
-                message: e.message,
-                at: Located::at(&file, e.span),
-            })?;
+    let (map, digest): (BTreeMap<String, Json>, Digest) = read_file(path)?;
     let values = map
         .into_iter()
         .map(|(k, v)| {
             Value::from_json_str(&v.to_string())
                 .map(|v| (k, v))
                 .map_err(|e| PolicyError::Eval {
-                    rule: shown.clone(),
+                    rule: path.display().to_string(),
                     message: e.to_string(),
                 })
         })
