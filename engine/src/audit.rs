@@ -172,7 +172,8 @@ pub fn audit(
 ) -> Result<Audit, crate::Error> {
     let (file, receipt) = crate::receipt::read_json(path)?;
     if is_claimgate(&receipt) {
-        return audit_claimgate(engine, path, bundle, text);
+        let rf = crate::receipt::ReceiptFile::open(file, receipt, None)?;
+        return audit_claimgate(engine, rf, bundle, text);
     }
     let name = file.name.clone();
     let assessment = engine.decide(&as_bundle(&file, &receipt)?, at)?;
@@ -342,12 +343,11 @@ fn is_claimgate(receipt: &Value) -> bool {
 /// one.
 fn audit_claimgate(
     engine: &Engine,
-    path: &Path,
+    rf: crate::receipt::ReceiptFile,
     bundle: Option<&Path>,
     text: Option<&Path>,
 ) -> Result<Audit, crate::Error> {
-    let rf = crate::receipt::ReceiptFile::read(path, None)?;
-    let name = path.display().to_string();
+    let name = rf.name().to_string();
     let recorded: crate::receipt::Receipt =
         serde_json::from_value(rf.receipt().clone()).map_err(|e| {
             crate::receipt::ReceiptError::Envelope {

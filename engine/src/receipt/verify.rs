@@ -72,7 +72,9 @@ impl ReceiptFile {
         Ok(ReceiptFile::open(file, doc, public.as_deref())?)
     }
 
-    fn open(
+    /// Opens a receipt file already read ([`read_json`]); a DSSE envelope's signature is
+    /// checked with `public_pem` when one is given.
+    pub(crate) fn open(
         file: SourceFile,
         doc: Value,
         public_pem: Option<&str>,
@@ -91,6 +93,11 @@ impl ReceiptFile {
             opened,
             keyed: public_pem.is_some(),
         })
+    }
+
+    /// The file, as named.
+    pub fn name(&self) -> &str {
+        &self.file.name
     }
 
     /// The receipt, out of its envelope or Statement.
