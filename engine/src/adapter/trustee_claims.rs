@@ -19,6 +19,7 @@ use super::{Adapter, Appraised, Context, Doc};
 use crate::document::{Appraisal, Kind};
 use crate::evidence::{Check, CheckState, Evidence, InputBuilder, InputShape, UpstreamInput};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 
 /// The TEE names the AS keys CPU claims by (kbs-types `Tee`, as `to_variant_name` writes them).
 const CPU_TEES: [&str; 12] = [
@@ -84,9 +85,10 @@ pub(super) static GPU: TrusteeClaims = TrusteeClaims {
 };
 
 impl TrusteeClaims {
-    /// The claims as the AS hands them to a policy: already wrapped (every key a TEE of this
-    /// class or lifted beside one, at least one TEE), or one verifier's claims, wrapped here.
-    fn wrapped(&self, v: &Value) -> Option<Value> {
+    /// Whether `v` is this class's claims, and how: already wrapped (every key a TEE of this
+    /// class or lifted beside one, at least one TEE: `None` inside), or one verifier's claims
+    /// under the TEE named. Reads keys only: detection runs on every upstream document.
+    fn shape(&self, v: &Value) -> Option<Option<&'static str>> {
         let o = v.as_object()?;
         let tees = o
             .iter()
@@ -96,10 +98,18 @@ impl TrusteeClaims {
             .keys()
             .all(|k| self.tees.contains(&k.as_str()) || LIFTED.contains(&k.as_str()));
         if tees > 0 && all_known {
-            return Some(v.clone());
+            return Some(None);
         }
-        let tee = (self.bare)(v)?;
-        let mut claims = o.clone();
+        (self.bare)(v).map(Some)
+    }
+
+    /// The claims as the AS hands them to a policy: as they are when wrapped, else one
+    /// verifier's claims wrapped here.
+    fn wrapped<'v>(&self, v: &'v Value) -> Option<Cow<'v, Value>> {
+        let Some(tee) = self.shape(v)? else {
+            return Some(Cow::Borrowed(v));
+        };
+        let mut claims = v.as_object()?.clone();
         let mut out = Map::new();
         // As the AS's broker does: init data and report data beside the claims, each with its
         // structured form (none here: a verifier's output carries only the bytes).
@@ -113,7 +123,7 @@ impl TrusteeClaims {
             }
         }
         out.insert(tee.to_string(), Value::Object(claims));
-        Some(Value::Object(out))
+        Some(Cow::Owned(Value::Object(out)))
     }
 }
 
@@ -123,7 +133,7 @@ impl Adapter for TrusteeClaims {
     }
 
     fn detect(&self, value: &Value) -> bool {
-        self.wrapped(value).is_some()
+        self.shape(value).is_some()
     }
 
     fn source_keys(&self, fact: &str) -> &'static [&'static str] {
@@ -191,7 +201,7 @@ fn as_input(class: &TrusteeClaims, v: &Value) -> Vec<UpstreamInput> {
         .wrapped(v)
         .map(|input| UpstreamInput {
             subject: None,
-            input,
+            input: input.into_owned(),
         })
         .into_iter()
         .collect()
@@ -227,7 +237,7 @@ mod tests {
         let tdx = json!({"quote": {"body": {"mr_td": "aa"}}, "td_attributes": {"debug": false},
                          "report_data": "01", "init_data": "02"});
         assert_eq!(
-            CPU.wrapped(&tdx),
+            CPU.wrapped(&tdx).map(Cow::into_owned),
             Some(
                 json!({"init_data": "02", "init_data_claims": null, "report_data": "01",
                         "runtime_data_claims": null,
@@ -236,7 +246,7 @@ mod tests {
         );
         // Wrapped claims stay as they are; a key the AS would not write is no such object.
         let wrapped = json!({"snp": {"measurement": "aa"}, "report_data": "01"});
-        assert_eq!(CPU.wrapped(&wrapped), Some(wrapped));
+        assert!(matches!(CPU.wrapped(&wrapped), Some(Cow::Borrowed(w)) if *w == wrapped));
         assert_eq!(CPU.wrapped(&json!({"snp": {}, "extra": 1})), None);
         // The classes do not claim each other's documents.
         assert_eq!(GPU.wrapped(&json!({"tdx": {}})), None);
