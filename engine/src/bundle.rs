@@ -387,22 +387,17 @@ impl Bundle {
         Bundle::from_memory_within(name, manifest, files, Limits::default())
     }
 
-    /// A bundle whose manifest is given as bytes (read from standard input) and whose
-    /// documents and artifacts are files under `dir`, confined to it as a directory bundle's
-    /// are; within `limits`.
-    pub fn from_manifest_within(
-        name: &str,
-        manifest: &[u8],
-        dir: &Path,
-        limits: Limits,
-    ) -> Result<Bundle, BundleError> {
-        let manifest = SourceFile::from_bytes(name.to_string(), manifest.to_vec())
-            .map_err(|e| io_error(name, &e))?;
+    /// A bundle whose manifest was read from standard input ([`read_stdin`]): its documents
+    /// and artifacts are files under the working directory, confined to it as a directory
+    /// bundle's are; within `limits`.
+    pub fn from_stdin(manifest: &[u8], limits: Limits) -> Result<Bundle, BundleError> {
+        let file = SourceFile::from_bytes(STDIN.to_string(), manifest.to_vec())
+            .map_err(|e| io_error(STDIN, &e))?;
         from_parts(
-            name.to_string(),
-            manifest,
-            Syntax::of(Path::new(name)),
-            Files::Dir(dir.to_path_buf()),
+            STDIN.to_string(),
+            file,
+            Syntax::of(Path::new(STDIN)),
+            Files::Dir(PathBuf::from(".")),
             limits,
         )
     }
@@ -425,6 +420,21 @@ impl Bundle {
             limits,
         )
     }
+}
+
+/// The name a manifest read from standard input goes by.
+pub const STDIN: &str = "(stdin)";
+
+/// Reads a manifest from `input` (standard input) no further than one byte past the bundle
+/// byte limit, so that loading reports a manifest over the limit as such.
+pub fn read_stdin(input: &mut dyn std::io::Read, limits: Limits) -> Result<Vec<u8>, crate::Error> {
+    use std::io::Read as _;
+    let mut bytes = Vec::new();
+    input
+        .take(limits.bundle_bytes.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| crate::output::named(Path::new(STDIN), &e))?;
+    Ok(bytes)
 }
 
 /// Where a bundle's documents and artifacts are read from.

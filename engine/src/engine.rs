@@ -310,18 +310,10 @@ impl Engine {
     /// line), its documents under the working directory; within the engine's limits, the
     /// manifest read no further than the bundle's byte limit.
     pub fn load_stdin(&self, input: &mut dyn std::io::Read) -> Result<Bundle, Error> {
-        use std::io::Read as _;
-        let limit = self.inner.limits.bundle_bytes;
-        let mut bytes = Vec::new();
-        input
-            .take(limit.saturating_add(1))
-            .read_to_end(&mut bytes)
-            .map_err(|e| crate::output::named(Path::new(STDIN), &e))?;
-        Ok(Bundle::from_manifest_within(
-            STDIN,
-            &bytes,
-            Path::new("."),
-            self.inner.limits,
+        let limits = self.inner.limits;
+        Ok(Bundle::from_stdin(
+            &crate::bundle::read_stdin(input, limits)?,
+            limits,
         )?)
     }
 
@@ -601,9 +593,6 @@ where
         next
     }
 }
-
-/// The name a manifest read from standard input goes by.
-pub const STDIN: &str = "(stdin)";
 
 /// A file's name without its directories: receipts do not carry the paths of one machine.
 fn file_name(path: &str) -> String {

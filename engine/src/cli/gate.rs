@@ -149,12 +149,7 @@ pub(super) fn run(
     named.retain(|b| b != "-");
     let mut targets = gate::expand(&named)?;
     if stdin {
-        let bundle_bytes = g.limits.bundle_bytes;
-        let mut bytes = Vec::new();
-        std::io::Read::read_to_end(
-            &mut std::io::Read::take(std::io::stdin().lock(), bundle_bytes.saturating_add(1)),
-            &mut bytes,
-        )?;
+        let bytes = crate::bundle::read_stdin(&mut std::io::stdin().lock(), g.limits)?;
         targets.insert(0, gate::Target::Stdin(bytes.into()));
     }
     let result = gate::run(&targets, &engine, args.time.at(), &reqs);

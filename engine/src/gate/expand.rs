@@ -40,7 +40,7 @@ impl Target {
         match self {
             Target::Bundle(p) => p.display().to_string(),
             Target::NoMatch(p) => p.clone(),
-            Target::Stdin(_) => crate::engine::STDIN.to_string(),
+            Target::Stdin(_) => crate::bundle::STDIN.to_string(),
         }
     }
 }

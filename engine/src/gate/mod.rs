@@ -441,12 +441,7 @@ impl crate::BundleSource for Source {
     fn into_bundle(self, limits: crate::Limits) -> Result<crate::Bundle, crate::Error> {
         match self {
             Source::Path(p) => p.into_bundle(limits),
-            Source::Stdin(bytes) => Ok(crate::Bundle::from_manifest_within(
-                crate::engine::STDIN,
-                &bytes,
-                std::path::Path::new("."),
-                limits,
-            )?),
+            Source::Stdin(bytes) => Ok(crate::Bundle::from_stdin(&bytes, limits)?),
             Source::Unmatched(e) => Err(e.into()),
         }
     }
