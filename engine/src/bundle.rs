@@ -387,9 +387,9 @@ impl Bundle {
         Bundle::from_memory_within(name, manifest, files, Limits::default())
     }
 
-    /// A bundle whose manifest was read from standard input (read no further than one byte past the bundle byte limit): its documents
-    /// and artifacts are files under the working directory, confined to it as a directory
-    /// bundle's are; within `limits`.
+    /// A bundle whose manifest was read from standard input (no further than one byte past the
+    /// bundle byte limit): its documents and artifacts are files under the working directory,
+    /// confined to it as a directory bundle's are; within `limits`.
     pub fn from_stdin(manifest: &[u8], limits: Limits) -> Result<Bundle, BundleError> {
         let file = SourceFile::from_bytes(STDIN.to_string(), manifest.to_vec())
             .map_err(|e| io_error(STDIN, &e))?;

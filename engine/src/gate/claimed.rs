@@ -79,15 +79,7 @@ impl Claimed {
                 Match::Unknown => continue,
                 m => m,
             };
-            let n = normalize(&s.text);
-            if items.iter().any(|i| normalize(&i.text) == n) {
-                continue;
-            }
-            items.push(ClaimedItem {
-                text: s.text,
-                line: Some(s.line),
-                matched: Some(matched),
-            });
+            push(&mut items, &s.text, Some(s.line), Some(matched));
         }
         Ok(Claimed {
             file: file.name,
@@ -104,7 +96,7 @@ impl Claimed {
             if text.is_empty() || text.starts_with('#') {
                 continue;
             }
-            push(&mut items, text, Some(i + 1));
+            push(&mut items, text, Some(i + 1), None);
         }
         Claimed {
             file: file.name.clone(),
@@ -135,7 +127,7 @@ impl Claimed {
                     from += i + text.len();
                     super::locate::line_of(&file.text, from - text.len())
                 });
-            push(&mut items, text, line);
+            push(&mut items, text, line, None);
         }
         Ok(Claimed {
             file: file.name.clone(),
@@ -155,7 +147,8 @@ fn read_file(path: &Path) -> Result<SourceFile, GateError> {
     })
 }
 
-fn push(items: &mut Vec<ClaimedItem>, text: &str, line: Option<usize>) {
+/// Adds an item unless one that normalizes the same is there already.
+fn push(items: &mut Vec<ClaimedItem>, text: &str, line: Option<usize>, matched: Option<Match>) {
     let n = normalize(text);
     if items.iter().any(|i| normalize(&i.text) == n) {
         return;
@@ -163,7 +156,7 @@ fn push(items: &mut Vec<ClaimedItem>, text: &str, line: Option<usize>) {
     items.push(ClaimedItem {
         text: text.to_string(),
         line,
-        matched: None,
+        matched,
     });
 }
 
