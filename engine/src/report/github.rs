@@ -46,14 +46,12 @@ pub(super) fn write(r: &GateReport, max: usize, w: &mut dyn Write) -> io::Result
         command(w, at, title, msg)?;
     }
     let rest = found.get(annotated..).unwrap_or_default();
-    if !rest.is_empty() {
-        let first = rest.first().map(|(at, ..)| *at);
+    if let Some((first, ..)) = rest.first() {
         let msg = format!(
             "{} more findings are not annotated (GitHub shows at most {max} error annotations per step); they follow in the log, and every output format but this one holds them all",
             rest.len()
         );
-        let at = first.cloned().unwrap_or(Location::file(""));
-        command(w, &at, "claimgate: more findings", &msg)?;
+        command(w, first, "claimgate: more findings", &msg)?;
         for (at, title, msg) in rest {
             let line = at.line.map(|l| format!(":{l}")).unwrap_or_default();
             writeln!(

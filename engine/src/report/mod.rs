@@ -184,15 +184,6 @@ pub struct GateLimits {
     pub capped: bool,
 }
 
-impl Default for GateLimits {
-    fn default() -> GateLimits {
-        GateLimits {
-            sarif_results: SARIF_MAX_RESULTS,
-            capped: true,
-        }
-    }
-}
-
 /// Writes a gate report in the chosen format, within `limits`.
 pub fn render_gate(
     report: &GateReport,
