@@ -27,17 +27,15 @@ const TDX: u32 = 0x81;
 /// dstack quote reports.
 pub(super) struct DstackQuoteReport;
 
-/// What is read from a TDX quote.
-#[derive(Debug, PartialEq, Eq)]
-pub(super) struct TdQuote {
-    pub version: u16,
-    /// The TD report body
-    pub body: Vec<u8>,
+/// The TD report body of a TDX quote.
+#[derive(Debug)]
+struct TdQuote {
+    body: Vec<u8>,
 }
 
 impl TdQuote {
     /// Parses a version 4 or 5 TDX quote; the message says what is wrong.
-    pub(super) fn parse(q: &[u8]) -> Result<TdQuote, String> {
+    fn parse(q: &[u8]) -> Result<TdQuote, String> {
         let u16_at = |i: usize| -> Option<u16> {
             Some(u16::from_le_bytes(q.get(i..i + 2)?.try_into().ok()?))
         };
@@ -57,7 +55,7 @@ impl TdQuote {
             v => return Err(format!("quote version {v} is not 4 or 5")),
         };
         let body = q.get(start..start + TD10).ok_or_else(short)?.to_vec();
-        Ok(TdQuote { version, body })
+        Ok(TdQuote { body })
     }
 
     fn field(&self, at: usize, len: usize) -> String {
@@ -67,20 +65,20 @@ impl TdQuote {
             .unwrap_or_default()
     }
 
-    pub(super) fn mr_td(&self) -> String {
+    fn mr_td(&self) -> String {
         self.field(136, 48)
     }
 
-    pub(super) fn rtmr(&self, i: usize) -> String {
+    fn rtmr(&self, i: usize) -> String {
         self.field(328 + 48 * i, 48)
     }
 
-    pub(super) fn report_data(&self) -> String {
+    fn report_data(&self) -> String {
         self.field(520, 64)
     }
 
     /// `TUD.DEBUG`, bit 0 of the TD attributes.
-    pub(super) fn debug(&self) -> bool {
+    fn debug(&self) -> bool {
         self.body.get(120).is_some_and(|b| b & 1 == 1)
     }
 }
