@@ -245,7 +245,7 @@ fn read(ev: &mut Evidence, cx: &mut Context, doc: &Doc, default_verifier: &str) 
                     }
                 },
             };
-            facts.debug_enabled = sgx_debug(a);
+            facts.debug_enabled = a.get("sgx").and_then(sgx_debug);
         }
         let att = cx.attestation(&here, facts);
         ev.runtime.attestations.push(att);
@@ -298,9 +298,10 @@ fn tee_name(annotated: Option<&Value>) -> Option<String> {
         .map(|t| (*t).to_string())
 }
 
-/// SGX enclaves record DEBUG as bit 1 of `attributes.flags` (little-endian hex).
-fn sgx_debug(annotated: &Value) -> Option<bool> {
-    let flags = annotated.pointer("/sgx/body/attributes.flags")?.as_str()?;
+/// SGX enclaves record DEBUG as bit 1 of `attributes.flags` (little-endian hex), in the SGX
+/// claims Trustee's verifier parses (`body`).
+pub(super) fn sgx_debug(sgx: &Value) -> Option<bool> {
+    let flags = sgx.pointer("/body/attributes.flags")?.as_str()?;
     let first = u8::from_str_radix(flags.get(0..2)?, 16).ok()?;
     Some(first & 0x02 != 0)
 }
@@ -311,9 +312,9 @@ mod tests {
 
     #[test]
     fn sgx_debug_bit() {
-        let v = serde_json::json!({"sgx": {"body": {"attributes.flags": "0700000000000000"}}});
+        let v = serde_json::json!({"body": {"attributes.flags": "0700000000000000"}});
         assert_eq!(sgx_debug(&v), Some(true));
-        let v = serde_json::json!({"sgx": {"body": {"attributes.flags": "0500000000000000"}}});
+        let v = serde_json::json!({"body": {"attributes.flags": "0500000000000000"}});
         assert_eq!(sgx_debug(&v), Some(false));
     }
 }

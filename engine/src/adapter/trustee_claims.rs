@@ -218,11 +218,7 @@ fn debug(tee: &str, claims: &Value) -> Option<bool> {
     match tee {
         "tdx" | "az-tdx-vtpm" => claims.pointer("/td_attributes/debug").and_then(flag),
         "snp" | "az-snp-vtpm" => claims.get("policy_debug_allowed").and_then(flag),
-        "sgx" => {
-            let flags = claims.pointer("/body/attributes.flags")?.as_str()?;
-            let first = u8::from_str_radix(flags.get(0..2)?, 16).ok()?;
-            Some(first & 0x02 != 0)
-        }
+        "sgx" => super::ear::sgx_debug(claims),
         _ => None,
     }
 }
