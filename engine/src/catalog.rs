@@ -97,6 +97,20 @@ pub enum Label {
 }
 
 impl Label {
+    /// Every label, strongest first.
+    pub const ALL: [Label; 5] = [
+        Label::ComputeReceipt,
+        Label::VerifierPathRecord,
+        Label::DeploymentNote,
+        Label::Benchmark,
+        Label::None,
+    ];
+
+    /// The label a report's name stands for, when there is one.
+    pub fn from_name(name: &str) -> Option<Label> {
+        Label::ALL.into_iter().find(|l| l.name() == name)
+    }
+
     /// The label as written in reports.
     pub fn name(self) -> &'static str {
         match self {

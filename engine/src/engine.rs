@@ -168,11 +168,10 @@ impl EngineBuilder {
                 upstream,
                 keys: self.keys,
                 limits: self.limits,
-                threads,
                 on_decided: self.on_decided,
                 provenance: Arc::new(provenance),
-                pool: OnceLock::new(),
             }),
+            pool: Arc::new(Pool::new(threads)),
         })
     }
 }
@@ -198,6 +197,24 @@ impl EngineBuilder {
 #[derive(Debug, Clone)]
 pub struct Engine {
     inner: Arc<Inner>,
+    pool: Arc<Pool>,
+}
+
+/// The big-stack threads an engine decides on.
+#[derive(Debug)]
+struct Pool {
+    threads: NonZeroUsize,
+    /// Built on first use: a single decision on a fresh engine pays no thread start-up.
+    pool: OnceLock<Option<rayon::ThreadPool>>,
+}
+
+impl Pool {
+    fn new(threads: NonZeroUsize) -> Pool {
+        Pool {
+            threads,
+            pool: OnceLock::new(),
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -208,11 +225,8 @@ struct Inner {
     upstream: Vec<UpstreamPolicy>,
     keys: TrustedKeys,
     limits: Limits,
-    threads: NonZeroUsize,
     on_decided: Option<OnDecided>,
     provenance: Arc<Provenance>,
-    /// Built on first use: a single decision on a fresh engine pays no thread start-up.
-    pool: OnceLock<Option<rayon::ThreadPool>>,
 }
 
 /// Everything one decision produced: the bundle, its normalized evidence and the decision, and
@@ -301,6 +315,25 @@ impl Engine {
         }
     }
 
+    /// The same engine (pack, upstream policies, keys, limits) deciding on `threads` threads
+    /// of its own: the compiled pack is shared, not compiled again.
+    pub fn with_threads(&self, threads: NonZeroUsize) -> Engine {
+        Engine {
+            inner: Arc::clone(&self.inner),
+            pool: Arc::new(Pool::new(threads)),
+        }
+    }
+
+    /// The limits bundles are loaded within.
+    pub fn limits(&self) -> Limits {
+        self.inner.limits
+    }
+
+    /// The number of threads the engine decides on.
+    pub fn threads(&self) -> NonZeroUsize {
+        self.pool.threads
+    }
+
     /// Loads a bundle within the engine's limits.
     pub fn load(&self, path: &Path) -> Result<Bundle, Error> {
         Ok(crate::bundle::load_within(path, self.inner.limits)?)
@@ -319,7 +352,7 @@ impl Engine {
 
     /// Decides one bundle, on the engine's big-stack threads.
     pub fn decide(&self, bundle: &Bundle, at: At) -> Result<Assessment, Error> {
-        let threads = self.inner.threads.get();
+        let threads = self.pool.threads.get();
         self.on_pool(|| self.assess(bundle.clone(), at, threads))
     }
 
@@ -330,7 +363,7 @@ impl Engine {
             bundle,
             at,
             &self.inner.keys,
-            self.inner.threads.get(),
+            self.pool.threads.get(),
         ))
     }
 
@@ -349,6 +382,23 @@ impl Engine {
             at,
             ready: VecDeque::new(),
         }
+    }
+
+    /// Verifies a receipt: its bytes, Statement, signature and `decision_id` and, given the
+    /// bundle it is about, every field against the decision replayed at the receipt's instant.
+    pub fn verify(
+        &self,
+        receipt: &crate::ReceiptFile,
+        bundle: Option<&Bundle>,
+    ) -> Result<crate::Verification, Error> {
+        let replay = match bundle {
+            None => None,
+            Some(b) => {
+                let at = At::Pinned(receipt.evaluated_at()?);
+                Some(self.decide(b, at)?.receipt().to_value())
+            }
+        };
+        Ok(receipt.verify(replay.as_ref()))
     }
 
     /// The validated claim catalog of the pack.
@@ -387,11 +437,11 @@ impl Engine {
     }
 
     fn pool(&self) -> Option<&rayon::ThreadPool> {
-        self.inner
+        self.pool
             .pool
             .get_or_init(|| {
                 rayon::ThreadPoolBuilder::new()
-                    .num_threads(self.inner.threads.get())
+                    .num_threads(self.pool.threads.get())
                     .stack_size(EVAL_STACK_BYTES)
                     .thread_name(|i| format!("claimgate-{i}"))
                     .build()
@@ -565,7 +615,7 @@ where
         if self.ready.is_empty() {
             let size = self
                 .engine
-                .inner
+                .pool
                 .threads
                 .get()
                 .saturating_mul(BATCH_PER_THREAD);

@@ -18,6 +18,36 @@ pub const STATEMENT_TYPE: &str = "https://in-toto.io/Statement/v1";
 /// The DSSE payload type of an in-toto Statement.
 pub const PAYLOAD_TYPE: &str = "application/vnd.in-toto+json";
 
+/// How a receipt is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wrap<'a> {
+    /// The canonical receipt itself
+    Bare,
+    /// Inside an (unsigned) in-toto Statement
+    Statement,
+    /// Inside an in-toto Statement in a DSSE envelope, signed with this Ed25519 private key
+    /// (PKCS#8 PEM)
+    Signed(&'a std::path::Path),
+}
+
+/// The receipt (its JSON value) as `how` writes it.
+pub fn wrap(receipt: &Value, how: Wrap<'_>) -> Result<Value, crate::Error> {
+    match how {
+        Wrap::Bare => Ok(receipt.clone()),
+        Wrap::Statement => Ok(statement(receipt)),
+        Wrap::Signed(key) => {
+            let pem = crate::jws::read_pem(key)?;
+            Ok(
+                sign(&statement(receipt), &pem).map_err(|detail| crate::KeyError::Parse {
+                    path: key.display().to_string(),
+                    expected: "an Ed25519 private key (PKCS#8 PEM)",
+                    detail: Some(detail),
+                })?,
+            )
+        }
+    }
+}
+
 /// Wraps a receipt in an in-toto Statement.
 pub fn statement(receipt: &Value) -> Value {
     let (name, digest) = match receipt.get("output_digest").and_then(Value::as_str) {

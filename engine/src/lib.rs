@@ -25,6 +25,11 @@
 //! Many bundles: [`Engine::decide_many`] decides them on the engine's threads, in input
 //! order. Errors are never decisions: a bundle that does not load or a pack that does not
 //! compile is an [`Error`], with a diagnostic code and, where there is one, a span.
+//!
+//! [`gate`] checks requirements over many bundles as `claimgate gate` does, and [`json`]
+//! prints the documents the command line prints with `--format json`: what the Python
+//! package (`bindings/python/`) gives back, so that it and the command line agree byte for
+//! byte.
 #![warn(missing_docs)]
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
@@ -44,9 +49,10 @@ mod envelope;
 mod error;
 mod evidence;
 mod explain;
-mod gate;
+pub mod gate;
 mod invariant;
 mod jcs;
+pub mod json;
 mod jws;
 mod jwt;
 mod normalize;
@@ -86,14 +92,14 @@ pub use document::{Kind, PathStep, Status};
 pub use evidence::{DecisionFact, Evidence, HexFact, Origin, Problem, Signature, Token};
 
 // The receipt.
-pub use envelope::SignatureCheck;
 /// The in-toto predicate type of a receipt wrapped in a Statement.
 pub use envelope::PREDICATE_TYPE;
+pub use envelope::{SignatureCheck, Wrap};
 pub use receipt::{
     AllowedClaim, ArtifactEntry, AttestationEntry, AttestationSection, BenchmarkEntry,
     DocumentEntry, EngineVersions, MeasurementEntry, Mismatch, MismatchKind, PackEntry,
-    PolicyDecisionSection, ProviderConstraints, Receipt, Replay, Section, UpstreamEntry,
-    Verification, REGORUS_VERSION,
+    PolicyDecisionSection, ProviderConstraints, Receipt, ReceiptFile, Replay, Section,
+    UpstreamEntry, Verification, REGORUS_VERSION,
 };
 
 // For differential tests against other Rego engines: not API.

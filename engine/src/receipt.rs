@@ -480,6 +480,17 @@ impl Receipt {
     pub fn to_canonical_bytes(&self) -> Vec<u8> {
         crate::jcs::to_vec(&self.to_value())
     }
+
+    /// The receipt as `how` writes it: bare, in an in-toto Statement, or signed.
+    pub fn wrap(&self, how: crate::envelope::Wrap<'_>) -> Result<Value, crate::Error> {
+        crate::envelope::wrap(&self.to_value(), how)
+    }
+
+    /// sha256 of the canonical bytes: the digest of the receipt file claimgate writes
+    /// (`claimgate receipt` prints these bytes and a newline).
+    pub fn digest(&self) -> Digest {
+        Digest::sha256_of(&self.to_canonical_bytes())
+    }
 }
 
 /// sha256 of the canonical receipt without `decision_id` (and without a signature envelope).

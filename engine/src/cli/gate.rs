@@ -3,7 +3,7 @@
 use super::args::{formats, Globals, PolicyArgs, TimeArgs, GATE_FORMATS};
 use super::ExitStatus;
 use crate::decision::Label;
-use crate::gate::{self, Claimed, Requirements, Status};
+use crate::gate::{self, Requirements, Status};
 use crate::report::{self, Format};
 use std::io::Write;
 use std::path::PathBuf;
@@ -127,20 +127,13 @@ pub(super) fn run(
     out: &mut dyn Write,
 ) -> Result<ExitStatus, crate::Error> {
     let engine = args.policy.engine(g)?;
-    let reqs = Requirements {
-        require: args.require.clone(),
-        forbid_label: args.forbid_label.map(Label::from),
-        claimed: match (&args.claimed, &args.text) {
-            (Some(c), _) => Some(Claimed::read(c)?),
-            (None, Some(t)) => Some(Claimed::from_prose(
-                t,
-                engine.catalog(),
-                &engine.paraphrases()?,
-            )?),
-            (None, None) => None,
-        },
-    };
-    reqs.validate(engine.catalog())?;
+    let reqs = Requirements::new(
+        &engine,
+        args.require.clone(),
+        args.forbid_label.map(Label::from),
+        args.claimed.as_deref(),
+        args.text.as_deref(),
+    )?;
     let mut named = args.bundles.clone();
     if let Some(list) = &args.from_file {
         named.extend(listed(list)?);

@@ -7,11 +7,10 @@
 mod args;
 mod check;
 mod diff;
-mod errors;
 mod eval;
 mod evidence;
 pub mod exit;
-pub use errors::to_json as error_to_json;
+pub use crate::report::diagnostic::to_json as error_to_json;
 mod audit;
 mod explain;
 mod gate;

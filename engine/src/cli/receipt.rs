@@ -2,7 +2,8 @@
 
 use super::args::{BundleArgs, Globals, PolicyArgs};
 use super::ExitStatus;
-use crate::{Error, KeyError};
+use crate::envelope::Wrap;
+use crate::Error;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -32,22 +33,12 @@ pub struct ReceiptOut {
 impl ReceiptOut {
     /// The receipt as written: bare, as a Statement, or as a signed envelope.
     pub fn wrap(&self, receipt: &serde_json::Value) -> Result<serde_json::Value, Error> {
-        if let Some(key) = &self.sign {
-            let pem = crate::jws::read_pem(key)?;
-            let st = crate::envelope::statement(receipt);
-            return Ok(
-                crate::envelope::sign(&st, &pem).map_err(|detail| KeyError::Parse {
-                    path: key.display().to_string(),
-                    expected: "an Ed25519 private key (PKCS#8 PEM)",
-                    detail: Some(detail),
-                })?,
-            );
-        }
-        Ok(if self.statement {
-            crate::envelope::statement(receipt)
-        } else {
-            receipt.clone()
-        })
+        let how = match (&self.sign, self.statement) {
+            (Some(key), _) => Wrap::Signed(key),
+            (None, true) => Wrap::Statement,
+            (None, false) => Wrap::Bare,
+        };
+        crate::envelope::wrap(receipt, how)
     }
 }
 

@@ -4,7 +4,7 @@ use super::args::{formats, Globals, PolicyArgs, VERIFY_FORMATS};
 use super::ExitStatus;
 use crate::receipt::ReceiptFile;
 use crate::report::{self, Format};
-use crate::{At, Error};
+use crate::Error;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -32,20 +32,13 @@ pub(super) fn run(
     out: &mut dyn Write,
 ) -> Result<ExitStatus, Error> {
     let file = ReceiptFile::read(&args.receipt, args.key.as_deref())?;
-    let replay = match &args.bundle {
-        None => None,
+    let found = match &args.bundle {
+        None => file.verify(None),
         Some(bundle) => {
-            let at = At::Pinned(file.evaluated_at()?);
             let engine = args.policy.engine(g)?;
-            Some(
-                engine
-                    .decide(&engine.load(bundle)?, at)?
-                    .receipt()
-                    .to_value(),
-            )
+            engine.verify(&file, Some(&engine.load(bundle)?))?
         }
     };
-    let found = file.verify(replay.as_ref());
     report::render_verification(&found, args.format, out)?;
     Ok(if found.ok() {
         ExitStatus::Ok

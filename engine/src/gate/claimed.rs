@@ -64,8 +64,8 @@ impl Claimed {
     }
 
     /// Published text (markdown, HTML or plain): the sentences that are catalog claims, blocked
-    /// sentences, louder versions of a claim or paraphrases of a blocked sentence
-    /// ([`crate::text`]); the rest is prose, and no requirement.
+    /// sentences, louder versions of a claim or paraphrases of a blocked sentence (as
+    /// `claimgate audit --text` finds them); the rest is prose, and no requirement.
     pub fn from_prose(
         path: &Path,
         catalog: &Catalog,

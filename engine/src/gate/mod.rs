@@ -1,7 +1,7 @@
 //! The CI gate: checks requirements (required claims, a forbidden label, claimed sentences)
 //! against the decisions of many bundles.
 //!
-//! This stage comes after [`decision`](crate::decision). It evaluates bundles in parallel with
+//! This stage comes after the decision. It evaluates bundles in parallel with
 //! one compiled pack, keeps a bundle that fails to load or evaluate as an error entry of its own
 //! (an error is never a failed check, and never a pass), and locates every finding in the file a
 //! person would fix: the bundle manifest (at the offending field where one is known), a document,
@@ -294,6 +294,35 @@ pub fn label_rank(label: Label) -> u8 {
 }
 
 impl Requirements {
+    /// The requirements as the command line names them: required claim ids, a forbidden label,
+    /// and either a claimed file (sentences or ids, one a line or a YAML list) or published
+    /// text whose catalog sentences and paraphrases are the claims; checked against the
+    /// engine's catalog.
+    pub fn new(
+        engine: &Engine,
+        require: Vec<String>,
+        forbid_label: Option<Label>,
+        claimed: Option<&std::path::Path>,
+        text: Option<&std::path::Path>,
+    ) -> Result<Requirements, crate::Error> {
+        let claimed = match (claimed, text) {
+            (Some(c), _) => Some(Claimed::read(c)?),
+            (None, Some(t)) => Some(Claimed::from_prose(
+                t,
+                engine.catalog(),
+                &engine.paraphrases()?,
+            )?),
+            (None, None) => None,
+        };
+        let reqs = Requirements {
+            require,
+            forbid_label,
+            claimed,
+        };
+        reqs.validate(engine.catalog())?;
+        Ok(reqs)
+    }
+
     /// Checks the requirements against the pack's catalog: a required id must name a claim.
     pub fn validate(&self, catalog: &Catalog) -> Result<(), GateError> {
         for id in &self.require {

@@ -25,6 +25,7 @@
 //! strings (JSON escapes control characters itself).
 
 mod csv;
+pub(crate) mod diagnostic;
 mod github;
 mod html;
 mod human;

@@ -1,6 +1,6 @@
-//! `--error-format json`: one JSON object per error, whose labels give the file, the 1-based
-//! line and column and the text they point at, as well as the byte offset and length, so an
-//! editor or CI annotation needs no second pass over the file.
+//! Errors as JSON (`--error-format json`): one object per error, whose labels give the file,
+//! the 1-based line and column and the text they point at, as well as the byte offset and
+//! length, so an editor or CI annotation needs no second pass over the file.
 
 use miette::Diagnostic;
 use serde_json::{json, Value};
