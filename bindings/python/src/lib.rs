@@ -231,6 +231,17 @@ fn py_error(py: Python<'_>, e: &claimgate::Error) -> PyErr {
     }
 }
 
+/// Most threads one engine decides on: a pool is made per size asked for, each thread with a
+/// big stack, so a size is bounded.
+const MAX_THREADS: usize = 4096;
+
+/// A thread count from Python: 1 to [`MAX_THREADS`].
+fn threads_of(n: usize) -> PyResult<NonZeroUsize> {
+    NonZeroUsize::new(n)
+        .filter(|n| n.get() <= MAX_THREADS)
+        .ok_or_else(|| PyValueError::new_err(format!("threads is 1 to {MAX_THREADS}, not {n}")))
+}
+
 /// Parses JSON the library printed.
 fn loads<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyAny>> {
     py.import(pyo3::intern!(py, "json"))?
@@ -291,8 +302,7 @@ impl Engine {
         let Some(n) = threads else {
             return Ok(self.engine.clone());
         };
-        let n =
-            NonZeroUsize::new(n).ok_or_else(|| PyValueError::new_err("threads must be >= 1"))?;
+        let n = threads_of(n)?;
         if n == self.engine.threads() {
             return Ok(self.engine.clone());
         }
@@ -340,6 +350,8 @@ impl Engine {
             for result in decided {
                 put(result)?;
             }
+            // Ctrl-C stops a long run between chunks, as it would a Python loop.
+            py.check_signals()?;
         }
     }
 }
@@ -360,6 +372,7 @@ impl Engine {
         trusted_keys: Vec<PathBuf>,
         threads: Option<usize>,
     ) -> PyResult<Engine> {
+        let threads = threads.map(threads_of).transpose()?;
         let built = py.detach(|| -> Result<claimgate::Engine, claimgate::Error> {
             let pack = match &pack {
                 Some(dir) => claimgate::Pack::from_dir(dir)?,
@@ -373,14 +386,11 @@ impl Engine {
             if let Some(config) = upstream {
                 builder = builder.upstream(config);
             }
-            if let Some(n) = threads.and_then(NonZeroUsize::new) {
+            if let Some(n) = threads {
                 builder = builder.threads(n);
             }
             builder.build()
         });
-        if threads == Some(0) {
-            return Err(PyValueError::new_err("threads must be >= 1"));
-        }
         Ok(Engine {
             engine: built.map_err(|e| py_error(py, &e))?,
             sized: Mutex::new(Vec::new()),

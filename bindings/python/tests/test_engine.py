@@ -126,8 +126,10 @@ def test_usage_errors(engine, repo):
         engine.decide(42)
     with pytest.raises(ValueError, match="no key `manifests`"):
         engine.decide({"manifests": ""})
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="threads is 1 to 4096, not 0"):
         claimgate.Engine(threads=0)
+    with pytest.raises(ValueError, match="not 100000"):
+        engine.decide_many([bundle], threads=100_000)
 
 
 def test_the_instant(engine, repo):

@@ -61,6 +61,15 @@ class Source:
         return out
 
 
+def plan(
+    path: Optional[str], manifest: Optional[str], files: Optional[str], name: Optional[str], keep: Optional[Sequence[str]]
+) -> Tuple[Source, List[str]]:
+    """Where the bundles are, and the columns kept beside the results (by default the path
+    column, when there is one)."""
+    source = Source(path, manifest, files, name)
+    return source, list(keep) if keep is not None else ([source.path] if source.path else [])
+
+
 def arrow_columns(decided: Dict[str, List[Any]]) -> Dict[str, Any]:
     """`Engine.decide_table`'s columns as Arrow arrays of the declared types."""
     import pyarrow as pa  # type: ignore[import-untyped, unused-ignore]

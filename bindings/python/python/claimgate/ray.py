@@ -52,8 +52,7 @@ def decide(
     batch_size: int = 1024,
 ) -> Any:
     """Decides every row of ``ds`` on ``concurrency`` actors of ``threads`` CPUs each."""
-    source = _frames.Source(path, manifest, files, name)
-    keep = list(keep) if keep is not None else ([source.path] if source.path else [])
+    source, keep = _frames.plan(path, manifest, files, name, keep)
     return ds.map_batches(
         Decider,
         fn_constructor_args=(source, keep, pack, upstream, tuple(trusted_keys), at, threads),

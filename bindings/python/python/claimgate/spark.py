@@ -49,8 +49,7 @@ def decide(
     (``method="pandas"``). ``threads`` is per task: keep it at ``spark.task.cpus``. Paths of
     ``pack``, ``upstream`` and ``trusted_keys`` must exist on every executor. ``at`` (RFC 3339)
     pins the instant; by default each bundle's own ``evaluated_at``, else the time of the task."""
-    source = _frames.Source(path, manifest, files, name)
-    keep = list(keep) if keep is not None else ([source.path] if source.path else [])
+    source, keep = _frames.plan(path, manifest, files, name, keep)
     fields = {f.name: f for f in df.schema.fields}
     missing = [c for c in source.columns() + keep if c not in fields]
     if missing:
