@@ -41,6 +41,15 @@ pub enum At {
 }
 
 impl At {
+    /// The command line's rule: `at` when given, else each bundle's own `evaluated_at`, else
+    /// the time of this call.
+    pub fn given(at: Option<Instant>) -> At {
+        match at {
+            Some(t) => At::Pinned(t),
+            None => At::BundleOr(Instant::now()),
+        }
+    }
+
     /// The instant for one bundle.
     fn resolve(self, bundle: &Bundle) -> Result<Instant, Error> {
         Ok(match self {

@@ -30,6 +30,18 @@ pub enum Wrap<'a> {
     Signed(&'a std::path::Path),
 }
 
+impl<'a> Wrap<'a> {
+    /// As the command line's `--sign KEY` and `--statement` ask: a key signs (its envelope
+    /// holds a Statement), else a Statement, else the receipt itself.
+    pub fn of(sign: Option<&'a std::path::Path>, statement: bool) -> Wrap<'a> {
+        match (sign, statement) {
+            (Some(key), _) => Wrap::Signed(key),
+            (None, true) => Wrap::Statement,
+            (None, false) => Wrap::Bare,
+        }
+    }
+}
+
 /// The receipt (its JSON value) as `how` writes it.
 pub fn wrap(receipt: &Value, how: Wrap<'_>) -> Result<Value, crate::Error> {
     match how {

@@ -185,7 +185,7 @@ fn type_name(value: &Bound<'_, PyAny>) -> String {
 /// time zone.
 fn at_of(at: Option<&Bound<'_, PyAny>>) -> PyResult<At> {
     let Some(at) = at.filter(|a| !a.is_none()) else {
-        return Ok(At::BundleOr(Instant::now()));
+        return Ok(At::given(None));
     };
     let text: String = if let Ok(s) = at.extract::<String>() {
         s
@@ -278,6 +278,17 @@ struct Many {
     threads: Option<usize>,
     lenient: bool,
 }
+
+/// The columns of `decide_table`, in order (`claimgate/_frames.py` names them too, with the
+/// Spark types the helpers declare).
+const TABLE_COLUMNS: [&str; 6] = [
+    "label",
+    "allowed",
+    "job_id",
+    "receipt_digest",
+    "error_code",
+    "error",
+];
 
 /// What `decide_table` keeps of one decision.
 struct Row {
@@ -465,15 +476,7 @@ impl Engine {
         threads: Option<usize>,
     ) -> PyResult<Bound<'py, PyDict>> {
         let at = at_of(at)?;
-        let columns = [
-            "label",
-            "allowed",
-            "job_id",
-            "receipt_digest",
-            "error_code",
-            "error",
-        ]
-        .map(|_| PyList::empty(py));
+        let columns = TABLE_COLUMNS.map(|_| PyList::empty(py));
         let none = || py.None().into_bound(py);
         let row = |a: claimgate::Assessment| {
             let d = a.decision();
@@ -512,15 +515,7 @@ impl Engine {
             }
         })?;
         let out = PyDict::new(py);
-        let names = [
-            "label",
-            "allowed",
-            "job_id",
-            "receipt_digest",
-            "error_code",
-            "error",
-        ];
-        for (name, column) in names.into_iter().zip(columns) {
+        for (name, column) in TABLE_COLUMNS.into_iter().zip(columns) {
             out.set_item(name, column)?;
         }
         Ok(out)
@@ -544,11 +539,7 @@ impl Engine {
         let bytes = py.detach(|| -> Result<Vec<u8>, claimgate::Error> {
             let bundle = source.into_bundle(engine.limits())?;
             let receipt = engine.decide(&bundle, at)?.receipt();
-            let how = match (&sign, statement) {
-                (Some(key), _) => claimgate::Wrap::Signed(key),
-                (None, true) => claimgate::Wrap::Statement,
-                (None, false) => claimgate::Wrap::Bare,
-            };
+            let how = claimgate::Wrap::of(sign.as_deref(), statement);
             Ok(claimgate::json::canonical(&receipt.wrap(how)?))
         });
         let bytes = bytes.map_err(|e| py_error(py, &e))?;

@@ -106,10 +106,7 @@ pub struct TimeArgs {
 impl TimeArgs {
     /// `--at`, else each bundle's own instant, else the time the command started.
     pub fn at(&self) -> At {
-        match self.at {
-            Some(t) => At::Pinned(t),
-            None => At::BundleOr(Instant::now()),
-        }
+        At::given(self.at)
     }
 }
 

@@ -33,12 +33,7 @@ pub struct ReceiptOut {
 impl ReceiptOut {
     /// The receipt as written: bare, as a Statement, or as a signed envelope.
     pub fn wrap(&self, receipt: &serde_json::Value) -> Result<serde_json::Value, Error> {
-        let how = match (&self.sign, self.statement) {
-            (Some(key), _) => Wrap::Signed(key),
-            (None, true) => Wrap::Statement,
-            (None, false) => Wrap::Bare,
-        };
-        crate::envelope::wrap(receipt, how)
+        crate::envelope::wrap(receipt, Wrap::of(self.sign.as_deref(), self.statement))
     }
 }
 

@@ -684,14 +684,7 @@ mod tests {
 
     #[test]
     fn labels_rank_in_first_match_order() {
-        let order = [
-            Label::ComputeReceipt,
-            Label::VerifierPathRecord,
-            Label::DeploymentNote,
-            Label::Benchmark,
-            Label::None,
-        ];
-        for w in order.windows(2) {
+        for w in Label::ALL.windows(2) {
             if let [a, b] = w {
                 assert!(label_rank(*a) > label_rank(*b));
             }
