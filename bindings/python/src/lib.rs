@@ -587,12 +587,24 @@ impl Engine {
         at: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let at = at_of(at)?;
+        // The labels `claimgate gate --forbid-label` offers: forbidding `compute_receipt`
+        // would fail every bundle.
         let forbid = match forbid_label.as_deref() {
             None => None,
-            Some(name) => Some(claimgate::Label::from_name(name).ok_or_else(|| {
-                let names: Vec<&str> = claimgate::Label::ALL.map(claimgate::Label::name).into();
-                UsageError::new_err(format!("`{name}` is not a label ({})", names.join(", ")))
-            })?),
+            Some(name) => Some(
+                claimgate::Label::from_name(name)
+                    .filter(|l| *l != claimgate::Label::ComputeReceipt)
+                    .ok_or_else(|| {
+                        let offered: Vec<&str> = claimgate::Label::ALL[1..]
+                            .iter()
+                            .map(|l| l.name())
+                            .collect();
+                        UsageError::new_err(format!(
+                            "`{name}` is not a label that can be forbidden ({})",
+                            offered.join(", ")
+                        ))
+                    })?,
+            ),
         };
         if claimed.is_some() && text.is_some() {
             return Err(UsageError::new_err("give `claimed` or `text`, not both"));

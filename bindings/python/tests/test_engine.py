@@ -118,6 +118,9 @@ def test_usage_errors(engine, repo):
     assert caught.value.exit_code == 2
     with pytest.raises(claimgate.UsageError):
         engine.gate([str(bundle)], forbid_label="loud")
+    # As on the command line: forbidding the strongest label would fail every bundle.
+    with pytest.raises(claimgate.UsageError, match="can be forbidden"):
+        engine.gate([str(bundle)], forbid_label="compute_receipt")
     with pytest.raises(claimgate.UsageError):
         engine.decide(bundle, at="yesterday")
     with pytest.raises(claimgate.UsageError, match="time zone"):
